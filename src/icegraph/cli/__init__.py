@@ -1,0 +1,48 @@
+"""The icegraph command line: a thin face over the library."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from icegraph import __version__
+from icegraph.cli.build import build_command, validate_command
+from icegraph.cli.query import query_command
+from icegraph.errors import IcegraphError
+
+
+class _Group(click.Group):
+    """Turns library errors into a message with file, line and field, and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except IcegraphError as exc:
+            click.echo(f"error: {exc}", err=True)
+            findings = getattr(exc, "findings", None) or []
+            for f in findings[:50]:
+                click.echo(f"  {f}", err=True)
+            if len(findings) > 50:
+                click.echo(f"  … and {len(findings) - 50} more", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            sys.exit(0)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="icegraph")
+def main() -> None:
+    """icegraph: public records about immigration-enforcement data systems as a
+    validated, queryable, citable knowledge graph.
+
+    \b
+    Example:
+      icegraph build --data data --out build
+      icegraph query reaches-icm
+    """
+
+
+main.add_command(build_command)
+main.add_command(validate_command)
+main.add_command(query_command)

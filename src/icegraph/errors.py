@@ -1,0 +1,75 @@
+"""One exception hierarchy; every error knows where in which file it was found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in an input file: path as the user gave it, 1-based line and column."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        out = self.file
+        if self.line is not None:
+            out += f", line {self.line}"
+        if self.column is not None:
+            out += f", column {self.column}"
+        return out
+
+
+class IcegraphError(Exception):
+    """Base class: a problem the user can fix, with where it is and what was expected."""
+
+    def __init__(
+        self,
+        message: str,
+        location: Location | None = None,
+        field: str | None = None,
+        expected: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.field = field
+        self.expected = expected
+        self.fix = fix
+
+    def __str__(self) -> str:
+        parts = []
+        if self.location is not None:
+            parts.append(f"{self.location}:")
+        if self.field:
+            parts.append(f"field '{self.field}':")
+        parts.append(self.message)
+        text = " ".join(parts)
+        if self.expected:
+            text += f" Expected {self.expected}."
+        if self.fix:
+            text += f" {self.fix}"
+        return text
+
+
+class InputError(IcegraphError):
+    """A raw input file does not have the shape its reader expects."""
+
+
+class CatalogueError(IcegraphError):
+    """A curated table in data/*.csv is malformed or does not cover the input."""
+
+
+class ValidationFailed(IcegraphError):
+    """The built graph breaks one or more SHACL rules (severity Violation)."""
+
+    def __init__(self, message: str, findings: list | None = None) -> None:
+        super().__init__(message)
+        self.findings = findings or []
+
+
+class QueryError(IcegraphError):
+    """A catalogue query could not be found, parsed or run."""

@@ -1,0 +1,1 @@
+"""Mapping: the only place records become quads."""

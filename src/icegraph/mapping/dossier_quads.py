@@ -1,0 +1,320 @@
+"""A dossier as quads: the subject entity, graded fact claims, relationships and sources."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePath
+
+from pyoxigraph import NamedNode, Quad
+
+from icegraph.catalogue import Catalogue, name_key
+from icegraph.mapping.catalogue_quads import document_type, relation_type, relation_type_quads
+from icegraph.mapping.iris import Resolver, input_graph, input_slug
+from icegraph.mapping.terms import (
+    ALT_LABEL,
+    ASSOCIATED_WITH,
+    DCTYPE,
+    DERIVED_FROM,
+    GENERATED_AT,
+    GENERATED_BY,
+    ISSUED,
+    LABEL,
+    NOTE,
+    PROV_ACTIVITY,
+    PROV_AGENT,
+    TITLE,
+    TYPE,
+    Q,
+    boolean,
+    date,
+    entity,
+    ig,
+    integer,
+    iri,
+    slug,
+    text,
+)
+from icegraph.namespaces import DCTERMS, PROV
+from icegraph.records import Connection, Dossier, DossierSource, Fact, Finding
+from icegraph.repair.dossier import method_of, source_for
+from icegraph.report import Report
+
+ACTIVITY_CLASS = {
+    "automatedAnalysis": "AutomatedAnalysis",
+    "recordsSearch": "RecordsSearch",
+    "documentReview": "DocumentReview",
+}
+
+
+class DossierMapper:
+    def __init__(self, cat: Catalogue, file_name: str, report: Report) -> None:
+        self.cat = cat
+        self.report = report
+        self.resolve = Resolver(cat)
+        self.q = Q(input_graph(file_name))
+        self.file = "raw/" + PurePath(file_name).name
+        self.key = input_slug(file_name)
+        self._mentions = _mention_pattern(cat)
+
+    def quads(self, d: Dossier) -> Iterator[Quad]:
+        q = self.q
+        subject, _etype, _entry = self.resolve.by_kind(d.header.name, d.header.kind)
+        yield from self._entity(d.header.name, d.header.kind)
+        yield q(subject, iri(DCTERMS + "description"), text(d.header.summary))
+        yield q(subject, NOTE, text(d.header.role))
+        yield q(subject, ig("status"), text(d.header.status))
+
+        page = entity(f"source/{self.key}")
+        yield q(page, TYPE, ig("Source"))
+        yield q(page, TITLE, text(f"Dossier page: {d.header.name}"))
+        yield q(page, LABEL, text(f"Dossier page: {d.header.name}"))
+        yield q(page, DCTYPE, document_type("knowledge-base-entry"))
+        yield q(page, ig("sourceFile"), text(self.file))
+        page_review = entity(f"activity/{self.key}/page-reading")
+        yield q(page_review, TYPE, PROV_ACTIVITY)
+        yield q(page_review, TYPE, ig("DocumentReview"))
+        yield q(page_review, LABEL, text(f"Reading the dossier page {self.file}"))
+        yield q(page_review, iri(PROV + "used"), page)
+
+        for s in d.sources:
+            yield from self._source(s)
+        for fact in d.facts:
+            yield from self._fact(fact, d, subject)
+        yield from self._connections(d, subject, page, page_review)
+        yield from self.minted_relation_types(d)
+        self._tally(d)
+
+    # ------------------------------------------------------------ entities
+
+    def _entity(self, name: str, kind: str) -> Iterator[Quad]:
+        """Type and label for a named entity; page spellings of curated ones become altLabels."""
+        q = self.q
+        node, etype, entry = self.resolve.by_kind(name, kind)
+        if entry is None:
+            yield q(node, TYPE, ig(etype))
+            yield q(node, LABEL, text(name))
+            if etype == "System":
+                yield q(node, ig("operatedBy"), ig("unknownOperator"))
+        elif name_key(name) != name_key(entry.label):
+            yield q(node, ALT_LABEL, text(name))
+        if entry is not None and entry.candidates:
+            self.report.add_finding(
+                Finding(None, "ambiguous", f"'{name}' may mean any of: "
+                        + ", ".join(self.cat.entities[c].label for c in entry.candidates)
+                        + "; kept as one ambiguous entity with candidates, not merged")
+            )  # fmt: skip
+
+    def _mentioned(self, statement: str) -> list[NamedNode]:
+        ids = dict.fromkeys(self._mentions_in(statement))
+        return [entity(i) for i in ids]
+
+    def _mentions_in(self, statement: str) -> Iterator[str]:
+        if self._mentions is None:
+            return
+        for m in self._mentions.finditer(statement):
+            entry = self.cat.lookup(m.group(0))
+            if entry is not None:
+                yield entry.id
+
+    # ------------------------------------------------------------ sources and facts
+
+    def _source_node(self, number: int) -> NamedNode:
+        return entity(f"source/{self.key}/{number}")
+
+    def _source(self, s: DossierSource) -> Iterator[Quad]:
+        q = self.q
+        node = self._source_node(s.number)
+        automated = method_of(s.label, self.cat) == "automatedAnalysis"
+        title = f"Automated analysis ({s.label}) behind the dossier" if automated else s.label
+        yield q(node, TYPE, ig("Source"))
+        yield q(node, TITLE, text(title))
+        yield q(node, LABEL, text(title))
+        yield q(node, ig("citation"), text(s.label))
+        raw_type = s.doc_type.replace("_", "-")
+        # The page files its AI output under a disclosure type; what it is, is analysis output.
+        type_id = "automated-analysis" if automated else raw_type
+        yield q(node, DCTYPE, document_type(type_id))
+        if type_id not in self.cat.document_types:
+            yield q(
+                document_type(type_id), TYPE, iri("http://www.w3.org/2004/02/skos/core#Concept")
+            )
+            yield q(document_type(type_id), LABEL, text(s.doc_type))
+        yield q(node, ig("rawLabel"), text(s.doc_type))
+        if s.year:
+            yield q(node, ISSUED, date(s.year))
+        yield q(node, ig("status"), text(s.status))
+        if s.mark:
+            yield q(node, NOTE, text(f"Marked {s.mark} on the page"))
+        if s.label.endswith("…"):
+            yield q(
+                node, NOTE, text("The page cuts this label short (…); the full title is not given")
+            )
+        yield q(node, ig("sourceFile"), text(self.file))
+        yield q(node, ig("sourceLine"), integer(s.location.line or 0))
+
+    def _activity(self, label: str) -> tuple[NamedNode, Iterator[Quad]]:
+        method = method_of(label, self.cat) or "documentReview"
+        node = entity(f"activity/{self.key}/{slug(label)[:60]}")
+        who = "automated-analysis" if method == "automatedAnalysis" else "researchers"
+        agent = entity(f"agent/{self.key}/{who}")
+
+        def quads() -> Iterator[Quad]:
+            q = self.q
+            yield q(node, TYPE, PROV_ACTIVITY)
+            yield q(node, TYPE, ig(ACTIVITY_CLASS[method]))
+            yield q(node, LABEL, text(f"{label} (dossier {self.file})"))
+            yield q(node, ASSOCIATED_WITH, agent)
+            if method == "automatedAnalysis":
+                yield q(agent, TYPE, PROV_AGENT)
+                yield q(agent, LABEL, text("The knowledge base's automated (AI) analysis"))
+            else:
+                yield q(agent, TYPE, iri(PROV + "Agent"))
+                yield q(agent, LABEL, text("The knowledge base's researchers (not named)"))
+
+        return node, quads()
+
+    def _fact(self, f: Fact, d: Dossier, subject: NamedNode) -> Iterator[Quad]:
+        q = self.q
+        claim = entity(f"claim/{self.key}/fact-{f.number}")
+        activity, activity_quads = self._activity(f.method_label)
+        yield from activity_quads
+        yield q(claim, TYPE, ig("Claim"))
+        yield q(claim, LABEL, text(f"Fact {f.number} of the dossier {d.header.name}"))
+        yield q(claim, ig("statement"), text(f.text))
+        yield q(claim, ig("confidence"), ig(f.tier))
+        yield q(claim, ig("rawConfidence"), text(f.tier_group))
+        yield q(claim, ig("verification"), ig(f.verification))
+        yield q(claim, ig("method"), ig(method_of(f.method_label, self.cat) or "documentReview"))
+        yield q(claim, GENERATED_BY, activity)
+        if f.date:
+            yield q(claim, GENERATED_AT, date(f.date))
+        else:
+            yield q(claim, ig("undated"), boolean(True))
+        yield q(claim, DERIVED_FROM, self._source_node(source_for(f, d)))
+        yield q(claim, ig("about"), subject)
+        for node in self._mentioned(f.text):
+            if node != subject:
+                yield q(claim, ig("about"), node)
+        if f.tier == "inferential":
+            yield from self._basis(claim, f.text)
+        yield q(claim, ig("sourceFile"), text(self.file))
+        yield q(claim, ig("sourceLine"), integer(f.location.line or 0))
+
+    def _basis(self, claim: NamedNode, statement: str) -> Iterator[Quad]:
+        found = False
+        for rule in self.cat.text_rules:
+            if rule.kind != "inference-basis":
+                continue
+            m = rule.pattern.search(statement)
+            if m and m.groupdict().get("basis"):
+                found = True
+                yield self.q(claim, ig("inferredFrom"), text(m["basis"].strip()))
+        if not found:
+            self.report.count("inferential claims whose page text names no basis")
+
+    # ------------------------------------------------------------ connections
+
+    def _connections(
+        self, d: Dossier, subject: NamedNode, page: NamedNode, review: NamedNode
+    ) -> Iterator[Quad]:
+        q = self.q
+        for c in d.connections:
+            assert c.name is not None and c.kind is not None
+            target, _etype, _entry = self.resolve.by_kind(c.name, c.kind)
+            yield from self._entity(c.name, c.kind)
+            term, label = self._relation_term(c)
+            rel = entity(f"relationship/{_local(subject)}--{slug(term)}--{_local(target)}")
+            yield q(rel, TYPE, ig("Relationship"))
+            yield q(rel, LABEL, text(f"{d.header.name} — {label} → {c.name}"))
+            yield q(rel, ig("relationFrom"), subject)
+            yield q(rel, ig("relationTo"), target)
+            yield q(rel, ig("relationType"), relation_type(term))
+            yield q(rel, ig("rawLabel"), text(c.relation))
+            if c.since:
+                yield q(rel, ig("since"), date(c.since))
+
+            claim = entity(f"claim/{self.key}/connection-{c.number}")
+            yield q(claim, TYPE, ig("Claim"))
+            yield q(claim, LABEL, text(f"Connection {c.number} of the dossier {d.header.name}"))
+            yield q(claim, ig("asserts"), rel)
+            yield q(claim, ig("statement"), text(c.description))
+            yield q(claim, ig("confidence"), ig(c.tier))
+            yield q(claim, ig("rawConfidence"), text(c.tier))
+            yield q(claim, ig("verification"), ig("notAssessed"))
+            yield q(claim, ig("method"), ig("documentReview"))
+            yield q(claim, GENERATED_BY, review)
+            yield q(claim, ig("undated"), boolean(True))
+            if c.since:
+                yield q(claim, ig("since"), date(c.since))
+            yield q(claim, DERIVED_FROM, page)
+            yield q(claim, ig("about"), subject)
+            yield q(claim, ig("about"), target)
+            for node in self._mentioned(c.description):
+                if node not in (subject, target):
+                    yield q(claim, ig("about"), node)
+            if c.tier == "inferential":
+                yield from self._basis(claim, c.description)
+            if c.resolved_by_description:
+                yield q(claim, NOTE, text(
+                    f"Listed on the page without a name; matched to the key connection "
+                    f"'{c.name}' by its identical description"))  # fmt: skip
+            yield q(claim, ig("sourceFile"), text(self.file))
+            yield q(claim, ig("sourceLine"), integer(c.location.line or 0))
+
+    def _relation_term(self, c: Connection) -> tuple[str, str]:
+        hit = self.cat.relation_types.get(c.relation.casefold())
+        if hit is not None:
+            return hit
+        term = slug(c.relation)
+        return term, c.relation
+
+    def minted_relation_types(self, d: Dossier) -> Iterator[Quad]:
+        for c in d.connections:
+            if c.relation.casefold() not in self.cat.relation_types:
+                term, label = self._relation_term(c)
+                yield from relation_type_quads(self.q, term, label)
+
+    def _tally(self, d: Dossier) -> None:
+        r = self.report
+        rows = []
+        for tier in ("primary", "secondary", "inferential"):
+            for status in ("verified", "unverified", "notAssessed"):
+                n = sum(1 for f in d.facts if f.tier == tier and f.verification == status)
+                if n:
+                    rows.append({"dossier": self.file, "tier": tier, "verification": status,
+                                 "facts": n})  # fmt: skip
+        r.tables.setdefault("Dossier facts by tier and verification", []).extend(rows)
+        conn_rows = []
+        for tier in ("primary", "secondary", "inferential"):
+            n = sum(1 for c in d.connections if c.tier == tier)
+            if n:
+                conn_rows.append({"dossier": self.file, "tier": tier, "connections": n})
+        r.tables.setdefault("Dossier connections by tier", []).extend(conn_rows)
+        r.count("dossier facts", len(d.facts))
+        r.count("dossier connection claims", len(d.connections))
+        r.count("dossier sources", len(d.sources))
+        r.count(
+            "dossier relationships",
+            len({(self._relation_term(c)[0], c.name) for c in d.connections}),
+        )
+        r.count(
+            "connections resolved by description",
+            sum(1 for c in d.connections if c.resolved_by_description),
+        )
+
+
+def _local(node: NamedNode) -> str:
+    return slug(node.value.rsplit("/", 1)[-1])
+
+
+def _mention_pattern(cat: Catalogue) -> re.Pattern[str] | None:
+    names = set()
+    for e in cat.entities.values():
+        for n in (e.label, e.acronym, *e.alt_labels):
+            if n and len(n) >= 3:
+                names.add(n)
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])")

@@ -1,0 +1,48 @@
+"""Every namespace the project uses, defined once."""
+
+from __future__ import annotations
+
+IG = "https://w3id.org/icegraph/ns#"
+ID = "https://w3id.org/icegraph/id/"
+GRAPH = "https://w3id.org/icegraph/graph/"
+DATASET = "https://w3id.org/icegraph/dataset"
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PROV = "http://www.w3.org/ns/prov#"
+DCTERMS = "http://purl.org/dc/terms/"
+DCAT = "http://www.w3.org/ns/dcat#"
+VOID = "http://rdfs.org/ns/void#"
+ORG = "http://www.w3.org/ns/org#"
+SCHEMA = "https://schema.org/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+SH = "http://www.w3.org/ns/shacl#"
+FREQ = "http://purl.org/cld/freq/"
+WD = "http://www.wikidata.org/entity/"
+
+PREFIXES: dict[str, str] = {
+    "ig": IG,
+    "igid": ID,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "owl": OWL,
+    "skos": SKOS,
+    "prov": PROV,
+    "dcterms": DCTERMS,
+    "dcat": DCAT,
+    "void": VOID,
+    "org": ORG,
+    "schema": SCHEMA,
+    "foaf": FOAF,
+    "freq": FREQ,
+    "wd": WD,
+}
+
+
+def sparql_prologue() -> str:
+    """PREFIX lines for every namespace, for queries written by people."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

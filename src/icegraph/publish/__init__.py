@@ -1,0 +1,1 @@
+"""Publishing: dumps and dataset metadata, all read from the store."""

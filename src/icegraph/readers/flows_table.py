@@ -1,0 +1,95 @@
+"""Read the flows table: tab-separated tables with repeated header rows and blank lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from icegraph.errors import InputError, Location
+from icegraph.readers import register
+from icegraph.records import FlowRecord
+
+HEADER = (
+    "Source",
+    "Destination",
+    "Full name",
+    "Source Database Classification",
+    "Information Sharing Types",
+    "Agency/Owner",
+    "Sub-Agency",
+    "Information Collected/Provided",
+    "Reference",
+)
+FIELDS = (
+    "source",
+    "destination",
+    "full_name",
+    "classification",
+    "sharing_type",
+    "agency",
+    "sub_agency",
+    "description",
+    "reference",
+)
+# The names users see in messages, keyed by record field.
+FIELD_TITLES = dict(zip(FIELDS, HEADER, strict=True))
+
+
+def recognises(head: str) -> bool:
+    return head.lstrip("\ufeff").startswith("Source\tDestination\t")
+
+
+register("flows_table", recognises)
+
+
+def read_flows(path: Path, display_name: str | None = None) -> Iterator[FlowRecord]:
+    """Yield one record per data row, streaming; header rows and blank lines are skipped.
+
+    A data row before any header, or a row with the wrong number of cells, stops the read
+    with the file, line and what was expected.
+    """
+    name = display_name or str(path)
+    seen_header = False
+    with path.open(encoding="utf-8", newline="") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            text = line.rstrip("\r\n")
+            if lineno == 1:
+                text = text.lstrip("\ufeff")
+            if not text.strip():
+                continue
+            cells = text.split("\t")
+            if tuple(c.strip() for c in cells) == HEADER:
+                seen_header = True
+                continue
+            if not seen_header:
+                raise InputError(
+                    "data row before any header row",
+                    Location(name, lineno, 1),
+                    expected="a header row: " + " | ".join(HEADER),
+                )
+            if len(cells) != len(HEADER):
+                raise InputError(
+                    f"row has {len(cells)} tab-separated cells",
+                    Location(name, lineno, 1),
+                    expected=f"{len(HEADER)} cells ({', '.join(HEADER)}); is the row cut short "
+                    "or does a cell contain a tab?",
+                )
+            columns: dict[str, int] = {}
+            col = 1
+            for fld, cell in zip(FIELDS, cells, strict=True):
+                columns[fld] = col
+                col += len(cell) + 1
+            values = [c.strip() for c in cells]
+            for fld, value in zip(("source", "destination", "sharing_type"), values, strict=False):
+                if not value:
+                    raise InputError(
+                        "cell is empty",
+                        Location(name, lineno, columns[fld]),
+                        field=FIELD_TITLES[fld],
+                        expected="a value (write N/A where there is none)",
+                    )
+            yield FlowRecord(
+                Location(name, lineno),
+                *[v or None for v in values],
+                columns=columns,
+            )

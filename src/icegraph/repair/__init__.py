@@ -1,0 +1,1 @@
+"""Repairs: functions over records that change values only with a logged, sourced reason."""

@@ -1,0 +1,1 @@
+"""Validation: SHACL shapes over the built graph, explained in a reader's words."""

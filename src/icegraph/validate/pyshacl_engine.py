@@ -1,0 +1,62 @@
+"""Full SHACL validation with pyshacl, over the store's triples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph
+import rdflib
+from pyoxigraph import Store
+from rdflib.namespace import SH
+
+from icegraph.store import union_triples
+from icegraph.validate.results import ShapeResult
+
+
+def load_shapes(shapes_dir: Path) -> rdflib.Graph:
+    shapes = rdflib.Graph()
+    for path in sorted(shapes_dir.glob("*.ttl")):
+        shapes.parse(path, format="turtle")
+    return shapes
+
+
+def validate_store(store: Store, shapes: rdflib.Graph) -> list[ShapeResult]:
+    """Every result pyshacl reports for the union of the store's graphs."""
+    import pyshacl
+
+    data = rdflib.Graph()
+    data.parse(
+        data=pyoxigraph.serialize(union_triples(store), format=pyoxigraph.RdfFormat.N_TRIPLES),
+        format="nt",
+    )
+    _conforms, results, _text = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
+    )
+    out = []
+    for r in results.subjects(rdflib.RDF.type, SH.ValidationResult):
+        severity = results.value(r, SH.resultSeverity)
+        path = results.value(r, SH.resultPath)
+        value = results.value(r, SH.value)
+        out.append(
+            ShapeResult(
+                severity=str(severity).rsplit("#", 1)[-1],
+                focus=str(results.value(r, SH.focusNode)),
+                path=str(path) if isinstance(path, rdflib.URIRef) else None,
+                shape=_shape_name(results.value(r, SH.sourceShape), shapes),
+                message=str(results.value(r, SH.resultMessage) or ""),
+                value=str(value) if value is not None else None,
+            )
+        )
+    return sorted(out, key=lambda x: (x.severity, x.focus, x.shape, x.path or "", x.value or ""))
+
+
+def _shape_name(shape: rdflib.term.Node | None, shapes: rdflib.Graph) -> str:
+    """IRI of the named shape; for a blank-node shape, the named shape that holds it."""
+    seen = set()
+    while isinstance(shape, rdflib.BNode) and shape not in seen:
+        seen.add(shape)
+        parent = next(shapes.subjects(None, shape), None)
+        if parent is None:
+            break
+        shape = parent
+    return str(shape)

@@ -1,0 +1,40 @@
+"""A validation result, independent of the engine that found it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeResult:
+    severity: str  # Violation, Warning or Info
+    focus: str  # IRI (or blank node id) of the entity that fails
+    path: str | None  # property IRI, or None for a node-level rule
+    shape: str  # IRI of the shape whose rule failed
+    message: str
+    value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Explained:
+    """A result in the words a journalist reads: which record, which field, which rule, where."""
+
+    severity: str
+    entity: str
+    field: str
+    rule: str
+    message: str
+    where: str
+    focus: str
+    value: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        value = f" (value: {self.value!r})" if self.value else ""
+        return (
+            f"{self.severity}: {self.entity} — {self.field}: {self.message}{value}\n"
+            f"    rule {self.rule}; {self.where}"
+        )
