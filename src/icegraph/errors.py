@@ -46,7 +46,7 @@ class IcegraphError(Exception):
             parts.append(f"{self.location}:")
         if self.field:
             parts.append(f"field '{self.field}':")
-        parts.append(self.message)
+        parts.append(self.message if self.message.endswith((".", "?", "!")) else self.message + ".")
         text = " ".join(parts)
         if self.expected:
             text += f" Expected {self.expected}."

@@ -37,19 +37,21 @@ def select(store: Store, sparql: str, **options) -> QuerySolutions:
 
 
 def union_triples(store: Store) -> Iterator[Triple]:
-    """Every distinct triple of every graph, grouped by subject, without sorting.
+    """Every distinct triple of every graph, sorted by subject, then predicate and object.
 
-    The store's subject-first index yields all quads of a subject together, whatever their
-    graph, so duplicates across graphs are dropped with a set per subject only.
+    Subjects come from one sorted query; each subject's quads, whatever their graph, from the
+    subject-first index, so only one subject's triples are held at a time.
     """
-    current = None
-    seen: set[tuple] = set()
-    for q in store.quads_for_pattern(None, None, None, None):
-        if q.subject != current:
-            current = q.subject
-            seen.clear()
-        key = (q.predicate, q.object)
-        if key in seen:
-            continue
-        seen.add(key)
-        yield Triple(q.subject, q.predicate, q.object)
+    subjects = store.query(
+        "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?s",
+    )
+    for row in subjects:
+        subject = row[0]
+        seen = {(q.predicate, q.object) for q in store.quads_for_pattern(subject, None, None, None)}
+        for p, o in sorted(seen, key=_term_key):
+            yield Triple(subject, p, o)
+
+
+def _term_key(pair: tuple) -> tuple:
+    p, o = pair
+    return (p.value, type(o).__name__, o.value, str(o))

@@ -18,7 +18,8 @@ class CorrectionBook:
         name = PurePath(file_name).name
         self.by_line: dict[int | None, list[Correction]] = {}
         for c in corrections:
-            if c.file == name:
+            # '*' is a correction that holds in every input file, such as a misspelled name.
+            if c.file in (name, "*"):
                 self.by_line.setdefault(c.line, []).append(c)
         self.used: set[Correction] = set()
 
@@ -36,7 +37,10 @@ class CorrectionBook:
             self.used.add(c)
 
     def unused(self) -> list[Correction]:
-        return [c for cs in self.by_line.values() for c in cs if c not in self.used]
+        """File-specific corrections that matched nothing: a sign the input has changed."""
+        return [
+            c for cs in self.by_line.values() for c in cs if c not in self.used and c.file != "*"
+        ]
 
 
 def unknown_fields(corrections: list[Correction]) -> list[Correction]:

@@ -46,6 +46,9 @@ def _one(r: ShapeResult, store: Store, shapes: rdflib.Graph, data_dir: Path) -> 
     if field is None and r.path:
         field = r.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
     node_kind = shapes.value(shape, RDFS.label)
+    if node_kind is None:
+        parent = shapes.value(None, SH.property, shape)
+        node_kind = shapes.value(parent, RDFS.label) if parent is not None else None
     message = r.message or str(shapes.value(shape, SH.message) or "breaks a rule")
     label = _label(store, r.focus)
     entity = f"{node_kind or 'record'} '{label}' <{r.focus}>" if label else f"<{r.focus}>"

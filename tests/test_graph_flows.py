@@ -1,0 +1,122 @@
+"""The built graph from the real flows table: nodes, edges, raw values, queries."""
+
+from __future__ import annotations
+
+from icegraph.pipeline import BuildResult
+from tests.conftest import rows
+
+ICM = "https://w3id.org/icegraph/id/system/icm"
+ID = "https://w3id.org/icegraph/id/"
+
+
+def test_icm_is_one_node_whatever_script_its_letters_came_in(seed_store):
+    names = rows(seed_store, "SELECT DISTINCT ?s WHERE { ?s a ig:System ; rdfs:label ?l . "
+                             "FILTER(CONTAINS(UCASE(?l), 'ICM') && STRLEN(?l) = 3) }")  # fmt: skip
+    assert names == [(ICM,)]
+    # every row of the table touches ICM except NCIC → ACRIMe
+    touching = rows(
+        seed_store, f"SELECT (COUNT(?f) AS ?n) WHERE {{ ?f ig:dataFrom|ig:dataTo <{ICM}> }}"
+    )
+    assert touching == [("20",)]
+
+
+def test_raw_values_are_kept_next_to_corrections(seed_store):
+    got = rows(
+        seed_store,
+        "SELECT ?line ?field ?raw ?fixed ?rule WHERE { ?c ig:hasRepair ?r . ?r ig:sourceLine ?line ;"
+        " ig:field ?field ; ig:rawValue ?raw ; ig:correctedValue ?fixed ; ig:repairRule ?rule . "
+        "FILTER(?field = 'Destination') } ORDER BY ?line",
+    )
+    assert got == [
+        ("10", "Destination", "ІСМ", "ICM", "lookalike-letters"),
+        ("15", "Destination", "external federal, state, local, tribal and international law "
+         "enforcement agency partners via LEIS Service", "LEIS Service", "misplaced-value"),
+        ("23", "Destination", "ІСМ", "ICM", "lookalike-letters"),
+        ("26", "Destination", "Ю", "ICM", "garbled-cell"),
+    ]  # fmt: skip
+
+
+def test_every_flow_has_one_from_one_to_a_sharing_type_and_a_sourced_claim(seed_store):
+    flows = rows(seed_store, "SELECT (COUNT(*) AS ?n) WHERE { ?f a ig:InformationFlow }")
+    assert flows == [("21",)]
+    bad = rows(
+        seed_store,
+        """SELECT ?f WHERE { ?f a ig:InformationFlow .
+           FILTER NOT EXISTS { ?c ig:asserts ?f ; prov:wasDerivedFrom/dcterms:title ?t ;
+                                  ig:verification ig:notAssessed ; ig:confidence ?k } }""",
+    )
+    assert bad == []
+
+
+def test_direct_edges_follow_the_real_direction(seed_store):
+    edges = set(rows(seed_store, "SELECT ?a ?b WHERE { ?x ig:sendsDataTo ?y . "
+                                 "?x rdfs:label ?a . ?y rdfs:label ?b }"))  # fmt: skip
+    assert ("ICM", "HSI Data Warehouse") in edges
+    assert ("HSI Data Warehouse", "ICM") not in edges  # the columns say so; the type does not
+    assert {("EID", "ICM"), ("ICM", "EID"), ("TECS", "ICM"), ("ICM", "TECS")} <= edges
+    assert ("NCIC", "ACRIMe") in edges
+    assert len(edges) == 24  # 21 rows + 3 bi-directional
+
+
+def test_bidirectional_flow_keeps_the_columns_as_from_and_to(seed_store):
+    got = rows(seed_store, f"SELECT ?from ?to WHERE {{ <{ID}flow/seacats--icm> ig:dataFrom ?from ;"
+                           " ig:dataTo ?to ; ig:sharingType ig:bidirectional }")  # fmt: skip
+    assert got == [(f"{ID}system/seacats", ICM)]
+
+
+def test_agencies_are_canonical_with_variant_spellings_as_alt_labels(seed_store):
+    got = rows(
+        seed_store, f"SELECT ?alt WHERE {{ <{ID}agency/cbp> skos:altLabel ?alt }} ORDER BY ?alt"
+    )
+    assert ("Customs and Border Patrol",) in got
+    assert ("CBP",) in got
+    hierarchy = rows(
+        seed_store, f"SELECT ?p WHERE {{ <{ID}agency/hsi> org:subOrganizationOf+ ?p }}"
+    )
+    assert set(hierarchy) == {(f"{ID}agency/ice",), (f"{ID}agency/dhs",)}
+
+
+def test_operators_and_unknown_operator(seed_store):
+    got = dict(rows(seed_store, "SELECT ?l ?op WHERE { ?s a ig:System ; rdfs:label ?l ; "
+                                "ig:operatedBy ?op }"))  # fmt: skip
+    assert got["TECS"] == f"{ID}agency/cbp"
+    assert got["NICB"] == f"{ID}org/nicb"
+    assert got["EPIC"] == f"{ID}agency/dea"
+    assert got["Publicly available data from the Internet (social media, public records)"] == (
+        "https://w3id.org/icegraph/ns#unknownOperator"
+    )
+    assert got["ICM"] == f"{ID}agency/ice"
+
+
+def test_mechanisms_and_frequency_are_read_from_descriptions(seed_store):
+    got = set(rows(seed_store, f"SELECT ?m WHERE {{ <{ID}flow/hsi-data-warehouse--icm> "
+                               "ig:mechanism|ig:frequency ?m }"))  # fmt: skip
+    assert got == {("https://w3id.org/icegraph/ns#feed",), ("http://purl.org/cld/freq/daily",)}
+    seacats = set(
+        rows(seed_store, f"SELECT ?m WHERE {{ <{ID}flow/seacats--icm> ig:mechanism ?m }}")
+    )
+    assert {m.rsplit("#")[-1] for (m,) in seacats} == {"query", "import", "manualCopy"}
+
+
+def test_flow_confidence_follows_the_strongest_document_type(seed_store):
+    got = rows(seed_store, """SELECT ?k (COUNT(?c) AS ?n) WHERE { ?c ig:asserts/a ig:InformationFlow ;
+                             ig:confidence ?k } GROUP BY ?k""")  # fmt: skip
+    # every row cites at least one ICE or DHS document
+    assert got == [("https://w3id.org/icegraph/ns#primary", "21")]
+
+
+def test_citation_cell_with_several_documents_gives_several_sources(seed_store):
+    got = rows(seed_store, f"SELECT ?s ?raw WHERE {{ <{ID}claim/flow/tecs--icm> "
+                           "prov:wasDerivedFrom ?s ; ig:rawCitation ?raw } ORDER BY ?s")  # fmt: skip
+    assert [s.rsplit("/", 1)[-1] for s, _ in got] == [
+        "dhs-ice-pia-045", "ice-tecs-modernization-ord", "ice-tecs-modernization-soo",
+        "intercept-woodman", "mijente-whos-behind-ice",
+    ]  # fmt: skip
+    assert "<i>Mijente</i>" in got[0][1]
+
+
+def test_report_lists_direction_disagreement_and_repairs(seed_build: BuildResult):
+    md = (seed_build.out_dir / "report.md").read_text(encoding="utf-8")
+    assert "columns say HSI Data Warehouse → ICM" in md
+    assert "| garbled-cell |" in md or "garbled-cell: 1" in md
+    assert "Secondary" not in md or "secondary" in md

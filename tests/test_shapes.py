@@ -1,0 +1,94 @@
+"""Each rule in shapes/ on a small hand-made graph: a good record passes, a bad one is named."""
+
+from __future__ import annotations
+
+import pyoxigraph
+import pytest
+from pyoxigraph import Store
+
+from icegraph.paths import shapes_dir
+from icegraph.validate.pyshacl_engine import load_shapes, validate_store
+
+PREFIXES = """
+@prefix ig: <https://w3id.org/icegraph/ns#> .
+@prefix : <https://w3id.org/icegraph/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+GOOD = """
+ig:primary a skos:Concept . ig:inbound a skos:Concept .
+ig:agencyA a ig:Organization .
+:a a ig:System ; rdfs:label "A" ; ig:operatedBy ig:agencyA .
+:b a ig:System ; rdfs:label "B" ; ig:operatedBy ig:unknownOperator .
+ig:unknownOperator a ig:Organization .
+:doc a ig:Source ; dcterms:title "A document" .
+:act a prov:Activity .
+:flow a ig:InformationFlow ; ig:dataFrom :a ; ig:dataTo :b ; ig:sharingType ig:inbound ;
+    rdfs:label "A → B" .
+:claim a ig:Claim ; ig:asserts :flow ; prov:wasDerivedFrom :doc ; prov:wasGeneratedBy :act ;
+    ig:statement "A sends to B" ; ig:confidence ig:primary ; ig:verification ig:notAssessed ;
+    ig:method ig:documentReview ; ig:undated true .
+"""
+
+
+def results(extra: str = "", drop: str | tuple[str, ...] = "") -> set[tuple[str, str, str]]:
+    data = GOOD
+    for text in (drop,) if isinstance(drop, str) else drop:
+        data = data.replace(text, "") if text else data
+    store = Store()
+    store.bulk_extend(
+        pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.NamedNode("urn:g"))
+        for t in pyoxigraph.parse(PREFIXES + data + extra, format=pyoxigraph.RdfFormat.TURTLE)
+    )
+    found = validate_store(store, load_shapes(shapes_dir()))
+    return {(r.severity, r.focus.rsplit("/", 1)[-1], r.shape.rsplit("#", 1)[-1]) for r in found}
+
+
+def test_a_good_graph_passes():
+    assert results() == set()
+
+
+@pytest.mark.parametrize(
+    ("extra", "drop", "expected"),
+    [
+        ("", "ig:dataTo :b ;", ("flow", "flow-to")),
+        (":flow ig:dataFrom :b .", "", ("flow", "flow-from")),
+        ("", "ig:sharingType ig:inbound ;", ("flow", "flow-sharing-type")),
+        ("", "ig:asserts :flow ;", ("flow", "flow-claim")),
+        ("", "prov:wasDerivedFrom :doc ;", ("claim", "claim-source")),
+        ("", "prov:wasGeneratedBy :act ;", ("claim", "claim-activity")),
+        ("", "ig:confidence ig:primary ;", ("claim", "claim-confidence")),
+        (":claim ig:confidence ig:inferential .", "", ("claim", "claim-confidence")),
+        ("", "ig:verification ig:notAssessed ;", ("claim", "claim-verification")),
+        ("", "ig:method ig:documentReview ;", ("claim", "claim-method")),
+        ("", "ig:undated true", ("claim", "ClaimShape")),
+        ("", 'dcterms:title "A document"', ("doc", "SourceShape")),
+        ("", "ig:operatedBy ig:agencyA", ("a", "system-operator")),
+        ("", 'rdfs:label "A" ;', ("a", "system-label")),
+        (':a skos:altLabel "<i>Alpha</i>" .', "", ("a", "alt-html")),
+        (':b rdfs:label "\u0406\u0421\u041c" .', "", ("b", "label-script")),
+        (
+            ":rel a ig:Relationship ; ig:relationFrom :a ; ig:relationTo :b ; "
+            "ig:relationType ig:primary .",
+            "",
+            ("rel", "relationship-claim"),
+        ),
+    ],
+)
+def test_each_rule_names_the_record_and_rule(extra: str, drop: str, expected: tuple[str, str]):
+    got = results(extra, drop)
+    assert ("Violation", *expected) in got, got
+
+
+def test_ai_only_verified_claim_is_a_warning_unless_reviewed_with_a_document():
+    drop = ("ig:verification ig:notAssessed ;", "ig:method ig:documentReview ;")
+    ai = ":claim ig:verification ig:verified ; ig:method ig:automatedAnalysis ."
+    warning = ("Warning", "claim", "AutomatedClaimStrengthShape")
+    assert results(ai, drop) == {warning}
+    assert results(ai + " :claim ig:reviewedBy :editor .", drop) == set()
+    ai_source = " :doc dcterms:type :document-type\\/automated-analysis ."
+    assert results(ai + " :claim ig:reviewedBy :editor ." + ai_source, drop) == {warning}
+    assert results(":claim ig:verification ig:verified .", drop[:1]) == set()
