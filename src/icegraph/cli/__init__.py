@@ -9,6 +9,7 @@ import click
 from icegraph import __version__
 from icegraph.cli.build import build_command, validate_command
 from icegraph.cli.query import query_command
+from icegraph.cli.serve import diagram_command, serve_command
 from icegraph.errors import IcegraphError
 
 
@@ -46,3 +47,5 @@ def main() -> None:
 main.add_command(build_command)
 main.add_command(validate_command)
 main.add_command(query_command)
+main.add_command(serve_command)
+main.add_command(diagram_command)

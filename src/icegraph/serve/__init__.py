@@ -1,0 +1,1 @@
+"""Serving the built store: SPARQL protocol, query page, entity pages, reconciliation."""

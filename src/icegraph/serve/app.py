@@ -1,0 +1,175 @@
+"""The ASGI app: SPARQL endpoint, query page, entity pages, dataset, dumps, diagram."""
+
+from __future__ import annotations
+
+import json
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pyoxigraph import Store
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from icegraph.namespaces import DATASET, ID, PREFIXES
+from icegraph.publish.diagram import flow_diagram
+from icegraph.queries import catalogue
+from icegraph.serve import conneg
+from icegraph.serve.describe import describe, exists, local_link, triples_about
+from icegraph.serve.results import serialize_triples
+from icegraph.serve.sparql import make_sparql_endpoint
+from icegraph.serve.workers import QueryPool
+from icegraph.store import open_store, select
+
+ENTITY_TYPES = (conneg.HTML, conneg.TURTLE, conneg.JSONLD, conneg.NTRIPLES)
+DUMP_FILES = {
+    "icegraph.ttl": "text/turtle",
+    "icegraph.trig": "application/trig",
+    "icegraph.jsonld": "application/ld+json",
+    "context.jsonld": "application/ld+json",
+}
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    store: Path
+    timeout: float = 20.0
+    max_rows: int = 10_000
+    workers: int | None = None
+
+    @property
+    def build_dir(self) -> Path:
+        return self.store.parent
+
+
+def create_app(config: ServeConfig) -> Starlette:
+    """The whole server as an ASGI callable; the store is opened read-only."""
+    store: Store = open_store(config.store, read_only=True)
+    pool = QueryPool(config.store, size=config.workers, timeout=config.timeout)
+    templates = Environment(
+        loader=PackageLoader("icegraph.serve", "templates"),
+        autoescape=select_autoescape(["html"], default=True),
+    )
+    templates.filters["local"] = lambda iri: local_link(iri) or iri
+    diagram_cache: dict[str, str] = {}
+
+    def render(name: str, **context) -> HTMLResponse:
+        return HTMLResponse(templates.get_template(name).render(**context))
+
+    def describe_service(request: Request, media: str) -> bytes:
+        endpoint = str(request.url_for("sparql"))
+        graphs = sorted(store.named_graphs(), key=lambda g: g.value)
+        ttl = [
+            "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .",
+            "@prefix formats: <http://www.w3.org/ns/formats/> .",
+            f"<{endpoint}> a sd:Service ; sd:endpoint <{endpoint}> ;",
+            "  sd:supportedLanguage sd:SPARQL11Query ;",
+            "  sd:feature sd:UnionDefaultGraph ;",
+            "  sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, "
+            "formats:SPARQL_Results_CSV, formats:SPARQL_Results_TSV, formats:Turtle, "
+            "formats:N-Triples, formats:JSON-LD, formats:RDF_XML ;",
+            f"  sd:defaultDataset [ a sd:Dataset ; <http://purl.org/dc/terms/source> <{DATASET}> ;",
+            "    sd:defaultGraph [ a sd:Graph ] ;",
+        ]
+        for g in graphs:
+            ttl.append(f"    sd:namedGraph [ a sd:NamedGraph ; sd:name <{g.value}> ] ;")
+        ttl.append("  ] .")
+        triples = pyoxigraph.parse("\n".join(ttl), format=pyoxigraph.RdfFormat.TURTLE)
+        return serialize_triples(triples, media)
+
+    async def index(request: Request) -> Response:
+        queries = catalogue()
+        triples = next(iter(select(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"]
+        default = next((q.text for q in queries if q.name == "reaches-icm"), "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
+        return render(
+            "index.html",
+            queries=queries,
+            triples=f"{int(triples.value):,}",
+            default_query=default,
+            prefixes_json=_script_json(PREFIXES),
+            queries_json=_script_json({q.name: q.text for q in queries}),
+        )
+
+    def entity_response(request: Request, iri: str) -> Response:
+        fmt = request.query_params.get("format")
+        if fmt:
+            media = conneg.HTML if fmt == "html" else conneg.from_format(fmt, graph=True)
+        else:
+            media = conneg.choose(request.headers.get("accept"), ENTITY_TYPES)
+        if media is None:
+            return PlainTextResponse(
+                "None of the requested formats is available. Available: "
+                + ", ".join(ENTITY_TYPES) + ".\n",
+                status_code=406,
+            )
+        if not exists(store, iri):
+            return PlainTextResponse(f"Nothing is known about <{iri}>.\n", status_code=404)
+        if media == conneg.HTML:
+            return render("entity.html", e=describe(store, iri))
+        body = serialize_triples(triples_about(store, iri), media)
+        return Response(body, media_type=media, headers={"Vary": "Accept"})
+
+    async def entity(request: Request) -> Response:
+        return entity_response(request, ID + request.path_params["path"])
+
+    async def dataset(request: Request) -> Response:
+        return entity_response(request, DATASET)
+
+    async def dump(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in DUMP_FILES or not (config.build_dir / name).exists():
+            return PlainTextResponse(f"No dump named {name!r}.\n", status_code=404)
+        return FileResponse(config.build_dir / name, media_type=DUMP_FILES[name])
+
+    async def diagram(request: Request) -> Response:
+        if "svg" not in diagram_cache:
+            diagram_cache["svg"] = flow_diagram(store)
+        return Response(diagram_cache["svg"], media_type="image/svg+xml")
+
+    async def query_list(request: Request) -> Response:
+        return JSONResponse(
+            [{"name": q.name, "question": q.question, "query": q.text} for q in catalogue()]
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        await pool.start()
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    sparql = make_sparql_endpoint(pool, config.max_rows, describe_service)
+    routes = [
+        Route("/", index),
+        Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"),
+        Route("/id/{path:path}", entity),
+        Route("/dataset", dataset),
+        Route("/dumps/{name}", dump),
+        Route("/diagram.svg", diagram),
+        Route("/queries", query_list),
+        Mount("/static", StaticFiles(packages=[("icegraph.serve", "static")]), name="static"),
+    ]
+    middleware = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Accept", "Content-Type", "Authorization"],
+        )
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.store = store
+    return app
+
+
+def _script_json(value: object) -> str:
+    # Inside <script>, '</' would end the element: escape it so data cannot become markup.
+    return json.dumps(value).replace("</", "<\\/")

@@ -1,0 +1,135 @@
+"""The SPARQL 1.1 Protocol endpoint: query via GET or POST, answers chosen by Accept."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from icegraph.serve import conneg
+from icegraph.serve.workers import QueryFailed, QueryPool, QueryTimeout, TooLarge
+from icegraph.serve.workers import Request as QueryRequest
+
+_SKIP = re.compile(
+    r"""\s+|\#[^\n]*|<[^<>"{}|^`\\\s]*>|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'""", re.DOTALL
+)
+_WORD = re.compile(r"[A-Za-z]+")
+_QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+_UPDATE_FORMS = {
+    "INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH",
+}  # fmt: skip
+
+
+def query_form(text: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT, DESCRIBE, UPDATE, or None: the first keyword after the prologue."""
+    pos = 0
+    while pos < len(text):
+        m = _SKIP.match(text, pos)
+        if m:
+            pos = m.end()
+            continue
+        w = _WORD.match(text, pos)
+        if not w:
+            pos += 1
+            continue
+        word = w.group(0).upper()
+        if word in _QUERY_FORMS:
+            return word
+        if word in _UPDATE_FORMS:
+            return "UPDATE"
+        pos = w.end()
+    return None
+
+
+def _error(status: int, message: str) -> PlainTextResponse:
+    return PlainTextResponse(message + "\n", status_code=status)
+
+
+async def _params(request: Request) -> tuple[dict[str, list[str]], str | None]:
+    """Protocol parameters from the URL and a form body, and a direct query body if any."""
+    params = {k: request.query_params.getlist(k) for k in request.query_params.keys()}
+    body_query = None
+    if request.method == "POST":
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = (await request.body()).decode("utf-8", errors="replace")
+        if ctype == "application/x-www-form-urlencoded":
+            for k, v in parse_qs(body, keep_blank_values=True).items():
+                params.setdefault(k, []).extend(v)
+        elif ctype == "application/sparql-query":
+            body_query = body
+        elif ctype == "application/sparql-update":
+            return params, "\0update"
+        else:
+            return params, "\0bad-content-type:" + ctype
+    return params, body_query
+
+
+def make_sparql_endpoint(pool: QueryPool, max_rows: int, describe_service):
+    async def sparql(request: Request) -> Response:
+        params, body_query = await _params(request)
+        if body_query == "\0update" or "update" in params:
+            return _error(403, "This endpoint is read-only: SPARQL updates are refused.")
+        if body_query and body_query.startswith("\0bad-content-type:"):
+            return _error(
+                415,
+                f"Unsupported content type '{body_query.split(':', 1)[1]}'. Send "
+                "application/x-www-form-urlencoded or application/sparql-query.",
+            )
+        queries = params.get("query", [])
+        if body_query is not None:
+            queries = [body_query, *queries]
+        if not queries:
+            if request.method == "GET":
+                wanted = conneg.choose(
+                    request.headers.get("accept"), (*conneg.GRAPH_TYPES, conneg.HTML)
+                )
+                if wanted == conneg.HTML:
+                    return RedirectResponse("/", status_code=303)
+                if wanted is None:
+                    return _error(406, _not_acceptable(conneg.GRAPH_TYPES))
+                return Response(describe_service(request, wanted), media_type=wanted)
+            return _error(400, "No query given: send 'query' as a parameter or the body.")
+        if len(queries) > 1:
+            return _error(400, "Give exactly one query.")
+        text = queries[0]
+        form = query_form(text)
+        if form == "UPDATE":
+            return _error(403, "This endpoint is read-only: SPARQL updates are refused.")
+        if form is None:
+            return _error(400, "Not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE.")
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        offered = conneg.GRAPH_TYPES if graph else conneg.SOLUTION_TYPES
+        fmt = (params.get("format") or params.get("output") or [None])[0]
+        if fmt:
+            media = conneg.from_format(fmt, graph)
+            if media is None:
+                return _error(406, f"Unknown format '{fmt}'. " + _not_acceptable(offered))
+        else:
+            media = conneg.choose(request.headers.get("accept"), offered)
+            if media is None:
+                return _error(406, _not_acceptable(offered))
+        req = QueryRequest(
+            query=text,
+            media=media,
+            cap=max_rows,
+            default_graphs=tuple(params.get("default-graph-uri", [])),
+            named_graphs=tuple(params.get("named-graph-uri", [])),
+        )
+        try:
+            body = await pool.run(req)
+        except QueryTimeout as exc:
+            return _error(503, str(exc))
+        except TooLarge as exc:
+            return _error(400, str(exc))
+        except QueryFailed as exc:
+            return _error(400, f"The query could not be run: {exc}")
+        charset = "; charset=utf-8" if media.startswith("text/") else ""
+        return Response(body, media_type=media + charset)
+
+    return sparql
+
+
+def _not_acceptable(offered: tuple[str, ...]) -> str:
+    return "None of the requested formats is available. Available: " + ", ".join(offered) + "."
