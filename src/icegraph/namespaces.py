@@ -22,6 +22,7 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 SH = "http://www.w3.org/ns/shacl#"
 FREQ = "http://purl.org/cld/freq/"
 WD = "http://www.wikidata.org/entity/"
+SD = "http://www.w3.org/ns/sparql-service-description#"
 
 PREFIXES: dict[str, str] = {
     "ig": IG,
@@ -40,6 +41,7 @@ PREFIXES: dict[str, str] = {
     "foaf": FOAF,
     "freq": FREQ,
     "wd": WD,
+    "sd": SD,
 }
 
 

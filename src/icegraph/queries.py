@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import Store
@@ -19,19 +20,59 @@ class CatalogueQuery:
     question: str
     text: str
     path: Path
+    params: dict[str, str] = field(default_factory=dict)  # name -> default value
+
+    def bound(self, values: dict[str, str] | None = None) -> str:
+        """The query text with its parameters bound (given values over defaults)."""
+        merged = {**self.params, **(values or {})}
+        unknown = sorted(set(values or {}) - set(self.params))
+        if unknown and self.params:
+            raise QueryError(
+                f"{self.name} has no parameter {', '.join(unknown)}",
+                expected="one of: " + ", ".join(self.params),
+            )
+        return bind_values(self.text, merged) if merged else self.text
+
+
+_PARAM = re.compile(r"^#\s*param\s+(\w+)\s*=\s*(.+?)\s*$")
+
+
+def bind_values(text: str, values: dict[str, str]) -> str:
+    """Append a VALUES clause: each value becomes one RDF term, never pasted SPARQL."""
+    names = list(values)
+    terms = " ".join(sparql_term(values[n]) for n in names)
+    return f"{text.rstrip()}\nVALUES ({' '.join('?' + n for n in names)}) {{ ({terms}) }}\n"
+
+
+def sparql_term(value: str) -> str:
+    """'<https://…>' stays an IRI (checked); anything else is a plain string literal."""
+    if value.startswith("<") and value.endswith(">"):
+        iri = value[1:-1]
+        if not iri or any(c in iri for c in '<>"{}|^`\\ \n\t'):
+            raise QueryError(f"'{value}' is not a valid IRI")
+        return f"<{iri}>"
+    escaped = (
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    )
+    return f'"{escaped}"'
 
 
 def read_query(path: Path) -> CatalogueQuery:
     text = path.read_text(encoding="utf-8")
     comment = []
+    params: dict[str, str] = {}
     for line in text.splitlines():
-        if line.startswith("#"):
+        m = _PARAM.match(line)
+        if m:
+            value = m.group(2)
+            params[m.group(1)] = value[1:-1] if value[:1] == value[-1:] == '"' else value
+        elif line.startswith("#"):
             comment.append(line.lstrip("#").strip())
         elif line.strip():
             break
     if not comment:
         raise QueryError(f"{path} has no header comment saying what question it answers")
-    return CatalogueQuery(path.stem, " ".join(c for c in comment if c), text, path)
+    return CatalogueQuery(path.stem, " ".join(c for c in comment if c), text, path, params)
 
 
 def catalogue(directory: Path | None = None) -> list[CatalogueQuery]:
@@ -49,10 +90,12 @@ def find_query(name_or_path: str) -> CatalogueQuery:
     raise QueryError(f"no query named '{name_or_path}'", expected=f"a .rq file or one of: {names}")
 
 
-def run_select(store: Store, query: CatalogueQuery) -> tuple[list[str], list[list[object]]]:
+def run_select(
+    store: Store, query: CatalogueQuery, params: dict[str, str] | None = None
+) -> tuple[list[str], list[list[object]]]:
     """Column names and rows (pyoxigraph terms or None) of a SELECT query."""
     try:
-        solutions = select(store, query.text, prefixes=PREFIXES)
+        solutions = select(store, query.bound(params), prefixes=PREFIXES)
     except SyntaxError as exc:
         raise QueryError(f"{query.path}: {exc}") from None
     names = [v.value for v in solutions.variables]

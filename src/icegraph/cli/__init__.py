@@ -8,6 +8,7 @@ import click
 
 from icegraph import __version__
 from icegraph.cli.build import build_command, validate_command
+from icegraph.cli.publish import publish_command
 from icegraph.cli.query import query_command
 from icegraph.cli.serve import diagram_command, serve_command
 from icegraph.errors import IcegraphError
@@ -49,3 +50,4 @@ main.add_command(validate_command)
 main.add_command(query_command)
 main.add_command(serve_command)
 main.add_command(diagram_command)
+main.add_command(publish_command)

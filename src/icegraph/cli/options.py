@@ -41,3 +41,13 @@ def progress_printer(quiet: bool):
         click.echo(f"· {message}", err=True)
 
     return show
+
+
+auth_option = click.option(
+    "--auth-header",
+    default=None,
+    envvar="ICEGRAPH_AUTH_HEADER",
+    metavar="'NAME: VALUE'",
+    help="HTTP header sent to the remote server, e.g. 'Authorization: Bearer TOKEN' "
+    "(or set ICEGRAPH_AUTH_HEADER).",
+)

@@ -20,8 +20,18 @@ STYLE = {
     "outbound": ("#d9731a", "Outbound: ICM data goes out"),
     "bidirectional": ("#7b3fa0", "Bi-directional"),
 }
-PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
-           "#fccde5", "#d9d9d9", "#bc80bd")
+PALETTE = (
+    "#8dd3c7",
+    "#ffffb3",
+    "#bebada",
+    "#fb8072",
+    "#80b1d3",
+    "#fdb462",
+    "#b3de69",
+    "#fccde5",
+    "#d9d9d9",
+    "#bc80bd",
+)
 _FLOWS = """
 SELECT ?from ?to ?type WHERE {
   ?f a ig:InformationFlow ; ig:dataFrom ?from ; ig:dataTo ?to ; ig:sharingType ?t .

@@ -14,11 +14,17 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from icegraph.namespaces import DATASET, ID, PREFIXES
+from icegraph.namespaces import DATASET, ID, PREFIXES, sparql_prologue
 from icegraph.publish.diagram import flow_diagram
 from icegraph.queries import catalogue
 from icegraph.serve import conneg
@@ -60,6 +66,8 @@ def create_app(config: ServeConfig) -> Starlette:
     templates.filters["local"] = lambda iri: local_link(iri) or iri
     diagram_cache: dict[str, str] = {}
 
+    # Page handlers are plain functions: Starlette runs them in its thread pool, so a page
+    # being rendered never holds up the event loop that serves everyone else.
     def render(name: str, **context) -> HTMLResponse:
         return HTMLResponse(templates.get_template(name).render(**context))
 
@@ -84,17 +92,20 @@ def create_app(config: ServeConfig) -> Starlette:
         triples = pyoxigraph.parse("\n".join(ttl), format=pyoxigraph.RdfFormat.TURTLE)
         return serialize_triples(triples, media)
 
-    async def index(request: Request) -> Response:
+    def index(request: Request) -> Response:
         queries = catalogue()
         triples = next(iter(select(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"]
-        default = next((q.text for q in queries if q.name == "reaches-icm"), "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
+        default = next(
+            (q.bound() for q in queries if q.name == "reaches-icm"),
+            "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
+        )
         return render(
             "index.html",
             queries=queries,
             triples=f"{int(triples.value):,}",
             default_query=default,
             prefixes_json=_script_json(PREFIXES),
-            queries_json=_script_json({q.name: q.text for q in queries}),
+            queries_json=_script_json({q.name: q.bound() for q in queries}),
         )
 
     def entity_response(request: Request, iri: str) -> Response:
@@ -106,7 +117,8 @@ def create_app(config: ServeConfig) -> Starlette:
         if media is None:
             return PlainTextResponse(
                 "None of the requested formats is available. Available: "
-                + ", ".join(ENTITY_TYPES) + ".\n",
+                + ", ".join(ENTITY_TYPES)
+                + ".\n",
                 status_code=406,
             )
         if not exists(store, iri):
@@ -116,24 +128,24 @@ def create_app(config: ServeConfig) -> Starlette:
         body = serialize_triples(triples_about(store, iri), media)
         return Response(body, media_type=media, headers={"Vary": "Accept"})
 
-    async def entity(request: Request) -> Response:
+    def entity(request: Request) -> Response:
         return entity_response(request, ID + request.path_params["path"])
 
-    async def dataset(request: Request) -> Response:
+    def dataset(request: Request) -> Response:
         return entity_response(request, DATASET)
 
-    async def dump(request: Request) -> Response:
+    def dump(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in DUMP_FILES or not (config.build_dir / name).exists():
             return PlainTextResponse(f"No dump named {name!r}.\n", status_code=404)
         return FileResponse(config.build_dir / name, media_type=DUMP_FILES[name])
 
-    async def diagram(request: Request) -> Response:
+    def diagram(request: Request) -> Response:
         if "svg" not in diagram_cache:
             diagram_cache["svg"] = flow_diagram(store)
         return Response(diagram_cache["svg"], media_type="image/svg+xml")
 
-    async def query_list(request: Request) -> Response:
+    def query_list(request: Request) -> Response:
         return JSONResponse(
             [{"name": q.name, "question": q.question, "query": q.text} for q in catalogue()]
         )

@@ -22,7 +22,7 @@ def local_link(iri: str) -> str | None:
 def short(iri: str) -> str:
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
+            return f"{prefix}:{iri[len(ns) :]}"
     return iri
 
 
@@ -96,7 +96,9 @@ def _label(store: Store, iri: str, cache: dict[str, str]) -> str:
         node = NamedNode(iri)
         labels = sorted(
             q.object.value
-            for q in store.quads_for_pattern(node, NamedNode(PREFIXES["rdfs"] + "label"), None, None)
+            for q in store.quads_for_pattern(
+                node, NamedNode(PREFIXES["rdfs"] + "label"), None, None
+            )
         )
         cache[iri] = labels[0] if labels else short(iri)
     return cache[iri]
@@ -104,18 +106,23 @@ def _label(store: Store, iri: str, cache: dict[str, str]) -> str:
 
 def _value(store: Store, term: object, cache: dict[str, str]) -> Value:
     if isinstance(term, NamedNode):
-        return Value(_label(store, term.value, cache), term.value, local_link(term.value) or term.value)
+        return Value(
+            _label(store, term.value, cache), term.value, local_link(term.value) or term.value
+        )
     if isinstance(term, BlankNode):
         return Value("_:" + term.value)
     assert isinstance(term, Literal)
-    note = term.language or ("" if term.datatype.value.endswith("#string") else short(term.datatype.value))
+    note = term.language or (
+        "" if term.datatype.value.endswith("#string") else short(term.datatype.value)
+    )
     return Value(term.value, note=note)
 
 
 _CLAIMS = """
 SELECT DISTINCT ?e ?claim ?statement ?conf ?ver ?method ?date ?target WHERE {
   { ?claim ig:about ?e } UNION { ?claim ig:asserts ?e }
-  UNION { ?claim ig:asserts ?target . ?target ig:dataFrom|ig:dataTo|ig:relationFrom|ig:relationTo ?e }
+  UNION { ?claim ig:asserts ?target .
+          ?target ig:dataFrom|ig:dataTo|ig:relationFrom|ig:relationTo ?e }
   ?claim ig:statement ?statement .
   OPTIONAL { ?claim ig:confidence/skos:prefLabel ?conf }
   OPTIONAL { ?claim ig:verification/skos:prefLabel ?ver }
@@ -126,7 +133,8 @@ SELECT DISTINCT ?e ?claim ?statement ?conf ?ver ?method ?date ?target WHERE {
 """
 _FLOWS = """
 SELECT ?e ?flow ?label ?other ?sharing ?description WHERE {
-  ?flow ig:FROMTO ?e ; ig:OTHER ?other ; rdfs:label ?label ; ig:sharingType/skos:prefLabel ?sharing .
+  ?flow ig:FROMTO ?e ; ig:OTHER ?other ; rdfs:label ?label ;
+        ig:sharingType/skos:prefLabel ?sharing .
   OPTIONAL { ?flow ig:dataDescription ?description }
 } ORDER BY ?label LIMIT 500
 """

@@ -54,7 +54,9 @@ def serialize_answer(answer: object, media: str, cap: int) -> bytes:
 
 def serialize_triples(triples: Iterable[Triple], media: str) -> bytes:
     fmt = _RDF_FORMATS[media]
-    prefixes = PREFIXES if fmt in (pyoxigraph.RdfFormat.TURTLE, pyoxigraph.RdfFormat.RDF_XML) else None
+    prefixes = (
+        PREFIXES if fmt in (pyoxigraph.RdfFormat.TURTLE, pyoxigraph.RdfFormat.RDF_XML) else None
+    )
     return pyoxigraph.serialize(triples, format=fmt, prefixes=prefixes)
 
 
@@ -65,9 +67,11 @@ def serialize_boolean(value: bool, media: str) -> bytes:
             f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
         ).encode()
     if media in (conneg.CSV, conneg.TSV):
-        return ("_askResult\r\n" if media == conneg.CSV else "?_askResult\n").encode() + (
-            b"true" if value else b"false"
-        ) + b"\n"
+        return (
+            ("_askResult\r\n" if media == conneg.CSV else "?_askResult\n").encode()
+            + (b"true" if value else b"false")
+            + b"\n"
+        )
     return json.dumps({"head": {}, "boolean": value}).encode()
 
 

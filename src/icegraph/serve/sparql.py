@@ -49,7 +49,7 @@ def _error(status: int, message: str) -> PlainTextResponse:
 
 async def _params(request: Request) -> tuple[dict[str, list[str]], str | None]:
     """Protocol parameters from the URL and a form body, and a direct query body if any."""
-    params = {k: request.query_params.getlist(k) for k in request.query_params.keys()}
+    params = {k: request.query_params.getlist(k) for k in request.query_params}
     body_query = None
     if request.method == "POST":
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()

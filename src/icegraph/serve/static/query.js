@@ -8,6 +8,12 @@
   const results = document.getElementById("results");
   const status = document.getElementById("status");
 
+  function usedPrefixes(text) {
+    // PREFIX lines for the prefixes the text uses, so the editor shows a runnable query.
+    return Object.entries(prefixes)
+      .filter(([p]) => new RegExp("(^|[\\s(/^|])" + p + ":", "m").test(text))
+      .map(([p, iri]) => "PREFIX " + p + ": <" + iri + ">").join("\n") + "\n";
+  }
   function withPrefixes(text) {
     // Declare any prefix the user's text does not declare itself.
     const missing = Object.entries(prefixes).filter(([p]) => !new RegExp("PREFIX\\s+" + p + ":", "i").test(text));
@@ -100,7 +106,7 @@
   document.getElementById("query-form").addEventListener("submit", run);
   document.querySelectorAll("button.q").forEach((b) => {
     b.addEventListener("click", () => {
-      editor.value = queries[b.dataset.name];
+      editor.value = usedPrefixes(queries[b.dataset.name]) + queries[b.dataset.name];
       run();
     });
   });

@@ -1,0 +1,3 @@
+from icegraph.cli import main
+
+main()
