@@ -48,6 +48,7 @@ def test_dumps_parse_with_pyoxigraph_and_trig_keeps_one_graph_per_input(seed_bui
         "https://w3id.org/icegraph/graph/sources",
         "https://w3id.org/icegraph/graph/vocabulary",
         "https://w3id.org/icegraph/graph/metadata",
+        "https://w3id.org/icegraph/graph/wikidata-links",
     }
     assert len({(q.subject, q.predicate, q.object) for q in quads}) == len(set(ttl))
 

@@ -20,9 +20,11 @@ from pyoxigraph import Quad
 
 from icegraph.catalogue import Catalogue, load_catalogue
 from icegraph.errors import InputError, Location, ValidationFailed
+from icegraph.link.review import read_review
 from icegraph.mapping.catalogue_quads import entity_quads, source_quads
 from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
+from icegraph.mapping.link_quads import link_quads
 from icegraph.mapping.terms import graph
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.publish.dumps import write_context, write_jsonld_dump, write_trig, write_turtle
@@ -104,6 +106,11 @@ def graph_quads(
             yield Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH)
     yield from entity_quads(cat)
     yield from source_quads(cat)
+    links = read_review(cat.directory / "wikidata-links.csv")
+    report.count(
+        "Wikidata links published (accepted reviews)", sum(r.status == "accepted" for r in links)
+    )
+    yield from link_quads(links)
     for path, reader in inputs:
         shown = str(path)
         records = 0

@@ -24,11 +24,12 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from icegraph.namespaces import DATASET, ID, PREFIXES, sparql_prologue
+from icegraph.namespaces import DATASET, ID, PREFIXES
 from icegraph.publish.diagram import flow_diagram
 from icegraph.queries import catalogue
 from icegraph.serve import conneg
 from icegraph.serve.describe import describe, exists, local_link, triples_about
+from icegraph.serve.reconcile import make_reconcile_routes
 from icegraph.serve.results import serialize_triples
 from icegraph.serve.sparql import make_sparql_endpoint
 from icegraph.serve.workers import QueryPool
@@ -159,7 +160,11 @@ def create_app(config: ServeConfig) -> Starlette:
             await pool.close()
 
     sparql = make_sparql_endpoint(pool, config.max_rows, describe_service)
+    reconcile, preview, suggest = make_reconcile_routes(store)
     routes = [
+        Route("/reconcile", reconcile, methods=["GET", "POST"]),
+        Route("/reconcile/preview", preview),
+        Route("/reconcile/suggest/{kind}", suggest),
         Route("/", index),
         Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"),
         Route("/id/{path:path}", entity),

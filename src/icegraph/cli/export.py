@@ -1,0 +1,55 @@
+"""icegraph export …"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from icegraph.cli.options import store_option
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export parts of the graph for other tools.
+
+    \b
+    Example:
+      icegraph export quickstatements --out build/quickstatements.txt
+    """
+
+
+@export_group.command("quickstatements")
+@store_option
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("-"),
+    show_default=True,
+    help="File to write ('-' for stdout).",
+)
+def quickstatements_command(store_dir: Path, out_file: Path) -> None:
+    """Write QuickStatements for a person to review and submit to Wikidata.
+
+    One CREATE block per system whose operator has an accepted Wikidata link: its name,
+    full name and operator (P137), referenced with the cited documents' titles (S1476)
+    and dates (S577). Search Wikidata for each system before submitting: an item may
+    exist that the offline files do not show.
+
+    \b
+    Example:
+      icegraph export quickstatements --out build/quickstatements.txt
+    """
+    from icegraph.publish.quickstatements import quickstatements
+    from icegraph.store import open_store
+
+    lines = list(quickstatements(open_store(store_dir, read_only=True)))
+    text = "\n".join(lines) + ("\n" if lines else "")
+    if str(out_file) == "-":
+        click.echo(text, nl=False)
+    else:
+        tmp = out_file.with_name(f".{out_file.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out_file)
+    click.echo(f"{lines.count('CREATE')} item(s) to create; review before submitting.", err=True)

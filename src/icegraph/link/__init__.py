@@ -1,0 +1,1 @@
+"""Linking the graph to Wikidata: candidates with evidence, a reviewed file, published links."""

@@ -1,0 +1,262 @@
+"""The W3C Entity Reconciliation Service API, version 0.2, over the graph's entities.
+
+A journalist in OpenRefine points a column of agency or system names at /reconcile and gets
+our entity ids back, with scores; /reconcile/preview shows a candidate, /reconcile/suggest/…
+auto-completes entities, types and properties.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from html import escape
+from urllib.parse import parse_qs
+
+from pyoxigraph import Store
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from icegraph import __version__
+from icegraph.link.match import _tokens, normalise, variants
+from icegraph.namespaces import ID, IG, PREFIXES
+from icegraph.store import select
+
+TYPES = {
+    "Agency": "Government agency",
+    "InternationalOrganization": "International organisation",
+    "Company": "Company",
+    "PrivateOrganization": "Private organisation",
+    "Person": "Person",
+    "System": "System (information system or data holding)",
+}
+PROPERTIES = {
+    "operatedBy": ("Operated by", "ig:operatedBy"),
+    "parent": ("Parent organisation", "org:subOrganizationOf"),
+}
+_ENTITIES = """
+SELECT ?e ?type ?label ?name ?operator ?parent ?note WHERE {
+  VALUES ?type { %s }
+  ?e a ?type ; rdfs:label ?label .
+  FILTER(STRSTARTS(STR(?e), "%s"))
+  OPTIONAL { ?e skos:prefLabel|skos:altLabel ?name }
+  OPTIONAL { ?e ig:operatedBy ?operator }
+  OPTIONAL { ?e org:subOrganizationOf ?parent }
+  OPTIONAL { ?e skos:note ?note }
+}
+"""
+
+
+@dataclass
+class Entry:
+    id: str
+    name: str
+    types: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
+    props: dict[str, set[str]] = field(default_factory=dict)
+    description: str = ""
+
+
+class ReconcileIndex:
+    """The graph's typed entities with their names, read once from the store."""
+
+    def __init__(self, store: Store) -> None:
+        self.entries: dict[str, Entry] = {}
+        types = " ".join(f"ig:{t}" for t in TYPES)
+        for row in select(store, _ENTITIES % (types, ID), prefixes=PREFIXES):
+            eid = row["e"].value[len(ID) :]
+            e = self.entries.get(eid)
+            if e is None:
+                e = self.entries[eid] = Entry(eid, row["label"].value, names={row["label"].value})
+            e.types.add(row["type"].value[len(IG) :])
+            if row["name"] is not None:
+                e.names.add(row["name"].value)
+            for prop in ("operator", "parent"):
+                if row[prop] is not None:
+                    key = "operatedBy" if prop == "operator" else "parent"
+                    e.props.setdefault(key, set()).add(row[prop].value[len(ID) :])
+            if row["note"] is not None and not e.description:
+                e.description = row["note"].value
+        self._keys: dict[str, set[str]] = {}
+        for e in self.entries.values():
+            for n in e.names:
+                for k in variants(n):
+                    self._keys.setdefault(k, set()).add(e.id)
+
+    def name_score(self, query: str, e: Entry) -> float:
+        q = variants(query)
+        if q & variants(e.name):
+            return 100.0
+        if any(q & variants(n) for n in e.names):
+            return 95.0
+        a = _tokens(query)
+        best = 0.0
+        for n in e.names:
+            b = _tokens(n)
+            if a and b:
+                best = max(best, 80.0 * len(a & b) / len(a | b))
+        return best
+
+    def candidates(self, query: str) -> list[Entry]:
+        keys = variants(query)
+        exact = {eid for k in keys for eid in self._keys.get(k, ())}
+        if exact:
+            return [self.entries[i] for i in sorted(exact)]
+        words = _tokens(query)
+        return [e for e in self.entries.values() if any(words & _tokens(n) for n in e.names)]
+
+    def reconcile_one(self, q: dict) -> dict:
+        query = str(q.get("query", ""))
+        wanted = q.get("type")
+        wanted_types = {wanted} if isinstance(wanted, str) else set(wanted or [])
+        limit = int(q.get("limit") or 5)
+        results = []
+        for e in self.candidates(query):
+            if wanted_types and not (e.types & wanted_types):
+                continue
+            score = self.name_score(query, e)
+            features = [{"id": "name", "value": round(score / 100, 3)}]
+            for p in q.get("properties") or []:
+                pid, value = p.get("pid"), p.get("v")
+                have = e.props.get(pid, set())
+                target = value.get("id") if isinstance(value, dict) else str(value)
+                ok = target in have or any(
+                    variants(str(target)) & variants(n)
+                    for h in have if h in self.entries
+                    for n in self.entries[h].names
+                )  # fmt: skip
+                score += 5.0 if ok else -10.0
+                features.append({"id": f"property:{pid}", "value": bool(ok)})
+            if score <= 0:
+                continue
+            results.append({
+                "id": e.id,
+                "name": e.name,
+                "description": e.description,
+                "score": round(min(score, 100.0), 2),
+                "type": [{"id": t, "name": TYPES[t]} for t in sorted(e.types)],
+                "features": features,
+                "match": False,
+            })  # fmt: skip
+        results.sort(key=lambda r: (-r["score"], r["id"]))
+        results = results[:limit]
+        if (
+            results
+            and results[0]["score"] >= 95
+            and (len(results) == 1 or results[1]["score"] < results[0]["score"] - 10)
+        ):
+            results[0]["match"] = True
+        return {"result": results}
+
+    def suggest_entities(self, prefix: str) -> list[dict]:
+        p = normalise(prefix)
+        hits = [
+            e for e in self.entries.values()
+            if any(normalise(n).startswith(p) or f" {p}" in normalise(n) for n in e.names)
+        ]  # fmt: skip
+        hits.sort(key=lambda e: (not normalise(e.name).startswith(p), e.name))
+        return [
+            {"id": e.id, "name": e.name, "description": e.description,
+             "notable": [{"id": t, "name": TYPES[t]} for t in sorted(e.types)]}
+            for e in hits[:10]
+        ]  # fmt: skip
+
+
+def manifest(base: str) -> dict:
+    return {
+        "versions": ["0.2"],
+        "name": "icegraph: immigration-enforcement data systems",
+        "identifierSpace": ID,
+        "schemaSpace": IG,
+        "documentation": base + "/",
+        "serviceVersion": __version__,
+        "view": {"url": base + "/id/{{id}}"},
+        "defaultTypes": [
+            {"id": "Agency", "name": TYPES["Agency"]},
+            {"id": "System", "name": TYPES["System"]},
+        ],  # fmt: skip
+        "preview": {"url": base + "/reconcile/preview?id={{id}}", "width": 400, "height": 120},
+        "suggest": {
+            "entity": {"service_url": base, "service_path": "/reconcile/suggest/entity"},
+            "type": {"service_url": base, "service_path": "/reconcile/suggest/type"},
+            "property": {"service_url": base, "service_path": "/reconcile/suggest/property"},
+        },
+    }
+
+
+def make_reconcile_routes(store: Store):
+    holder: dict[str, ReconcileIndex] = {}
+
+    def index() -> ReconcileIndex:
+        if "index" not in holder:
+            holder["index"] = ReconcileIndex(store)
+        return holder["index"]
+
+    def base_of(request: Request) -> str:
+        return str(request.base_url).rstrip("/")
+
+    def reply(request: Request, payload: dict, params: dict[str, list[str]]) -> Response:
+        callback = (params.get("callback") or [None])[0]
+        if callback:
+            if not callback.replace("_", "").replace(".", "").isalnum():
+                return PlainTextResponse("Invalid callback name.\n", status_code=400)
+            body = f"{callback}({json.dumps(payload)});"
+            return Response(body, media_type="application/javascript")
+        return JSONResponse(payload)
+
+    async def reconcile(request: Request) -> Response:
+        params = {k: request.query_params.getlist(k) for k in request.query_params}
+        if request.method == "POST":
+            body = (await request.body()).decode("utf-8", errors="replace")
+            for k, v in parse_qs(body, keep_blank_values=True).items():
+                params.setdefault(k, []).extend(v)
+        raw = (params.get("queries") or [None])[0]
+        if raw is None:
+            return reply(request, manifest(base_of(request)), params)
+        try:
+            batch = json.loads(raw)
+            if not isinstance(batch, dict) or not all(isinstance(v, dict) for v in batch.values()):
+                raise ValueError("expected an object of queries")
+        except ValueError as exc:
+            return PlainTextResponse(
+                f"'queries' is not a reconciliation query batch: {exc}\n", status_code=400
+            )
+        idx = index()
+        return reply(request, {k: idx.reconcile_one(q) for k, q in batch.items()}, params)
+
+    def preview(request: Request) -> Response:
+        eid = request.query_params.get("id", "")
+        e = index().entries.get(eid)
+        if e is None:
+            return PlainTextResponse(f"No entity '{eid}'.\n", status_code=404)
+        kinds = ", ".join(TYPES[t] for t in sorted(e.types))
+        others = ", ".join(sorted(e.names - {e.name}))
+        html = (
+            '<html><body style="font-family:sans-serif;margin:4px">'
+            f'<strong><a href="/id/{escape(e.id)}" target="_blank">{escape(e.name)}</a></strong>'
+            f"<br><small>{escape(kinds)}</small>"
+            + (f"<br><small>also: {escape(others)}</small>" if others else "")
+            + (f"<p>{escape(e.description)}</p>" if e.description else "")
+            + "</body></html>"
+        )
+        return HTMLResponse(html)
+
+    def suggest(request: Request) -> Response:
+        kind = request.path_params["kind"]
+        prefix = request.query_params.get("prefix", "")
+        params = {k: request.query_params.getlist(k) for k in request.query_params}
+        if kind == "entity":
+            result = index().suggest_entities(prefix)
+        elif kind == "type":
+            p = prefix.casefold()
+            result = [{"id": t, "name": n} for t, n in TYPES.items()
+                      if t.casefold().startswith(p) or p in n.casefold()]  # fmt: skip
+        elif kind == "property":
+            p = prefix.casefold()
+            result = [{"id": k, "name": n, "description": f"{curie} in the icegraph vocabulary"}
+                      for k, (n, curie) in PROPERTIES.items()
+                      if k.casefold().startswith(p) or p in n.casefold()]  # fmt: skip
+        else:
+            return PlainTextResponse("Unknown suggest service.\n", status_code=404)
+        return reply(request, {"result": result}, params)
+
+    return reconcile, preview, suggest
