@@ -12,7 +12,8 @@ from icegraph.cli import main
 from icegraph.errors import CatalogueError, InputError
 from icegraph.link.match import ACCEPT_THRESHOLD, Candidate, OurEntity, rank, score
 from icegraph.link.ours import linkable_entities
-from icegraph.link.review import ReviewRow, merge, read_review, write_review
+from icegraph.link.propose import merge
+from icegraph.link.review import ReviewRow, read_review, write_review
 from icegraph.pipeline import BuildResult
 from icegraph.readers.wikidata import WikidataItem, WikidataPool, read_pool
 from tests.conftest import DATA, rows

@@ -67,7 +67,8 @@ def link_command(
     """
     from icegraph.link.match import ACCEPT_THRESHOLD, rank
     from icegraph.link.ours import linkable_entities
-    from icegraph.link.review import merge, read_review, write_review
+    from icegraph.link.propose import merge
+    from icegraph.link.review import read_review, write_review
     from icegraph.readers.wikidata import read_pool
     from icegraph.store import open_store
 
