@@ -40,6 +40,10 @@ class IcegraphError(Exception):
         self.expected = expected
         self.fix = fix
 
+    def __reduce__(self):
+        # Keep location, field and fix when an error crosses a process boundary.
+        return (_rebuild, (self.__class__, self.__dict__))
+
     def __str__(self) -> str:
         parts = []
         if self.location is not None:
@@ -73,3 +77,10 @@ class ValidationFailed(IcegraphError):
 
 class QueryError(IcegraphError):
     """A catalogue query could not be found, parsed or run."""
+
+
+def _rebuild(cls: type, state: dict) -> IcegraphError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, state.get("message", ""))
+    err.__dict__.update(state)
+    return err

@@ -10,40 +10,29 @@ import gc
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import pyoxigraph
-from pyoxigraph import Quad
 
-from icegraph.catalogue import Catalogue, load_catalogue
+from icegraph.catalogue import load_catalogue
 from icegraph.errors import InputError, Location, ValidationFailed
-from icegraph.link.review import read_review
-from icegraph.mapping.catalogue_quads import entity_quads, source_quads
-from icegraph.mapping.dossier_quads import DossierMapper
-from icegraph.mapping.flows_quads import FlowMapper
-from icegraph.mapping.link_quads import link_quads
-from icegraph.mapping.terms import graph
 from icegraph.paths import ontology_dir, shapes_dir
+from icegraph.produce import load_mapped
 from icegraph.publish.dumps import write_context, write_jsonld_dump, write_trig, write_turtle
 from icegraph.publish.jsonld import build_context
 from icegraph.publish.metadata import metadata_quads
 from icegraph.readers import reader_for
-from icegraph.readers.dossier_page import read_dossier
-from icegraph.readers.flows_table import read_flows
-from icegraph.repair.dossier import repair_dossier
-from icegraph.repair.flows import repair_flows
 from icegraph.report import Report
-from icegraph.store import bulk_load, open_store
+from icegraph.store import count_triples, open_store
 from icegraph.validate.explain import explain
 from icegraph.validate.pyshacl_engine import load_shapes, validate_store
 from icegraph.validate.results import Explained
 
 Progress = Callable[[str], None]
-T = TypeVar("T")
-VOCABULARY_GRAPH = graph("vocabulary")
 OUTPUT_FILES = (
     "icegraph.ttl",
     "icegraph.trig",
@@ -85,69 +74,27 @@ def discover_inputs(data_dir: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def counted(
-    items: Iterable[T], what: str, progress: Progress | None, every: int = 50_000
-) -> Iterator[T]:
-    n = 0
-    for n, item in enumerate(items, start=1):
-        if progress and n % every == 0:
-            progress(f"{what}: {n:,} records")
-        yield item
-    if progress:
-        progress(f"{what}: {n:,} records read")
-
-
-def graph_quads(
-    cat: Catalogue, inputs: list[tuple[Path, str]], report: Report, progress: Progress | None
-) -> Iterator[Quad]:
-    """Every quad of the build, streamed: vocabulary, curated tables, then each input file."""
-    for path in sorted(ontology_dir().glob("*.ttl")):
-        for t in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE):
-            yield Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH)
-    yield from entity_quads(cat)
-    yield from source_quads(cat)
-    links = read_review(cat.directory / "wikidata-links.csv")
-    report.count(
-        "Wikidata links published (accepted reviews)", sum(r.status == "accepted" for r in links)
-    )
-    yield from link_quads(links)
-    for path, reader in inputs:
-        shown = str(path)
-        records = 0
-        if reader == "flows_table":
-            mapper = FlowMapper(cat, path.name)
-            rows = counted(read_flows(path, shown), path.name, progress)
-            for rec in repair_flows(rows, cat, path.name, report):
-                records += 1
-                yield from mapper.record(rec)
-            yield from mapper.header()
-            report.count("flows read", records)
-        else:
-            dossier = repair_dossier(read_dossier(path, shown), cat, report)
-            records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
-            yield from DossierMapper(cat, path.name, report).quads(dossier)
-        report.inputs.append({"file": shown, "reader": reader, "records": records})
-
-
 def build(data_dir: Path, out_dir: Path, progress: Progress | None = None) -> BuildResult:
     """Build the graph from data_dir into out_dir; the old build stays until this one passes."""
-    cat = load_catalogue(data_dir)
+    load_catalogue(data_dir)  # checked here, before any work, so a bad table fails fast
     inputs = discover_inputs(data_dir)
     report = Report()
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
+    clock = _Stopwatch(report, progress)
     try:
         store = open_store(staging / "store")
-        if progress:
-            progress("reading, repairing and mapping into the store")
-        bulk_load(store, graph_quads(cat, inputs, report, progress))
-        store.extend(metadata_quads(store, [str(p) for p, _ in inputs]))
-        if progress:
-            progress("validating against shapes/")
-        shapes = load_shapes(shapes_dir())
-        findings = explain(validate_store(store, shapes), store, shapes, data_dir)
+        with clock("read, repair, map and load"):
+            mapped = load_mapped(store, data_dir, inputs, progress)
+        report.merge(mapped)
+        with clock("dataset metadata"):
+            lines = "".join(metadata_quads(store, [str(p) for p, _ in inputs]))
+            store.load(input=lines.encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS)
+        with clock("validate"):
+            shapes = load_shapes(shapes_dir())
+            findings = explain(validate_store(store, shapes), store, shapes, data_dir)
         report.validation = [f.to_json() for f in findings]
         violations = [f for f in findings if f.severity == "Violation"]
         if violations:
@@ -157,12 +104,14 @@ def build(data_dir: Path, out_dir: Path, progress: Progress | None = None) -> Bu
                 f"unchanged (details in {out_dir / 'failed' / 'report.md'})",
                 violations,
             )
-        if progress:
-            progress("writing dumps")
         context = build_context(ontology_dir() / "icegraph.ttl")
-        write_turtle(store, staging / "icegraph.ttl")
-        write_trig(store, staging / "icegraph.trig")
-        write_jsonld_dump(store, staging / "icegraph.jsonld", context)
+        triples = count_triples(store)
+        with clock("dump Turtle"):
+            write_turtle(store, staging / "icegraph.ttl", triples)
+        with clock("dump TriG"):
+            write_trig(store, staging / "icegraph.trig")
+        with clock("dump JSON-LD"):
+            write_jsonld_dump(store, staging / "icegraph.jsonld", context, triples)
         write_context(staging / "context.jsonld", context)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
@@ -174,6 +123,27 @@ def build(data_dir: Path, out_dir: Path, progress: Progress | None = None) -> Bu
         return BuildResult(out_dir, report, findings)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+class _Stopwatch:
+    """Times each stage into the report, and tells the user which stage is running."""
+
+    def __init__(self, report: Report, progress: Progress | None) -> None:
+        self.report = report
+        self.progress = progress
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        if self.progress:
+            self.progress(f"{stage} …")
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            seconds = time.perf_counter() - started
+            self.report.timings[stage] = round(seconds, 3)
+            if self.progress:
+                self.progress(f"{stage}: {seconds:.1f} s")
 
 
 def _write_failure(out_dir: Path, report: Report) -> None:

@@ -25,6 +25,9 @@ class Report:
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     validation: list[dict[str, Any]] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)
+    # Seconds per build stage; kept out of report.md and report.json so builds stay
+    # byte-identical, and returned to callers (the benchmark) instead.
+    timings: dict[str, float] = field(default_factory=dict)
 
     def count(self, key: str, n: int = 1) -> None:
         self.counts[key] += n
@@ -38,6 +41,21 @@ class Report:
         self.findings_by_kind[finding.kind] += 1
         if len(self.findings) < LIST_LIMIT:
             self.findings.append(finding)
+
+    def merge(self, other: Report) -> None:
+        """Take in what another stage (the mapping process) recorded."""
+        self.counts.update(other.counts)
+        for r in other.repairs:
+            if len(self.repairs) < LIST_LIMIT:
+                self.repairs.append(r)
+        self.repairs_by_rule.update(other.repairs_by_rule)
+        for f in other.findings:
+            if len(self.findings) < LIST_LIMIT:
+                self.findings.append(f)
+        self.findings_by_kind.update(other.findings_by_kind)
+        for name, rows in other.tables.items():
+            self.tables.setdefault(name, []).extend(rows)
+        self.inputs.extend(other.inputs)
 
     def set_table(self, name: str, rows: list[dict[str, Any]]) -> None:
         self.tables[name] = rows

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from pyoxigraph import Quad, QuerySolutions, Store, Triple
@@ -36,22 +36,26 @@ def select(store: Store, sparql: str, **options) -> QuerySolutions:
     return store.query(sparql, use_default_graph_as_union=True, **options)
 
 
-def union_triples(store: Store) -> Iterator[Triple]:
-    """Every distinct triple of every graph, sorted by subject, then predicate and object.
+UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
-    Subjects come from one sorted query; each subject's quads, whatever their graph, from the
-    subject-first index, so only one subject's triples are held at a time.
+
+def count_triples(store: Store) -> int:
+    """Distinct triples across all named graphs."""
+    q = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+    return int(next(iter(store.query(q)))["n"].value)
+
+
+def union_triples(store: Store) -> list[Triple]:
+    """Every distinct triple of every graph, sorted by subject, predicate and object.
+
+    Holds them all: for graphs small enough to want a sorted, readable dump. Large graphs
+    stream `UNION` instead (see publish/dumps.py).
     """
-    subjects = store.query(
-        "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?s",
-    )
-    for row in subjects:
-        subject = row[0]
-        seen = {(q.predicate, q.object) for q in store.quads_for_pattern(subject, None, None, None)}
-        for p, o in sorted(seen, key=_term_key):
-            yield Triple(subject, p, o)
+    triples = list(store.query(UNION))
+    triples.sort(key=_triple_key)
+    return triples
 
 
-def _term_key(pair: tuple) -> tuple:
-    p, o = pair
-    return (p.value, type(o).__name__, o.value, str(o))
+def _triple_key(t: Triple) -> tuple:
+    o = t.object
+    return (t.subject.value, t.predicate.value, type(o).__name__, o.value, str(o))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pyoxigraph import Quad
-
 from icegraph.catalogue import Catalogue, SourceEntry
 from icegraph.mapping.terms import (
     ALT_LABEL,
@@ -46,7 +44,7 @@ def source_node(source_id: str):
     return entity("source/" + source_id)
 
 
-def entity_quads(cat: Catalogue) -> Iterator[Quad]:
+def entity_quads(cat: Catalogue) -> Iterator[str]:
     q = Q(ENTITIES_GRAPH)
     for e in cat.entities.values():
         node = entity(e.id)
@@ -74,7 +72,7 @@ def entity_quads(cat: Catalogue) -> Iterator[Quad]:
             yield q(node, NOTE, text(e.note))
 
 
-def source_quads(cat: Catalogue) -> Iterator[Quad]:
+def source_quads(cat: Catalogue) -> Iterator[str]:
     q = Q(SOURCES_GRAPH)
     for dt in cat.document_types.values():
         node = document_type(dt.id)
@@ -94,7 +92,7 @@ def source_quads(cat: Catalogue) -> Iterator[Quad]:
         yield from relation_type_quads(q, term, label)
 
 
-def relation_type_quads(q: Q, term: str, label: str) -> Iterator[Quad]:
+def relation_type_quads(q: Q, term: str, label: str) -> Iterator[str]:
     node = relation_type(term)
     yield q(node, TYPE, CONCEPT)
     yield q(node, IN_SCHEME, ig("RelationTypeScheme"))
@@ -102,7 +100,7 @@ def relation_type_quads(q: Q, term: str, label: str) -> Iterator[Quad]:
     yield q(node, LABEL, text(label))
 
 
-def _source(q: Q, s: SourceEntry, cat: Catalogue) -> Iterator[Quad]:
+def _source(q: Q, s: SourceEntry, cat: Catalogue) -> Iterator[str]:
     node = source_node(s.id)
     yield q(node, TYPE, ig("Source"))
     yield q(node, TITLE, text(s.title))

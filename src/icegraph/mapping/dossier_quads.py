@@ -6,8 +6,6 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePath
 
-from pyoxigraph import NamedNode, Quad
-
 from icegraph.catalogue import Catalogue, name_key
 from icegraph.mapping.catalogue_quads import document_type, relation_type, relation_type_quads
 from icegraph.mapping.iris import Resolver, input_graph, input_slug
@@ -26,6 +24,7 @@ from icegraph.mapping.terms import (
     TITLE,
     TYPE,
     Q,
+    Term,
     boolean,
     date,
     entity,
@@ -34,6 +33,7 @@ from icegraph.mapping.terms import (
     iri,
     slug,
     text,
+    value_of,
 )
 from icegraph.namespaces import DCTERMS, PROV
 from icegraph.records import Connection, Dossier, DossierSource, Fact, Finding
@@ -57,7 +57,7 @@ class DossierMapper:
         self.key = input_slug(file_name)
         self._mentions = _mention_pattern(cat)
 
-    def quads(self, d: Dossier) -> Iterator[Quad]:
+    def quads(self, d: Dossier) -> Iterator[str]:
         q = self.q
         subject, _etype, _entry = self.resolve.by_kind(d.header.name, d.header.kind)
         yield from self._entity(d.header.name, d.header.kind)
@@ -87,7 +87,7 @@ class DossierMapper:
 
     # ------------------------------------------------------------ entities
 
-    def _entity(self, name: str, kind: str) -> Iterator[Quad]:
+    def _entity(self, name: str, kind: str) -> Iterator[str]:
         """Type and label for a named entity; page spellings of curated ones become altLabels."""
         q = self.q
         node, etype, entry = self.resolve.by_kind(name, kind)
@@ -105,7 +105,7 @@ class DossierMapper:
                         + "; kept as one ambiguous entity with candidates, not merged")
             )  # fmt: skip
 
-    def _mentioned(self, statement: str) -> list[NamedNode]:
+    def _mentioned(self, statement: str) -> list[Term]:
         ids = dict.fromkeys(self._mentions_in(statement))
         return [entity(i) for i in ids]
 
@@ -119,10 +119,10 @@ class DossierMapper:
 
     # ------------------------------------------------------------ sources and facts
 
-    def _source_node(self, number: int) -> NamedNode:
+    def _source_node(self, number: int) -> Term:
         return entity(f"source/{self.key}/{number}")
 
-    def _source(self, s: DossierSource) -> Iterator[Quad]:
+    def _source(self, s: DossierSource) -> Iterator[str]:
         q = self.q
         node = self._source_node(s.number)
         automated = method_of(s.label, self.cat) == "automatedAnalysis"
@@ -153,13 +153,13 @@ class DossierMapper:
         yield q(node, ig("sourceFile"), text(self.file))
         yield q(node, ig("sourceLine"), integer(s.location.line or 0))
 
-    def _activity(self, label: str) -> tuple[NamedNode, Iterator[Quad]]:
+    def _activity(self, label: str) -> tuple[Term, Iterator[str]]:
         method = method_of(label, self.cat) or "documentReview"
         node = entity(f"activity/{self.key}/{slug(label)[:60]}")
         who = "automated-analysis" if method == "automatedAnalysis" else "researchers"
         agent = entity(f"agent/{self.key}/{who}")
 
-        def quads() -> Iterator[Quad]:
+        def quads() -> Iterator[str]:
             q = self.q
             yield q(node, TYPE, PROV_ACTIVITY)
             yield q(node, TYPE, ig(ACTIVITY_CLASS[method]))
@@ -174,7 +174,7 @@ class DossierMapper:
 
         return node, quads()
 
-    def _fact(self, f: Fact, d: Dossier, subject: NamedNode) -> Iterator[Quad]:
+    def _fact(self, f: Fact, d: Dossier, subject: Term) -> Iterator[str]:
         q = self.q
         claim = entity(f"claim/{self.key}/fact-{f.number}")
         activity, activity_quads = self._activity(f.method_label)
@@ -201,7 +201,7 @@ class DossierMapper:
         yield q(claim, ig("sourceFile"), text(self.file))
         yield q(claim, ig("sourceLine"), integer(f.location.line or 0))
 
-    def _basis(self, claim: NamedNode, statement: str) -> Iterator[Quad]:
+    def _basis(self, claim: Term, statement: str) -> Iterator[str]:
         found = False
         for rule in self.cat.text_rules:
             if rule.kind != "inference-basis":
@@ -215,9 +215,7 @@ class DossierMapper:
 
     # ------------------------------------------------------------ connections
 
-    def _connections(
-        self, d: Dossier, subject: NamedNode, page: NamedNode, review: NamedNode
-    ) -> Iterator[Quad]:
+    def _connections(self, d: Dossier, subject: Term, page: Term, review: Term) -> Iterator[str]:
         q = self.q
         for c in d.connections:
             assert c.name is not None and c.kind is not None
@@ -269,7 +267,7 @@ class DossierMapper:
         term = slug(c.relation)
         return term, c.relation
 
-    def minted_relation_types(self, d: Dossier) -> Iterator[Quad]:
+    def minted_relation_types(self, d: Dossier) -> Iterator[str]:
         for c in d.connections:
             if c.relation.casefold() not in self.cat.relation_types:
                 term, label = self._relation_term(c)
@@ -304,8 +302,8 @@ class DossierMapper:
         )
 
 
-def _local(node: NamedNode) -> str:
-    return slug(node.value.rsplit("/", 1)[-1])
+def _local(node: Term) -> str:
+    return slug(value_of(node).rsplit("/", 1)[-1])
 
 
 def _mention_pattern(cat: Catalogue) -> re.Pattern[str] | None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import PurePath
 
-from pyoxigraph import NamedNode, Quad
-
 from icegraph.catalogue import Catalogue, name_key
 from icegraph.mapping.catalogue_quads import source_node, strongest_confidence
 from icegraph.mapping.iris import Resolver, input_graph, input_slug
@@ -18,6 +16,7 @@ from icegraph.mapping.terms import (
     PROV_ACTIVITY,
     TYPE,
     Q,
+    Term,
     boolean,
     entity,
     ig,
@@ -48,13 +47,13 @@ class FlowMapper:
         self._mechanisms = [r for r in cat.text_rules if r.kind == "mechanism"]
         self._frequencies = [r for r in cat.text_rules if r.kind == "frequency"]
 
-    def header(self) -> Iterator[Quad]:
+    def header(self) -> Iterator[str]:
         q = self.q
         yield q(self.activity, TYPE, PROV_ACTIVITY)
         yield q(self.activity, TYPE, ig("DocumentReview"))
         yield q(self.activity, LABEL, text(f"Compilation of the flows table {self.file}"))
 
-    def quads(self, records: Iterable[FlowRecord]) -> Iterator[Quad]:
+    def quads(self, records: Iterable[FlowRecord]) -> Iterator[str]:
         yield from self.header()
         for rec in records:
             yield from self.record(rec)
@@ -65,7 +64,7 @@ class FlowMapper:
         self._flow_ids[base] = n
         return base if n == 1 else f"{base}-{n}"
 
-    def record(self, rec: FlowRecord) -> Iterator[Quad]:
+    def record(self, rec: FlowRecord) -> Iterator[str]:
         q = self.q
         fslug = self._flow_slug(rec)
         flow = entity("flow/" + fslug)
@@ -115,7 +114,7 @@ class FlowMapper:
         for i, repair in enumerate(rec.repairs, start=1):
             yield from self._repair(claim, fslug, i, repair)
 
-    def _systems(self, rec: FlowRecord, src: NamedNode, dst: NamedNode) -> Iterator[Quad]:
+    def _systems(self, rec: FlowRecord, src: Term, dst: Term) -> Iterator[str]:
         q = self.q
         described = described_system(rec, self.hubs)
         for name, node in ((rec.source, src), (rec.destination, dst)):
@@ -136,7 +135,7 @@ class FlowMapper:
             yield q(node, ig("operatedBy"), operator)
         yield from self._variant_labels(rec)
 
-    def _variant_labels(self, rec: FlowRecord) -> Iterator[Quad]:
+    def _variant_labels(self, rec: FlowRecord) -> Iterator[str]:
         """The table's own spellings of agency names, kept as alternative labels."""
         q = self.q
         for fld, eid in (("agency", rec.agency_id), ("sub_agency", rec.operator_id)):
@@ -151,7 +150,7 @@ class FlowMapper:
                 if name_key(v) != name_key(label):
                     yield q(entity(eid), ALT_LABEL, text(v))
 
-    def _repair(self, claim: NamedNode, fslug: str, i: int, r: Repair) -> Iterator[Quad]:
+    def _repair(self, claim: Term, fslug: str, i: int, r: Repair) -> Iterator[str]:
         q = self.q
         node = entity(f"repair/{fslug}/{i}")
         yield q(claim, ig("hasRepair"), node)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from pyoxigraph import NamedNode
-
 from icegraph.catalogue import Catalogue, EntityEntry
-from icegraph.mapping.terms import entity, graph, slug
+from icegraph.mapping.terms import Term, entity, graph, slug
 
 # Dossier page kinds and the entity types they stand for.
 KIND_TYPES = {
@@ -32,7 +30,7 @@ KIND_DEFAULT_TYPE = {
 }
 
 
-def input_graph(file_name: str) -> NamedNode:
+def input_graph(file_name: str) -> Term:
     """The named graph that holds what was read from one raw input file."""
     return graph("raw/" + slug(PurePath(file_name).stem))
 
@@ -46,9 +44,9 @@ class Resolver:
 
     def __init__(self, cat: Catalogue) -> None:
         self.cat = cat
-        self._systems: dict[str, tuple[NamedNode, EntityEntry | None]] = {}
+        self._systems: dict[str, tuple[Term, EntityEntry | None]] = {}
 
-    def system(self, name: str) -> tuple[NamedNode, EntityEntry | None]:
+    def system(self, name: str) -> tuple[Term, EntityEntry | None]:
         hit = self._systems.get(name)
         if hit is None:
             entry = self.cat.lookup(name, ("System",))
@@ -56,10 +54,10 @@ class Resolver:
             hit = self._systems[name] = (node, entry)
         return hit
 
-    def by_id(self, entity_id: str) -> NamedNode:
+    def by_id(self, entity_id: str) -> Term:
         return entity(entity_id)
 
-    def by_kind(self, name: str, kind: str) -> tuple[NamedNode, str, EntityEntry | None]:
+    def by_kind(self, name: str, kind: str) -> tuple[Term, str, EntityEntry | None]:
         """IRI, entity type and catalogue entry for a name the dossier gives with a kind."""
         types = KIND_TYPES.get(kind)
         entry = self.cat.lookup(name, types)

@@ -4,22 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pyoxigraph import Literal, NamedNode, Quad
-
 from icegraph.link.review import ReviewRow
-from icegraph.mapping.terms import LABEL, NOTE, SAME_AS, TYPE, Q, date, entity, graph, ig, iri, text
-from icegraph.namespaces import DCTERMS, SKOS, WD, XSD
+from icegraph.mapping.terms import (
+    LABEL,
+    NOTE,
+    SAME_AS,
+    TYPE,
+    Q,
+    date,
+    decimal,
+    entity,
+    graph,
+    ig,
+    iri,
+    text,
+)
+from icegraph.namespaces import DCTERMS, SKOS, WD
 
 LINKS_GRAPH = graph("wikidata-links")
 
 
-def link_quads(rows: list[ReviewRow]) -> Iterator[Quad]:
+def link_quads(rows: list[ReviewRow]) -> Iterator[str]:
     q = Q(LINKS_GRAPH)
     for r in rows:
         if r.status != "accepted":
             continue  # only a person's acceptance publishes a link
         subject = entity(r.entity)
-        target = NamedNode(WD + r.qid)
+        target = iri(WD + r.qid)
         yield q(subject, SAME_AS, target)
         yield q(subject, iri(SKOS + "exactMatch"), target)
         review = entity(f"link/{r.entity}/{r.qid}")
@@ -33,6 +44,6 @@ def link_quads(rows: list[ReviewRow]) -> Iterator[Quad]:
         yield q(review, ig("reviewer"), text(r.reviewer))
         yield q(review, iri(DCTERMS + "date"), date(r.reviewed_on))
         yield q(review, ig("evidence"), text(r.evidence))
-        yield q(review, ig("score"), Literal(r.score, datatype=NamedNode(XSD + "decimal")))
+        yield q(review, ig("score"), decimal(r.score))
         if r.note:
             yield q(review, NOTE, text(r.note))

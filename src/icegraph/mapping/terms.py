@@ -1,12 +1,16 @@
-"""Building RDF terms: IRIs for our namespaces, literals, quads; cached where it pays."""
+"""RDF terms as N-Triples text, and quads as N-Quads lines.
+
+Mapping writes text, not term objects: building a Python object per term costs more than the
+rest of the mapping, while a line of N-Quads is parsed by the store's bulk loader in Rust.
+Every function here returns a term already in N-Triples syntax (IRIs in <>, literals quoted
+and escaped), so a quad is four of them joined by spaces.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
-
-from pyoxigraph import Literal, NamedNode, Quad
 
 from icegraph.namespaces import (
     DCTERMS,
@@ -23,38 +27,57 @@ from icegraph.namespaces import (
     XSD,
 )
 
+Term = str  # a term in N-Triples syntax
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
-@lru_cache(maxsize=4096)
-def iri(value: str) -> NamedNode:
-    return NamedNode(value)
+
+@lru_cache(maxsize=8192)
+def iri(value: str) -> Term:
+    if _BAD_IRI.search(value):
+        raise ValueError(f"not a valid IRI: {value!r}")
+    return f"<{value}>"
 
 
-def ig(term: str) -> NamedNode:
+def ig(term: str) -> Term:
     return iri(IG + term)
 
 
-def entity(path: str) -> NamedNode:
+def entity(path: str) -> Term:
     """IRI of an entity by its slug path, e.g. 'system/icm'."""
-    return NamedNode(ID + path)
+    return iri(ID + path)
 
 
-def graph(name: str) -> NamedNode:
+def graph(name: str) -> Term:
     return iri(GRAPH + name)
 
 
-def text(value: str) -> Literal:
-    return Literal(value)
+def value_of(term: Term) -> str:
+    """The IRI inside an IRI term."""
+    return term[1:-1]
 
 
-def integer(value: int) -> Literal:
-    return Literal(str(value), datatype=iri(XSD + "integer"))
+def text(value: str) -> Term:
+    return f'"{value.translate(_ESCAPES)}"'
 
 
-def boolean(value: bool) -> Literal:
-    return Literal("true" if value else "false", datatype=iri(XSD + "boolean"))
+def typed(value: str, datatype: str) -> Term:
+    return f'"{value.translate(_ESCAPES)}"^^<{datatype}>'
 
 
-def date(value: str) -> Literal:
+def integer(value: int) -> Term:
+    return typed(str(int(value)), XSD + "integer")
+
+
+def decimal(value: str) -> Term:
+    return typed(value, XSD + "decimal")
+
+
+def boolean(value: bool) -> Term:
+    return typed("true" if value else "false", XSD + "boolean")
+
+
+def date(value: str) -> Term:
     """xsd:date, xsd:gYearMonth or xsd:gYear according to how much of the date is known."""
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         dt = "date"
@@ -64,11 +87,7 @@ def date(value: str) -> Literal:
         dt = "gYear"
     else:
         raise ValueError(f"not an ISO date: {value!r}")
-    return Literal(value, datatype=iri(XSD + dt))
-
-
-def datetime(value: str) -> Literal:
-    return Literal(value, datatype=iri(XSD + "dateTime"))
+    return typed(value, XSD + dt)
 
 
 def slug(value: str) -> str:
@@ -79,15 +98,15 @@ def slug(value: str) -> str:
 
 
 class Q:
-    """Quad factory bound to one named graph, so mapping code reads as triples."""
+    """N-Quads line factory bound to one named graph, so mapping code reads as triples."""
 
     __slots__ = ("g",)
 
-    def __init__(self, graph_node: NamedNode) -> None:
-        self.g = graph_node
+    def __init__(self, graph_term: Term) -> None:
+        self.g = graph_term
 
-    def __call__(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> Quad:
-        return Quad(s, p, o, self.g)
+    def __call__(self, s: Term, p: Term, o: Term) -> str:
+        return f"{s} {p} {o} {self.g} .\n"
 
 
 # Predicates used on every record, built once.

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime as dt
 
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import Store
 
 from icegraph import __version__
 from icegraph.mapping.terms import (
@@ -16,12 +16,13 @@ from icegraph.mapping.terms import (
     TITLE,
     TYPE,
     Q,
+    date,
     graph,
     integer,
     iri,
     text,
 )
-from icegraph.namespaces import DATASET, DCAT, DCTERMS, VOID, XSD
+from icegraph.namespaces import DATASET, DCAT, DCTERMS, VOID
 from icegraph.store import select
 
 METADATA_GRAPH = graph("metadata")
@@ -49,10 +50,10 @@ def created_date(store: Store) -> str | None:
     return None
 
 
-def metadata_quads(store: Store, input_files: list[str]) -> Iterator[Quad]:
+def metadata_quads(store: Store, input_files: list[str]) -> Iterator[str]:
     """Title, licence, sources, counts and class partitions of everything but this graph."""
     q = Q(METADATA_GRAPH)
-    ds = NamedNode(DATASET)
+    ds = iri(DATASET)
     yield q(ds, TYPE, iri(DCAT + "Dataset"))
     yield q(ds, TYPE, iri(VOID + "Dataset"))
     yield q(ds, TITLE, text("icegraph: immigration-enforcement data systems"))
@@ -70,30 +71,30 @@ def metadata_quads(store: Store, input_files: list[str]) -> Iterator[Quad]:
     yield q(ds, iri(DCTERMS + "hasVersion"), text(__version__))
     created = created_date(store)
     if created:
-        yield q(ds, iri(DCTERMS + "created"), Literal(created, datatype=iri(XSD + "date")))
+        yield q(ds, iri(DCTERMS + "created"), date(created))
     for name in input_files:
         yield q(ds, iri(DCTERMS + "source"), text(name))
     for row in select(
         store, "SELECT DISTINCT ?s WHERE { ?s a <https://w3id.org/icegraph/ns#Source> }"
     ):
-        yield q(ds, iri(DCTERMS + "source"), row["s"])
+        yield q(ds, iri(DCTERMS + "source"), iri(row["s"].value))
     counts = _counts(store)
     yield q(ds, iri(VOID + "triples"), integer(counts["triples"]))
     yield q(ds, iri(VOID + "entities"), integer(counts["entities"]))
     for cls, n in counts["classes"]:
-        part = NamedNode(f"{DATASET}/class/{cls.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}")
+        part = iri(f"{DATASET}/class/{cls.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}")
         yield q(ds, iri(VOID + "classPartition"), part)
-        yield q(part, iri(VOID + "class"), NamedNode(cls))
+        yield q(part, iri(VOID + "class"), iri(cls))
         yield q(part, iri(VOID + "entities"), integer(n))
     for name, media in DUMPS.items():
-        dist = NamedNode(DUMP_BASE + name)
+        dist = iri(DUMP_BASE + name)
         yield q(ds, iri(DCAT + "distribution"), dist)
         yield q(dist, TYPE, iri(DCAT + "Distribution"))
         yield q(dist, iri(DCAT + "downloadURL"), dist)
         yield q(dist, iri(DCAT + "mediaType"), text(media))
         yield q(dist, TITLE, text(f"icegraph dump ({media})"))
         yield q(dist, DCTYPE, iri(VOID + "Dataset"))
-    yield q(ds, iri(VOID + "dataDump"), NamedNode(DUMP_BASE + "icegraph.ttl"))
+    yield q(ds, iri(VOID + "dataDump"), iri(DUMP_BASE + "icegraph.ttl"))
 
 
 def _counts(store: Store) -> dict:

@@ -17,7 +17,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store
 
 from icegraph.errors import IcegraphError
 from icegraph.namespaces import GRAPH
-from icegraph.store import union_triples
+from icegraph.store import UNION
 
 NTRIPLES = "application/n-triples"
 
@@ -50,7 +50,7 @@ def publish(store: Store, remote: Remote, graph: str | None = None) -> list[tupl
     sent = []
     with httpx.Client(timeout=remote.timeout) as client:
         if graph:
-            body = pyoxigraph.serialize(union_triples(store), format=pyoxigraph.RdfFormat.N_TRIPLES)
+            body = store.query(UNION).serialize(format=pyoxigraph.RdfFormat.N_TRIPLES)
             _put(client, remote, graph, body)
             sent.append((graph, body.count(b"\n")))
             return sent

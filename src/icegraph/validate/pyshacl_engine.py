@@ -9,7 +9,7 @@ import rdflib
 from pyoxigraph import Store
 from rdflib.namespace import SH
 
-from icegraph.store import union_triples
+from icegraph.store import UNION
 from icegraph.validate.results import ShapeResult
 
 
@@ -26,7 +26,7 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> list[ShapeResult]:
 
     data = rdflib.Graph()
     data.parse(
-        data=pyoxigraph.serialize(union_triples(store), format=pyoxigraph.RdfFormat.N_TRIPLES),
+        data=store.query(UNION).serialize(format=pyoxigraph.RdfFormat.N_TRIPLES),
         format="nt",
     )
     _conforms, results, _text = pyshacl.validate(
