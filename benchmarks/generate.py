@@ -48,8 +48,22 @@ DESCRIPTIONS = [
     "Provides information on lookouts by name/DOB to investigators using {s}.",
     "Event and subject information related to investigations, held in {s}.",
 ]
-WORDS = ["Case", "Border", "Records", "Subject", "Targeting", "Intelligence", "Identity",
-         "Biometric", "Travel", "Financial", "Vehicle", "Telecom", "Watchlist", "Detention"]  # fmt: skip
+WORDS = [
+    "Case",
+    "Border",
+    "Records",
+    "Subject",
+    "Targeting",
+    "Intelligence",
+    "Identity",
+    "Biometric",
+    "Travel",
+    "Financial",
+    "Vehicle",
+    "Telecom",
+    "Watchlist",
+    "Detention",
+]
 
 
 def system_name(i: int) -> str:
@@ -69,7 +83,9 @@ def row(rng: random.Random, source: str, dest: str, sharing: str) -> str:
     desc = rng.choice(DESCRIPTIONS).format(s=other)
     name = "N/A" if rng.random() < 0.02 else full_name(rng)
     classification = "Commercial" if agency.startswith("National Insurance") else "Government"
-    return "\t".join((source, dest, name, classification, sharing, agency, sub, desc, " ".join(refs)))
+    return "\t".join(
+        (source, dest, name, classification, sharing, agency, sub, desc, " ".join(refs))
+    )
 
 
 def flows_file(path: Path, rng: random.Random, start: int, count: int, systems: int) -> None:
@@ -98,7 +114,9 @@ def flows_file(path: Path, rng: random.Random, start: int, count: int, systems: 
 def dossier(path: Path, rng: random.Random, n: int) -> None:
     seed = (ROOT / "data" / "raw" / "004_5faac12a7c82fa76.txt").read_text(encoding="utf-8")
     # Same format, another subject: the reader must take it with no code change.
-    text = seed.replace("US Immigration and Customs Enforcement (ICE)", f"Example Agency {n} (EA{n})")
+    text = seed.replace(
+        "US Immigration and Customs Enforcement (ICE)", f"Example Agency {n} (EA{n})"
+    )
     path.write_text(text, encoding="utf-8")
 
 

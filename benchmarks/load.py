@@ -26,31 +26,13 @@ sys.path.insert(0, str(ROOT))
 
 from tests.servers import free_port  # noqa: E402
 
+from benchmarks.measure import tree_rss_kib  # noqa: E402
 from icegraph.queries import catalogue  # noqa: E402
 
 ENTITIES = [
     "/id/system/icm", "/id/agency/ice", "/id/system/tecs", "/id/org/palantir",
     "/id/flow/hsi-data-warehouse--icm", "/id/claim/flow/tecs--icm", "/id/agency/dhs",
 ]  # fmt: skip
-
-
-def rss_kib(pid: int) -> int:
-    """Resident memory of a process and its children, in KiB."""
-    total = 0
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
-    for p in pids:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
 
 
 def main() -> int:
@@ -81,7 +63,7 @@ def main() -> int:
         # warm up, then take the starting memory
         for q in queries:
             httpx.post(base + "/sparql", data={"query": q}, timeout=60)
-        mem_start = rss_kib(server.pid)
+        mem_start = tree_rss_kib(server.pid)
         latencies: list[float] = []
         statuses: list[int] = []
         errors: list[str] = []
@@ -119,7 +101,7 @@ def main() -> int:
         def sampler() -> None:
             # Memory every tenth of the run: growth shows as a rising tail, warm-up as a step.
             while time.monotonic() < stop:
-                samples.append(round(rss_kib(server.pid) / 1024, 1))
+                samples.append(round(tree_rss_kib(server.pid) / 1024, 1))
                 time.sleep(max(1.0, args.seconds / 10))
 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
@@ -130,7 +112,7 @@ def main() -> int:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
-        mem_end = rss_kib(server.pid)
+        mem_end = tree_rss_kib(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=10)

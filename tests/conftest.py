@@ -79,3 +79,17 @@ def only_flows(data_dir: Path, text: str, name: str = FLOWS_FILE) -> Path:
     path = raw / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How the fast validator fared on the W3C SHACL Core suite, when that test ran."""
+    try:
+        from tests.test_shacl_suite import OUTCOMES
+    except ImportError:
+        return
+    total = sum(len(v) for v in OUTCOMES.values())
+    if total:
+        terminalreporter.write_line(
+            f"W3C SHACL Core suite, fast validator: {len(OUTCOMES['passed'])} passed, "
+            f"{len(OUTCOMES['refused'])} refused (unsupported), {len(OUTCOMES['failed'])} failed"
+        )

@@ -7,6 +7,7 @@ import pytest
 from pyoxigraph import Store
 
 from icegraph.paths import shapes_dir
+from icegraph.validate.fast import Unsupported, validate_store_fast
 from icegraph.validate.pyshacl_engine import load_shapes, validate_store
 
 PREFIXES = """
@@ -34,7 +35,9 @@ ig:unknownOperator a ig:Organization .
 """
 
 
-def results(extra: str = "", drop: str | tuple[str, ...] = "") -> set[tuple[str, str, str]]:
+def results(
+    extra: str = "", drop: str | tuple[str, ...] = "", engine: str = "pyshacl"
+) -> set[tuple[str, str, str]]:
     data = GOOD
     for text in (drop,) if isinstance(drop, str) else drop:
         data = data.replace(text, "") if text else data
@@ -43,12 +46,16 @@ def results(extra: str = "", drop: str | tuple[str, ...] = "") -> set[tuple[str,
         pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.NamedNode("urn:g"))
         for t in pyoxigraph.parse(PREFIXES + data + extra, format=pyoxigraph.RdfFormat.TURTLE)
     )
-    found = validate_store(store, load_shapes(shapes_dir()))
+    shapes = load_shapes(shapes_dir())
+    found = validate_store(store, shapes)
+    if engine == "both":
+        # the fast path must report exactly what pyshacl reports, field for field
+        assert set(validate_store_fast(store, shapes)) == set(found)
     return {(r.severity, r.focus.rsplit("/", 1)[-1], r.shape.rsplit("#", 1)[-1]) for r in found}
 
 
 def test_a_good_graph_passes():
-    assert results() == set()
+    assert results(engine="both") == set()
 
 
 @pytest.mark.parametrize(
@@ -79,7 +86,7 @@ def test_a_good_graph_passes():
     ],
 )
 def test_each_rule_names_the_record_and_rule(extra: str, drop: str, expected: tuple[str, str]):
-    got = results(extra, drop)
+    got = results(extra, drop, engine="both")
     assert ("Violation", *expected) in got, got
 
 
@@ -87,8 +94,28 @@ def test_ai_only_verified_claim_is_a_warning_unless_reviewed_with_a_document():
     drop = ("ig:verification ig:notAssessed ;", "ig:method ig:documentReview ;")
     ai = ":claim ig:verification ig:verified ; ig:method ig:automatedAnalysis ."
     warning = ("Warning", "claim", "AutomatedClaimStrengthShape")
-    assert results(ai, drop) == {warning}
-    assert results(ai + " :claim ig:reviewedBy :editor .", drop) == set()
+    assert results(ai, drop, engine="both") == {warning}
+    assert results(ai + " :claim ig:reviewedBy :editor .", drop, engine="both") == set()
     ai_source = " :doc dcterms:type :document-type\\/automated-analysis ."
-    assert results(ai + " :claim ig:reviewedBy :editor ." + ai_source, drop) == {warning}
+    assert results(ai + " :claim ig:reviewedBy :editor ." + ai_source, drop, engine="both") == {
+        warning
+    }
     assert results(":claim ig:verification ig:verified .", drop[:1]) == set()
+
+
+def test_fast_validator_refuses_what_it_cannot_check():
+    import rdflib
+
+    shapes = rdflib.Graph().parse(data=PREFIXES + """
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        :S a sh:NodeShape ; sh:targetClass ig:System ; sh:closed true .
+    """, format="turtle")  # fmt: skip
+    with pytest.raises(Unsupported, match="uses sh:closed, which the fast validator does not"):
+        validate_store_fast(Store(), shapes)
+
+
+def test_engines_agree_on_the_seed_build(seed_store):
+    shapes = load_shapes(shapes_dir())
+    fast = validate_store_fast(seed_store, shapes)
+    assert fast == validate_store(seed_store, shapes)
+    assert [r.shape.rsplit("#", 1)[-1] for r in fast] == ["AutomatedClaimStrengthShape"]

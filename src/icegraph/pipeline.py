@@ -28,8 +28,9 @@ from icegraph.publish.metadata import metadata_quads
 from icegraph.readers import reader_for
 from icegraph.report import Report
 from icegraph.store import count_triples, open_store
+from icegraph.validate import engine
 from icegraph.validate.explain import explain
-from icegraph.validate.pyshacl_engine import load_shapes, validate_store
+from icegraph.validate.pyshacl_engine import load_shapes
 from icegraph.validate.results import Explained
 
 Progress = Callable[[str], None]
@@ -74,7 +75,9 @@ def discover_inputs(data_dir: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def build(data_dir: Path, out_dir: Path, progress: Progress | None = None) -> BuildResult:
+def build(
+    data_dir: Path, out_dir: Path, progress: Progress | None = None, validator: str = "fast"
+) -> BuildResult:
     """Build the graph from data_dir into out_dir; the old build stays until this one passes."""
     load_catalogue(data_dir)  # checked here, before any work, so a bad table fails fast
     inputs = discover_inputs(data_dir)
@@ -94,7 +97,7 @@ def build(data_dir: Path, out_dir: Path, progress: Progress | None = None) -> Bu
             store.load(input=lines.encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS)
         with clock("validate"):
             shapes = load_shapes(shapes_dir())
-            findings = explain(validate_store(store, shapes), store, shapes, data_dir)
+            findings = explain(engine(validator)(store, shapes), store, shapes, data_dir)
         report.validation = [f.to_json() for f in findings]
         violations = [f for f in findings if f.severity == "Violation"]
         if violations:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
-from icegraph.cli.options import data_option, out_option, progress_printer, quiet_option
+from icegraph.cli.options import (
+    data_option,
+    out_option,
+    progress_printer,
+    quiet_option,
+    validator_option,
+)
 from icegraph.pipeline import build
 
 
@@ -14,7 +21,17 @@ from icegraph.pipeline import build
 @data_option
 @out_option
 @quiet_option
-def build_command(data_dir: Path, out_dir: Path, quiet: bool) -> None:
+@validator_option
+@click.option(
+    "--timings",
+    "timings_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the seconds each stage took, as JSON (for benchmarks).",
+)
+def build_command(
+    data_dir: Path, out_dir: Path, quiet: bool, validator: str, timings_file: Path | None
+) -> None:
     """Read, repair, map, validate, store and publish the graph.
 
     Writes icegraph.ttl, icegraph.trig, icegraph.jsonld, context.jsonld, report.md,
@@ -25,7 +42,9 @@ def build_command(data_dir: Path, out_dir: Path, quiet: bool) -> None:
     Example:
       icegraph build --data data --out build
     """
-    result = build(data_dir, out_dir, progress=progress_printer(quiet))
+    result = build(data_dir, out_dir, progress=progress_printer(quiet), validator=validator)
+    if timings_file is not None:
+        timings_file.write_text(json.dumps(result.report.timings, indent=2) + "\n")
     _summary(result)
     click.echo(f"Built {out_dir}/: icegraph.ttl, icegraph.trig, icegraph.jsonld, report.md")
     click.echo(f"Store: {out_dir / 'store'}  (query it with: icegraph query reaches-icm)")
@@ -35,7 +54,8 @@ def build_command(data_dir: Path, out_dir: Path, quiet: bool) -> None:
 @data_option
 @out_option
 @quiet_option
-def validate_command(data_dir: Path, out_dir: Path, quiet: bool) -> None:
+@validator_option
+def validate_command(data_dir: Path, out_dir: Path, quiet: bool, validator: str) -> None:
     """Check the inputs against every rule in shapes/ and print a readable report.
 
     Exit code 0 when no rule is violated (warnings are printed), 1 otherwise. A passing
@@ -45,7 +65,7 @@ def validate_command(data_dir: Path, out_dir: Path, quiet: bool) -> None:
     Example:
       icegraph validate --data data
     """
-    result = build(data_dir, out_dir, progress=progress_printer(quiet))
+    result = build(data_dir, out_dir, progress=progress_printer(quiet), validator=validator)
     _summary(result)
     click.echo("No rule violated.")
 

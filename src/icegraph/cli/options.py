@@ -51,3 +51,11 @@ auth_option = click.option(
     help="HTTP header sent to the remote server, e.g. 'Authorization: Bearer TOKEN' "
     "(or set ICEGRAPH_AUTH_HEADER).",
 )
+validator_option = click.option(
+    "--validator",
+    type=click.Choice(["fast", "pyshacl"]),
+    default="fast",
+    show_default=True,
+    help="fast: SHACL Core compiled to SPARQL in the store (refuses shapes it cannot check); "
+    "pyshacl: full SHACL in Python, slow on large graphs.",
+)

@@ -1,1 +1,32 @@
-"""Validation: SHACL shapes over the built graph, explained in a reader's words."""
+"""Validation: SHACL shapes over the built graph, explained in a reader's words.
+
+Two engines answer the same question: `fast` compiles SHACL Core to SPARQL inside the store
+and refuses shapes it cannot evaluate; `pyshacl` evaluates full SHACL in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import rdflib
+from pyoxigraph import Store
+
+from icegraph.errors import IcegraphError
+from icegraph.validate.results import ShapeResult
+
+Engine = Callable[[Store, rdflib.Graph], list[ShapeResult]]
+
+
+def engine(name: str) -> Engine:
+    if name == "fast":
+        from icegraph.validate.fast import validate_store_fast
+
+        return validate_store_fast
+    if name == "pyshacl":
+        from icegraph.validate.pyshacl_engine import validate_store
+
+        return validate_store
+    raise IcegraphError(f"unknown validator '{name}'", expected="fast or pyshacl")
+
+
+ENGINES = ("fast", "pyshacl")

@@ -42,7 +42,7 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> list[ShapeResult]:
                 severity=str(severity).rsplit("#", 1)[-1],
                 focus=str(results.value(r, SH.focusNode)),
                 path=str(path) if isinstance(path, rdflib.URIRef) else None,
-                shape=_shape_name(results.value(r, SH.sourceShape), shapes),
+                shape=shape_name(results.value(r, SH.sourceShape), shapes),
                 message=str(results.value(r, SH.resultMessage) or ""),
                 value=str(value) if value is not None else None,
             )
@@ -50,7 +50,7 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> list[ShapeResult]:
     return sorted(out, key=lambda x: (x.severity, x.focus, x.shape, x.path or "", x.value or ""))
 
 
-def _shape_name(shape: rdflib.term.Node | None, shapes: rdflib.Graph) -> str:
+def shape_name(shape: rdflib.term.Node | None, shapes: rdflib.Graph) -> str:
     """IRI of the named shape; for a blank-node shape, the named shape that holds it."""
     seen = set()
     while isinstance(shape, rdflib.BNode) and shape not in seen:

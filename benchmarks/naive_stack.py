@@ -1,0 +1,53 @@
+"""The naive Python RDF stack on the same N-Quads: rdflib parse, pyshacl, rdflib serialisers.
+
+    python benchmarks/naive_stack.py build.nq shapes/ out-dir timings.json
+
+A peer for benchmarks/run.py; it prints nothing and writes the seconds of each stage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pyshacl
+import rdflib
+
+
+def main() -> int:
+    nq, shapes_dir, out, timings_path = (Path(a) for a in sys.argv[1:5])
+    out.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+
+    def lap(stage: str, started: float) -> None:
+        timings[stage] = round(time.perf_counter() - started, 3)
+        timings_path.write_text(json.dumps(timings, indent=2))
+
+    t = time.perf_counter()
+    dataset = rdflib.Dataset()
+    dataset.parse(nq, format="nquads")
+    graph = rdflib.Graph()
+    for s, p, o, _g in dataset.quads((None, None, None, None)):
+        graph.add((s, p, o))
+    lap("load", t)
+    t = time.perf_counter()
+    shapes = rdflib.Graph()
+    for f in sorted(shapes_dir.glob("*.ttl")):
+        shapes.parse(f, format="turtle")
+    pyshacl.validate(
+        graph, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
+    )
+    lap("validate", t)
+    t = time.perf_counter()
+    graph.serialize(out / "naive.ttl", format="turtle")
+    lap("dump Turtle", t)
+    t = time.perf_counter()
+    graph.serialize(out / "naive.jsonld", format="json-ld")
+    lap("dump JSON-LD", t)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""The whole pipeline at several sizes, with its peers measured in the same run.
+
+    python benchmarks/run.py --rows 10000,100000 [--json results.json]
+
+For each size: generate synthetic inputs (benchmarks/generate.py), run `icegraph build` and
+time every stage and the peak memory of all its processes, time each catalogue query on the
+built store; then, on the same output, the peers: the `oxigraph` CLI bulk-loading the same
+N-Quads (the floor for loading) and the naive stack (rdflib + pyshacl + rdflib serialisers,
+up to --naive-max rows and --naive-timeout seconds). Prints one table with ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import pyoxigraph  # noqa: E402
+from tests.servers import oxigraph_binary  # noqa: E402
+
+from benchmarks.measure import run  # noqa: E402
+from icegraph.queries import catalogue, run_select  # noqa: E402
+
+PY = sys.executable
+
+
+def bench(rows: int, work: Path, args: argparse.Namespace) -> dict:
+    data, out = work / "data", work / "build"
+    t = time.perf_counter()
+    gen = run(
+        [
+            PY,
+            str(ROOT / "benchmarks" / "generate.py"),
+            "--rows",
+            str(rows),
+            "--seed",
+            str(args.seed),
+            "--out",
+            str(data),
+        ]
+    )
+    assert gen.returncode == 0, gen.stderr
+    result: dict = {"rows": rows, "generate_s": round(time.perf_counter() - t, 2)}
+
+    timings = work / "timings.json"
+    cmd = [PY, "-m", "icegraph.cli", "build", "--quiet", "--data", str(data), "--out", str(out)]
+    build = run([*cmd, "--timings", str(timings)], timeout=args.build_timeout)
+    result["icegraph"] = {
+        "total_s": round(build.seconds, 2),
+        "peak_mib": round(build.peak_mib),
+        "ok": build.returncode == 0,
+        "stages_s": json.loads(timings.read_text()) if timings.exists() else {},
+    }
+    if build.returncode != 0:
+        result["icegraph"]["error"] = build.stderr[-500:]
+        return result
+
+    store = pyoxigraph.Store.read_only(str(out / "store"))
+    queries = {}
+    for q in catalogue():
+        t = time.perf_counter()
+        _names, found = run_select(store, q)
+        queries[q.name] = {"s": round(time.perf_counter() - t, 3), "rows": len(found)}
+    result["queries"] = queries
+    nq = work / "build.nq"
+    store.dump(str(nq), pyoxigraph.RdfFormat.N_QUADS)
+    result["quads"] = sum(1 for _ in nq.open("rb"))
+    del store
+
+    binary = oxigraph_binary()
+    if binary:
+        load = run([binary, "load", "--location", str(work / "ox"), "--file", str(nq)])
+        result["oxigraph_cli_load"] = {
+            "s": round(load.seconds, 2),
+            "peak_mib": round(load.peak_mib),
+            "ok": load.returncode == 0,
+        }
+
+    if rows <= args.naive_max:
+        naive_t = work / "naive.json"
+        script = str(ROOT / "benchmarks" / "naive_stack.py")
+        naive_cmd = [PY, script, str(nq), str(ROOT / "shapes"), str(work / "naive"), str(naive_t)]
+        naive = run(naive_cmd, timeout=args.naive_timeout)
+        stages = json.loads(naive_t.read_text()) if naive_t.exists() else {}
+        result["naive"] = {
+            "total_s": round(naive.seconds, 2),
+            "peak_mib": round(naive.peak_mib),
+            "finished": naive.returncode == 0,
+            "stages_s": stages,
+        }
+        if naive.returncode == 0:
+            ours = set(pyoxigraph.parse(path=str(out / "icegraph.ttl")))
+            theirs = set(pyoxigraph.parse(path=str(work / "naive" / "naive.ttl")))
+            result["naive"]["same_triples"] = ours == theirs
+    return result
+
+
+def _ratio(num: float | None, den: float | None) -> str:
+    return f"{num / den:,.1f}×" if num and den else "—"
+
+
+def table(results: list[dict]) -> str:
+    lines = []
+    for r in results:
+        ice = r["icegraph"]
+        naive = r.get("naive", {})
+        lines.append(f"\n{r['rows']:,} records — {r.get('quads', 0):,} quads")
+        lines.append(f"{'stage':34} {'icegraph s':>11} {'naive s':>9} {'naive/icegraph':>15}")
+        for stage, secs in ice["stages_s"].items():
+            key = "load" if stage.startswith("read, repair") else stage
+            other = naive.get("stages_s", {}).get(key)
+            shown = f"{other:.2f}" if other is not None else "—"
+            lines.append(f"{stage:34} {secs:11.2f} {shown:>9} {_ratio(other, secs):>15}")
+        total = naive.get("total_s") if naive.get("finished") else None
+        shown = f"{total:.2f}" if total is not None else "n/a"
+        ratio = _ratio(total, ice["total_s"])
+        lines.append(f"{'end to end':34} {ice['total_s']:11.2f} {shown:>9} {ratio:>15}")
+        ox = r.get("oxigraph_cli_load")
+        if ox:
+            lines.append(
+                f"oxigraph CLI bulk load of the same N-Quads: {ox['s']:.2f} s; icegraph end to "
+                f"end is {ice['total_s'] / ox['s']:.2f}× that floor"
+            )
+        memory = f"peak memory: icegraph {ice['peak_mib']} MiB"
+        if naive:
+            memory += f", naive stack {naive['peak_mib']} MiB"
+        lines.append(memory)
+        if "same_triples" in naive:
+            lines.append(f"same triples as the naive stack: {naive['same_triples']}")
+        for name, q in r.get("queries", {}).items():
+            lines.append(f"  query {name:34} {q['s'] * 1000:8.1f} ms  ({q['rows']} rows)")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", default="10000", help="Comma-separated sizes, e.g. 10000,100000.")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--naive-max", type=int, default=10_000)
+    ap.add_argument("--naive-timeout", type=float, default=600)
+    ap.add_argument("--build-timeout", type=float, default=3600)
+    ap.add_argument("--json", type=Path, default=ROOT / "build" / "benchmark.json")
+    ap.add_argument("--keep", action="store_true", help="Keep the generated inputs and builds.")
+    args = ap.parse_args()
+    results = []
+    for rows in (int(r) for r in args.rows.split(",")):
+        work = Path(tempfile.mkdtemp(prefix=f"icegraph-bench-{rows}-"))
+        try:
+            results.append(bench(rows, work, args))
+        finally:
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        print(table(results[-1:]), flush=True)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nfigures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
