@@ -29,6 +29,41 @@ from icegraph.readers.flows_table import FIELD_TITLES
 from icegraph.records import FlowRecord, Repair
 from icegraph.repair.directions import described_system, hub_keys
 
+# Terms of the hot path, built once.
+I_CLAIM = ig("Claim")
+I_INFORMATION_FLOW = ig("InformationFlow")
+I_REPAIR = ig("Repair")
+I_SYSTEM = ig("System")
+I_ABOUT = ig("about")
+I_ASSERTS = ig("asserts")
+I_CONFIDENCE = ig("confidence")
+I_CORRECTED_VALUE = ig("correctedValue")
+I_DATA_DESCRIPTION = ig("dataDescription")
+I_DATA_FROM = ig("dataFrom")
+I_DATA_TO = ig("dataTo")
+I_DOCUMENT_REVIEW = ig("documentReview")
+I_EVIDENCE = ig("evidence")
+I_FIELD = ig("field")
+I_FREQUENCY = ig("frequency")
+I_HAS_REPAIR = ig("hasRepair")
+I_MECHANISM = ig("mechanism")
+I_METHOD = ig("method")
+I_NOT_ASSESSED = ig("notAssessed")
+I_OPERATED_BY = ig("operatedBy")
+I_RAW_CITATION = ig("rawCitation")
+I_RAW_VALUE = ig("rawValue")
+I_REASON = ig("reason")
+I_REPAIR_RULE = ig("repairRule")
+I_SENDS_DATA_TO = ig("sendsDataTo")
+I_SHARING_TYPE = ig("sharingType")
+I_SOURCE_CLASSIFICATION = ig("sourceClassification")
+I_SOURCE_COLUMN = ig("sourceColumn")
+I_SOURCE_FILE = ig("sourceFile")
+I_SOURCE_LINE = ig("sourceLine")
+I_STATEMENT = ig("statement")
+I_UNDATED = ig("undated")
+I_UNKNOWN_OPERATOR = ig("unknownOperator")
+I_VERIFICATION = ig("verification")
 SHARING_LABEL = {"inbound": "Inbound", "outbound": "Outbound", "bidirectional": "Bi-directional"}
 CLASSIFICATION_TERM = {"government": "governmentSource", "commercial": "commercialSource"}
 
@@ -41,6 +76,7 @@ class FlowMapper:
         self.resolve = Resolver(cat)
         self.q = Q(input_graph(file_name))
         self.file = "raw/" + PurePath(file_name).name
+        self._file_term = text(self.file)
         self.hubs = hub_keys(cat)
         self.activity = entity(f"activity/{input_slug(file_name)}-compilation")
         self._flow_ids: dict[str, int] = {}
@@ -72,45 +108,45 @@ class FlowMapper:
         src, _ = self.resolve.system(rec.source)
         dst, _ = self.resolve.system(rec.destination)
 
-        yield q(flow, TYPE, ig("InformationFlow"))
+        yield q(flow, TYPE, I_INFORMATION_FLOW)
         yield q(flow, LABEL, text(f"{rec.source} → {rec.destination}"))
-        yield q(flow, ig("dataFrom"), src if rec.directions[0][0] == rec.source else dst)
-        yield q(flow, ig("dataTo"), dst if rec.directions[0][1] == rec.destination else src)
-        yield q(flow, ig("sharingType"), ig(rec.sharing_type))
+        yield q(flow, I_DATA_FROM, src if rec.directions[0][0] == rec.source else dst)
+        yield q(flow, I_DATA_TO, dst if rec.directions[0][1] == rec.destination else src)
+        yield q(flow, I_SHARING_TYPE, ig(rec.sharing_type))
         if rec.description:
-            yield q(flow, ig("dataDescription"), text(rec.description))
+            yield q(flow, I_DATA_DESCRIPTION, text(rec.description))
             for rule in self._mechanisms:
                 if rule.pattern.search(rec.description):
-                    yield q(flow, ig("mechanism"), ig(rule.term))
+                    yield q(flow, I_MECHANISM, ig(rule.term))
             for rule in self._frequencies:
                 if rule.pattern.search(rec.description):
-                    yield q(flow, ig("frequency"), iri(rule.term))
+                    yield q(flow, I_FREQUENCY, iri(rule.term))
         for a, b in rec.directions:
-            yield q(self.resolve.system(a)[0], ig("sendsDataTo"), self.resolve.system(b)[0])
+            yield q(self.resolve.system(a)[0], I_SENDS_DATA_TO, self.resolve.system(b)[0])
 
         yield from self._systems(rec, src, dst)
 
-        yield q(claim, TYPE, ig("Claim"))
+        yield q(claim, TYPE, I_CLAIM)
         yield q(claim, LABEL, text(f"Flow {rec.source} → {rec.destination} as the table states it"))
-        yield q(claim, ig("asserts"), flow)
+        yield q(claim, I_ASSERTS, flow)
         statement = f"{rec.source} → {rec.destination} ({SHARING_LABEL[rec.sharing_type]})"
         if rec.description:
             statement += f": {rec.description}"
-        yield q(claim, ig("statement"), text(statement))
+        yield q(claim, I_STATEMENT, text(statement))
         for sid in rec.citations:
             yield q(claim, DERIVED_FROM, source_node(sid))
         grade = strongest_confidence(self.cat, rec.citations)
-        yield q(claim, ig("confidence"), ig(grade))
-        yield q(claim, ig("verification"), ig("notAssessed"))
-        yield q(claim, ig("method"), ig("documentReview"))
+        yield q(claim, I_CONFIDENCE, ig(grade))
+        yield q(claim, I_VERIFICATION, I_NOT_ASSESSED)
+        yield q(claim, I_METHOD, I_DOCUMENT_REVIEW)
         yield q(claim, GENERATED_BY, self.activity)
-        yield q(claim, ig("undated"), boolean(True))
-        yield q(claim, ig("about"), src)
-        yield q(claim, ig("about"), dst)
-        yield q(claim, ig("sourceFile"), text(self.file))
-        yield q(claim, ig("sourceLine"), integer(rec.location.line or 0))
+        yield q(claim, I_UNDATED, boolean(True))
+        yield q(claim, I_ABOUT, src)
+        yield q(claim, I_ABOUT, dst)
+        yield q(claim, I_SOURCE_FILE, self._file_term)
+        yield q(claim, I_SOURCE_LINE, integer(rec.location.line or 0))
         if rec.raw_reference:
-            yield q(claim, ig("rawCitation"), text(rec.raw_reference))
+            yield q(claim, I_RAW_CITATION, text(rec.raw_reference))
         for i, repair in enumerate(rec.repairs, start=1):
             yield from self._repair(claim, fslug, i, repair)
 
@@ -121,7 +157,7 @@ class FlowMapper:
             entry = self.resolve.system(name)[1]
             if entry is not None:
                 continue  # curated: the catalogue graph describes it
-            yield q(node, TYPE, ig("System"))
+            yield q(node, TYPE, I_SYSTEM)
             yield q(node, LABEL, text(name))
             if name != described:
                 continue
@@ -129,10 +165,10 @@ class FlowMapper:
                 yield q(node, ALT_LABEL, text(rec.full_name))
             if rec.classification:
                 yield q(
-                    node, ig("sourceClassification"), ig(CLASSIFICATION_TERM[rec.classification])
+                    node, I_SOURCE_CLASSIFICATION, ig(CLASSIFICATION_TERM[rec.classification])
                 )
-            operator = entity(rec.operator_id) if rec.operator_id else ig("unknownOperator")
-            yield q(node, ig("operatedBy"), operator)
+            operator = entity(rec.operator_id) if rec.operator_id else I_UNKNOWN_OPERATOR
+            yield q(node, I_OPERATED_BY, operator)
         yield from self._variant_labels(rec)
 
     def _variant_labels(self, rec: FlowRecord) -> Iterator[str]:
@@ -153,18 +189,18 @@ class FlowMapper:
     def _repair(self, claim: Term, fslug: str, i: int, r: Repair) -> Iterator[str]:
         q = self.q
         node = entity(f"repair/{fslug}/{i}")
-        yield q(claim, ig("hasRepair"), node)
-        yield q(node, TYPE, ig("Repair"))
+        yield q(claim, I_HAS_REPAIR, node)
+        yield q(node, TYPE, I_REPAIR)
         yield q(node, LABEL, text(f"Repair of {r.field} on line {r.location.line}"))
-        yield q(node, ig("field"), text(FIELD_TITLES.get(r.field, r.field)))
-        yield q(node, ig("rawValue"), text(r.raw))
+        yield q(node, I_FIELD, text(FIELD_TITLES.get(r.field, r.field)))
+        yield q(node, I_RAW_VALUE, text(r.raw))
         if r.corrected is not None:
-            yield q(node, ig("correctedValue"), text(r.corrected))
-        yield q(node, ig("repairRule"), text(r.rule))
-        yield q(node, ig("reason"), text(r.why))
+            yield q(node, I_CORRECTED_VALUE, text(r.corrected))
+        yield q(node, I_REPAIR_RULE, text(r.rule))
+        yield q(node, I_REASON, text(r.why))
         if r.evidence:
-            yield q(node, ig("evidence"), text(r.evidence))
-        yield q(node, ig("sourceFile"), text(self.file))
-        yield q(node, ig("sourceLine"), integer(r.location.line or 0))
+            yield q(node, I_EVIDENCE, text(r.evidence))
+        yield q(node, I_SOURCE_FILE, self._file_term)
+        yield q(node, I_SOURCE_LINE, integer(r.location.line or 0))
         if r.location.column:
-            yield q(node, ig("sourceColumn"), integer(r.location.column))
+            yield q(node, I_SOURCE_COLUMN, integer(r.location.column))

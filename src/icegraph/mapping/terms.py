@@ -39,6 +39,7 @@ def iri(value: str) -> Term:
     return f"<{value}>"
 
 
+@lru_cache(maxsize=1024)
 def ig(term: str) -> Term:
     return iri(IG + term)
 
@@ -58,11 +59,13 @@ def value_of(term: Term) -> str:
 
 
 def text(value: str) -> Term:
-    return f'"{value.translate(_ESCAPES)}"'
+    if '"' in value or "\\" in value or "\n" in value or "\r" in value:
+        value = value.translate(_ESCAPES)
+    return f'"{value}"'
 
 
 def typed(value: str, datatype: str) -> Term:
-    return f'"{value.translate(_ESCAPES)}"^^<{datatype}>'
+    return f"{text(value)}^^<{datatype}>"
 
 
 def integer(value: int) -> Term:

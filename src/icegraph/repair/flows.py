@@ -37,7 +37,7 @@ def repair_flows(
         book.apply(rec)
         for fld in TEXT_FIELDS:
             value = getattr(rec, fld)
-            if value is None:
+            if value is None or value.isascii():
                 continue
             folded = fold_known(value, known, rec.cell_location(fld), FIELD_TITLES[fld])
             if folded is not None:

@@ -24,6 +24,8 @@ CONFUSABLES: dict[str, str] = {
 
 def foreign_letters(text: str) -> list[tuple[int, str]]:
     """Positions (0-based) and characters of letters outside the Latin script."""
+    if text.isascii():
+        return []  # nearly every cell: skip the per-letter Unicode lookup
     out = []
     for i, ch in enumerate(text):
         if ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN"):
