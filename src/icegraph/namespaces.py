@@ -48,3 +48,11 @@ PREFIXES: dict[str, str] = {
 def sparql_prologue() -> str:
     """PREFIX lines for every namespace, for queries written by people."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+def curie(iri: str) -> str:
+    """'ig:System' for an IRI in a known namespace; the IRI itself otherwise."""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns) :]}"
+    return iri

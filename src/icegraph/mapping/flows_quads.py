@@ -164,9 +164,7 @@ class FlowMapper:
             if rec.full_name and name_key(rec.full_name) != name_key(name):
                 yield q(node, ALT_LABEL, text(rec.full_name))
             if rec.classification:
-                yield q(
-                    node, I_SOURCE_CLASSIFICATION, ig(CLASSIFICATION_TERM[rec.classification])
-                )
+                yield q(node, I_SOURCE_CLASSIFICATION, ig(CLASSIFICATION_TERM[rec.classification]))
             operator = entity(rec.operator_id) if rec.operator_id else I_UNKNOWN_OPERATOR
             yield q(node, I_OPERATED_BY, operator)
         yield from self._variant_labels(rec)

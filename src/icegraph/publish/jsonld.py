@@ -27,6 +27,7 @@ from icegraph.namespaces import (
     SKOS,
     VOID,
     XSD,
+    curie,
 )
 
 # Short names for the reused terms a reader meets most; the rest are prefixed names.
@@ -65,24 +66,17 @@ def build_context(ontology_path: Path) -> dict[str, Any]:
     ctx: dict[str, Any] = {"@version": 1.1, "id": "@id", "type": "@type"}
     ctx.update(PREFIXES)
     for term, (iri, is_ref) in REUSED_TERMS.items():
-        ctx[term] = {"@id": _curie(iri), "@type": "@id"} if is_ref else _curie(iri)
+        ctx[term] = {"@id": curie(iri), "@type": "@id"} if is_ref else curie(iri)
     ig = PREFIXES["ig"]
     obj = rdflib.URIRef(OWL + "ObjectProperty")
     dat = rdflib.URIRef(OWL + "DatatypeProperty")
     for prop in sorted(set(onto.subjects(rdflib.RDF.type, obj))):
         if str(prop).startswith(ig):
-            ctx[str(prop)[len(ig) :]] = {"@id": _curie(str(prop)), "@type": "@id"}
+            ctx[str(prop)[len(ig) :]] = {"@id": curie(str(prop)), "@type": "@id"}
     for prop in sorted(set(onto.subjects(rdflib.RDF.type, dat))):
         if str(prop).startswith(ig):
-            ctx[str(prop)[len(ig) :]] = _curie(str(prop))
+            ctx[str(prop)[len(ig) :]] = curie(str(prop))
     return ctx
-
-
-def _curie(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
 
 
 class Compactor:
@@ -103,17 +97,17 @@ class Compactor:
 
     def node(self, subject: NamedNode | BlankNode, triples: list[Triple]) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self._id(subject)}
-        types = [_curie(t.object.value) for t in triples if t.predicate.value == RDF + "type"]
+        types = [curie(t.object.value) for t in triples if t.predicate.value == RDF + "type"]
         if types:
             out["type"] = sorted(types) if len(types) > 1 else types[0]
         for t in triples:
             p = t.predicate.value
             if p == RDF + "type":
                 continue
-            term, coerced = self.keys.get(p, (_curie(p), False))
+            term, coerced = self.keys.get(p, (curie(p), False))
             value = self._value(t.object, coerced)
             if value is None:
-                term, value = _curie(p), self._value(t.object, False)
+                term, value = curie(p), self._value(t.object, False)
             out.setdefault(term, []).append(value)
         for k, v in out.items():
             if isinstance(v, list) and len(v) == 1:
@@ -121,7 +115,7 @@ class Compactor:
         return out
 
     def _id(self, node: NamedNode | BlankNode) -> str:
-        return f"_:{node.value}" if isinstance(node, BlankNode) else _curie(node.value)
+        return f"_:{node.value}" if isinstance(node, BlankNode) else curie(node.value)
 
     def _value(self, obj: Any, coerced: bool) -> Any:
         if isinstance(obj, (NamedNode, BlankNode)):
@@ -139,7 +133,7 @@ class Compactor:
                 return obj.value == "true"
             if dt == XSD + "integer" and obj.value.lstrip("-").isdigit():
                 return int(obj.value)
-        return {"@value": obj.value, "@type": _curie(dt)}
+        return {"@value": obj.value, "@type": curie(dt)}
 
 
 def write_jsonld(triples: Iterable[Triple], out: IO[str], context: dict[str, Any]) -> int:

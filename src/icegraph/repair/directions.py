@@ -20,18 +20,6 @@ SHARING_TYPES = {
 }
 
 
-def normalise_sharing_type(rec: FlowRecord) -> None:
-    key = SHARING_TYPES.get(" ".join(rec.sharing_type.split()).casefold())
-    if key is None:
-        raise InputError(
-            f"unknown sharing type '{rec.sharing_type}'",
-            rec.cell_location("sharing_type"),
-            field="Information Sharing Types",
-            expected="Inbound, Outbound or Bi-directional",
-        )
-    rec.sharing_type = key
-
-
 def hub_keys(cat: Catalogue) -> set[str]:
     hub = cat.hub()
     return {name_key(n) for n in (hub.label, hub.acronym, *hub.alt_labels) if n}

@@ -10,11 +10,7 @@ from icegraph.readers.flows_table import FIELD_TITLES
 from icegraph.records import Finding, FlowRecord
 from icegraph.repair.citations import CitationSplitter
 from icegraph.repair.corrections import CorrectionBook
-from icegraph.repair.directions import (
-    derive_direction,
-    hub_keys,
-    normalise_sharing_type,
-)
+from icegraph.repair.directions import SHARING_TYPES, derive_direction, hub_keys
 from icegraph.repair.lookalikes import fold_known
 from icegraph.report import Report
 
@@ -54,8 +50,8 @@ def repair_flows(
             if value is not None and value.casefold() in PLACEHOLDERS:
                 setattr(rec, fld, None)
                 report.count(f"placeholder '{value}' read as no value: {FIELD_TITLES[fld]}")
-        normalise_sharing_type(rec)
-        _normalise_classification(rec)
+        _normalise_term(rec, "sharing_type", SHARING_TYPES, "Inbound, Outbound or Bi-directional")
+        _normalise_term(rec, "classification", CLASSIFICATIONS, "Government, Commercial or N/A")
         if rec.reference:
             rec.raw_reference = rec.reference
             rec.citations = splitter.split(rec.reference, rec.cell_location("reference"))
@@ -86,18 +82,21 @@ def repair_flows(
         )
 
 
-def _normalise_classification(rec: FlowRecord) -> None:
-    if rec.classification is None:
+def _normalise_term(rec: FlowRecord, fld: str, table: dict[str, str], expected: str) -> None:
+    """A closed-list cell (sharing type, classification) to its key, or a clear error."""
+    value = getattr(rec, fld)
+    if value is None:
         return
-    key = CLASSIFICATIONS.get(rec.classification.casefold())
+    key = table.get(" ".join(value.split()).casefold())
     if key is None:
+        title = FIELD_TITLES[fld]
         raise InputError(
-            f"unknown classification '{rec.classification}'",
-            rec.cell_location("classification"),
-            field="Source Database Classification",
-            expected="Government, Commercial or N/A",
+            f"unknown {title.lower().rstrip('s')} '{value}'",
+            rec.cell_location(fld),
+            field=title,
+            expected=expected,
         )
-    rec.classification = key
+    setattr(rec, fld, key)
 
 
 def _resolve_agencies(rec: FlowRecord, cat: Catalogue, report: Report) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, Variable
 
-from icegraph.namespaces import ID, PREFIXES
+from icegraph.namespaces import ID, PREFIXES, curie
 from icegraph.store import select
 
 SITE_PREFIX = "https://w3id.org/icegraph/"
@@ -17,13 +17,6 @@ def local_link(iri: str) -> str | None:
     if iri.startswith(ID):
         return "/id/" + iri[len(ID) :]
     return None
-
-
-def short(iri: str) -> str:
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
 
 
 @dataclass
@@ -100,7 +93,7 @@ def _label(store: Store, iri: str, cache: dict[str, str]) -> str:
                 node, NamedNode(PREFIXES["rdfs"] + "label"), None, None
             )
         )
-        cache[iri] = labels[0] if labels else short(iri)
+        cache[iri] = labels[0] if labels else curie(iri)
     return cache[iri]
 
 
@@ -113,7 +106,7 @@ def _value(store: Store, term: object, cache: dict[str, str]) -> Value:
         return Value("_:" + term.value)
     assert isinstance(term, Literal)
     note = term.language or (
-        "" if term.datatype.value.endswith("#string") else short(term.datatype.value)
+        "" if term.datatype.value.endswith("#string") else curie(term.datatype.value)
     )
     return Value(term.value, note=note)
 
@@ -162,12 +155,12 @@ def describe(store: Store, iri: str) -> EntityView:
         ).startswith(PREFIXES["wd"]):
             wikidata.append(Value(v.iri.rsplit("/", 1)[-1], v.iri, v.iri))  # type: ignore[union-attr]
         else:
-            props.setdefault(short(p), []).append(v)
+            props.setdefault(curie(p), []).append(v)
     inbound = []
     for q in store.quads_for_pattern(None, None, node, None):
         if len(inbound) >= 200:
             break
-        entry = (short(q.predicate.value), _value(store, q.subject, cache))
+        entry = (curie(q.predicate.value), _value(store, q.subject, cache))
         if entry not in inbound:
             inbound.append(entry)
 
