@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import shutil
 import sys
 import tempfile
@@ -62,13 +63,11 @@ def bench(rows: int, work: Path, args: argparse.Namespace) -> dict:
         result["icegraph"]["error"] = build.stderr[-500:]
         return result
 
+    print(f"{rows:,} records: build {build.seconds:.1f} s, {result['icegraph']['stages_s']}",
+          flush=True)  # fmt: skip
+    result["queries"] = {q.name: timed_query(out / "store", q.name, args.query_timeout)
+                         for q in catalogue()}  # fmt: skip
     store = pyoxigraph.Store.read_only(str(out / "store"))
-    queries = {}
-    for q in catalogue():
-        t = time.perf_counter()
-        _names, found = run_select(store, q)
-        queries[q.name] = {"s": round(time.perf_counter() - t, 3), "rows": len(found)}
-    result["queries"] = queries
     nq = work / "build.nq"
     store.dump(str(nq), pyoxigraph.RdfFormat.N_QUADS)
     result["quads"] = sum(1 for _ in nq.open("rb"))
@@ -106,6 +105,31 @@ def _ratio(num: float | None, den: float | None) -> str:
     return f"{num / den:,.1f}×" if num and den else "—"
 
 
+def _query_child(store: str, name: str, conn) -> None:
+    from icegraph.queries import find_query
+
+    s = pyoxigraph.Store.read_only(store)
+    t = time.perf_counter()
+    _names, found = run_select(s, find_query(name))
+    conn.send((time.perf_counter() - t, len(found)))
+
+
+def timed_query(store: Path, name: str, timeout: float) -> dict:
+    """One catalogue query in its own process, stopped after `timeout` seconds."""
+    ctx = mp.get_context("spawn")
+    reader, writer = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_query_child, args=(str(store), name, writer))
+    proc.start()
+    writer.close()
+    if reader.poll(timeout):
+        seconds, count = reader.recv()
+        proc.join()
+        return {"s": round(seconds, 3), "rows": count}
+    proc.kill()
+    proc.join()
+    return {"s": None, "rows": None, "timeout_s": timeout}
+
+
 def table(results: list[dict]) -> str:
     lines = []
     for r in results:
@@ -135,7 +159,10 @@ def table(results: list[dict]) -> str:
         if "same_triples" in naive:
             lines.append(f"same triples as the naive stack: {naive['same_triples']}")
         for name, q in r.get("queries", {}).items():
-            lines.append(f"  query {name:34} {q['s'] * 1000:8.1f} ms  ({q['rows']} rows)")
+            if q["s"] is None:
+                lines.append(f"  query {name:34} stopped after {q['timeout_s']:.0f} s")
+            else:
+                lines.append(f"  query {name:34} {q['s'] * 1000:8.1f} ms  ({q['rows']} rows)")
     return "\n".join(lines)
 
 
@@ -146,6 +173,7 @@ def main() -> int:
     ap.add_argument("--naive-max", type=int, default=10_000)
     ap.add_argument("--naive-timeout", type=float, default=600)
     ap.add_argument("--build-timeout", type=float, default=3600)
+    ap.add_argument("--query-timeout", type=float, default=60, help="Seconds per query.")
     ap.add_argument("--json", type=Path, default=ROOT / "build" / "benchmark.json")
     ap.add_argument("--keep", action="store_true", help="Keep the generated inputs and builds.")
     args = ap.parse_args()

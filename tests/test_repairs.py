@@ -109,7 +109,10 @@ def test_unknown_agency_is_an_error_that_says_what_to_do(tmp_path: Path):
 
 
 def test_unknown_sharing_type_is_an_error(tmp_path: Path):
-    with pytest.raises(InputError, match=r"field 'Information Sharing Types': unknown information sharing type 'Sideways'"):
+    with pytest.raises(
+        InputError,
+        match=r"field 'Information Sharing Types': unknown information sharing type 'Sideways'",
+    ):
         repaired(tmp_path, row(sharing="Sideways"))
 
 

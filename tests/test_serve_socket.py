@@ -11,7 +11,7 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, JSONLD, N3, TSV, TURTLE, XML, SPARQLWrapper
 
 from icegraph.cli import main
 from icegraph.pipeline import BuildResult
@@ -58,6 +58,18 @@ def test_sparqlwrapper_construct_turtle_and_post(server):
     sw.setMethod("POST")
     g = rdflib.Graph().parse(data=sw.query().convert(), format="turtle")
     assert len(g) == 15
+
+
+def test_sparqlwrapper_graph_formats(server):
+    query = "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s a ig:Agency ; rdfs:label ?l }"
+    jsonld = _wrapper(server, query, JSONLD).query().response.read().decode()
+    assert len(rdflib.Graph().parse(data=jsonld, format="json-ld")) == 15
+    n3 = _wrapper(server, query, N3).query().response.read().decode()  # Turtle is N3
+    assert len(rdflib.Graph().parse(data=n3, format="n3")) == 15
+    nt = httpx.get(server + "/sparql", params={"query": "PREFIX ig: <https://w3id.org/icegraph/ns#> "
+                   + query.replace("rdfs:label", "<http://www.w3.org/2000/01/rdf-schema#label>")},
+                   headers={"Accept": "application/n-triples"}).text  # fmt: skip
+    assert len(rdflib.Graph().parse(data=nt, format="nt")) == 15
 
 
 def test_rdflib_sparqlstore(server):

@@ -37,6 +37,7 @@ FORMAT_NAMES = {
     "ntriples": (None, NTRIPLES),
     "nt": (None, NTRIPLES),
     "jsonld": (None, JSONLD),
+    "n3": (None, TURTLE),  # Turtle is N3
     "json-ld": (None, JSONLD),
     "rdfxml": (None, RDFXML),
     "html": (HTML, HTML),

@@ -101,15 +101,16 @@ def make_sparql_endpoint(pool: QueryPool, max_rows: int, describe_service):
             return _error(400, "Not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE.")
         graph = form in ("CONSTRUCT", "DESCRIBE")
         offered = conneg.GRAPH_TYPES if graph else conneg.SOLUTION_TYPES
-        fmt = (params.get("format") or params.get("output") or [None])[0]
-        if fmt:
-            media = conneg.from_format(fmt, graph)
-            if media is None:
-                return _error(406, f"Unknown format '{fmt}'. " + _not_acceptable(offered))
-        else:
-            media = conneg.choose(request.headers.get("accept"), offered)
-            if media is None:
-                return _error(406, _not_acceptable(offered))
+        # Clients such as SPARQLWrapper send several format/output values, some of them
+        # media-type lists: the first we know wins, otherwise Accept decides.
+        asked = params.get("format", []) + params.get("output", [])
+        media = next((m for m in (conneg.from_format(f, graph) for f in asked) if m), None)
+        accept = request.headers.get("accept")
+        if media is None and not (asked and (accept or "*/*").strip() == "*/*"):
+            media = conneg.choose(accept, offered)
+        if media is None:
+            named = f"Unknown format '{asked[0]}'. " if asked else ""
+            return _error(406, named + _not_acceptable(offered))
         req = QueryRequest(
             query=text,
             media=media,
