@@ -22,7 +22,7 @@ from icegraph.catalogue import load_catalogue
 from icegraph.errors import InputError, Location, ValidationFailed
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.produce import load_mapped
-from icegraph.publish.dumps import write_context, write_jsonld_dump, write_trig, write_turtle
+from icegraph.publish.dumps import DumpProcess
 from icegraph.publish.jsonld import build_context
 from icegraph.publish.metadata import metadata_quads
 from icegraph.readers import reader_for
@@ -95,27 +95,28 @@ def build(
         with clock("dataset metadata"):
             lines = "".join(metadata_quads(store, [str(p) for p, _ in inputs]))
             store.load(input=lines.encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS)
-        with clock("validate"):
-            shapes = load_shapes(shapes_dir())
-            findings = explain(engine(validator)(store, shapes), store, shapes, data_dir)
-        report.validation = [f.to_json() for f in findings]
-        violations = [f for f in findings if f.severity == "Violation"]
-        if violations:
-            _write_failure(out_dir, report)
-            raise ValidationFailed(
-                f"{len(violations)} rule violation(s); the previous build in {out_dir} is "
-                f"unchanged (details in {out_dir / 'failed' / 'report.md'})",
-                violations,
-            )
+        # Dumps are written by a second process while this one validates: both read the
+        # staged store, and nothing leaves the staging folder unless validation passes.
+        store.flush()
         context = build_context(ontology_dir() / "icegraph.ttl")
-        triples = count_triples(store)
-        with clock("dump Turtle"):
-            write_turtle(store, staging / "icegraph.ttl", triples)
-        with clock("dump TriG"):
-            write_trig(store, staging / "icegraph.trig")
-        with clock("dump JSON-LD"):
-            write_jsonld_dump(store, staging / "icegraph.jsonld", context, triples)
-        write_context(staging / "context.jsonld", context)
+        dumps = DumpProcess(staging / "store", staging, context, count_triples(store))
+        try:
+            with clock("validate"):
+                shapes = load_shapes(shapes_dir())
+                findings = explain(engine(validator)(store, shapes), store, shapes, data_dir)
+            report.validation = [f.to_json() for f in findings]
+            violations = [f for f in findings if f.severity == "Violation"]
+            if violations:
+                _write_failure(out_dir, report)
+                raise ValidationFailed(
+                    f"{len(violations)} rule violation(s); the previous build in {out_dir} is "
+                    f"unchanged (details in {out_dir / 'failed' / 'report.md'})",
+                    violations,
+                )
+            with clock("dumps (after validation)"):
+                report.timings.update(dumps.wait())
+        finally:
+            dumps.stop()
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         store.flush()
