@@ -181,6 +181,10 @@ class Compiler:
             parts.append(lambda v, p=p: f"{{ [] {_sparql(p)} {v} }}")
 
         def pattern(v: str) -> str:
+            if len(parts) == 1:
+                # One target: a plain join the engine can plan freely. Every query that
+                # uses it is DISTINCT or counts DISTINCT values, so repeats do no harm.
+                return parts[0](v)
             union = " UNION ".join(part(v) for part in parts)
             return f"{{ SELECT DISTINCT {v} WHERE {{ {union} }} }}"
 
