@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from icegraph.cli.options import store_option
+from icegraph.cli.options import out_file_option, store_option, write_output
 
 
 @click.group("export")
@@ -21,14 +21,7 @@ def export_group() -> None:
 
 @export_group.command("quickstatements")
 @store_option
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("-"),
-    show_default=True,
-    help="File to write ('-' for stdout).",
-)
+@out_file_option("-", "File")
 def quickstatements_command(store_dir: Path, out_file: Path) -> None:
     """Write QuickStatements for a person to review and submit to Wikidata.
 
@@ -45,11 +38,5 @@ def quickstatements_command(store_dir: Path, out_file: Path) -> None:
     from icegraph.store import open_store
 
     lines = list(quickstatements(open_store(store_dir, read_only=True)))
-    text = "\n".join(lines) + ("\n" if lines else "")
-    if str(out_file) == "-":
-        click.echo(text, nl=False)
-    else:
-        tmp = out_file.with_name(f".{out_file.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out_file)
+    write_output(out_file, "\n".join(lines) + ("\n" if lines else ""))
     click.echo(f"{lines.count('CREATE')} item(s) to create; review before submitting.", err=True)

@@ -59,3 +59,25 @@ validator_option = click.option(
     help="fast: SHACL Core compiled to SPARQL in the store (refuses shapes it cannot check); "
     "pyshacl: full SHACL in Python, slow on large graphs.",
 )
+
+
+def out_file_option(default: str, what: str):
+    """--out FILE, where '-' is stdout; shared by the commands that write one text file."""
+    return click.option(
+        "--out",
+        "out_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path(default),
+        show_default=True,
+        help=f"{what} to write ('-' for stdout).",
+    )
+
+
+def write_output(out_file: Path, text: str) -> None:
+    """Print to stdout for '-', else replace the file atomically (temp file + rename)."""
+    if str(out_file) == "-":
+        click.echo(text, nl=False)
+        return
+    tmp = out_file.with_name(f".{out_file.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out_file)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from icegraph.cli.options import store_option
+from icegraph.cli.options import out_file_option, store_option, write_output
 
 
 @click.command("serve")
@@ -48,14 +48,7 @@ def serve_command(
 
 @click.command("diagram")
 @store_option
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("flows.svg"),
-    show_default=True,
-    help="SVG file to write ('-' for stdout).",
-)
+@out_file_option("flows.svg", "SVG file")
 def diagram_command(store_dir: Path, out_file: Path) -> None:
     """Draw the information flows as an SVG: ICM in the middle, systems around it by owner.
 
@@ -66,11 +59,6 @@ def diagram_command(store_dir: Path, out_file: Path) -> None:
     from icegraph.publish.diagram import flow_diagram
     from icegraph.store import open_store
 
-    svg = flow_diagram(open_store(store_dir, read_only=True))
-    if str(out_file) == "-":
-        click.echo(svg, nl=False)
-        return
-    tmp = out_file.with_name(f".{out_file.name}.tmp")
-    tmp.write_text(svg, encoding="utf-8")
-    tmp.replace(out_file)
-    click.echo(f"Wrote {out_file}", err=True)
+    write_output(out_file, flow_diagram(open_store(store_dir, read_only=True)))
+    if str(out_file) != "-":
+        click.echo(f"Wrote {out_file}", err=True)
