@@ -222,3 +222,23 @@ def test_quickstatements_for_systems_of_linked_operators(seed_build: BuildResult
     ) in block
     assert all(line == "CREATE" or line.startswith("LAST\t") for line in lines)
     assert "item(s) to create; review before submitting." in result.stderr
+
+
+def test_a_source_address_becomes_a_reference_url(data_copy: Path, tmp_path: Path):
+    from icegraph.pipeline import build
+
+    sources = data_copy / "sources.csv"
+    lines = sources.read_text(encoding="utf-8").splitlines()
+    lines = [line + "https://example.org/pia-045.pdf" if line.startswith("dhs-ice-pia-045,")
+             else line for line in lines]  # fmt: skip
+    sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    build(data_copy, tmp_path / "out")
+    result = CliRunner().invoke(
+        main, ["export", "quickstatements", "--store", str(tmp_path / "out" / "store")]
+    )
+    assert ('S577\t+2016-06-16T00:00:00Z/11\tS854\t"https://example.org/pia-045.pdf"'
+            in result.stdout)  # fmt: skip
+    lines[1] = lines[1].replace("https://example.org/pia-045.pdf", "not-an-address")
+    sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="'not-an-address' is not a web address"):
+        build(data_copy, tmp_path / "out2")

@@ -35,6 +35,7 @@ class SourceEntry:
     type: str
     date: str
     note: str
+    url: str = ""  # where the document can be read; cited as S854 in QuickStatements
 
 
 @dataclass(slots=True)
@@ -180,7 +181,10 @@ def _load_sources(cat: Catalogue, path: Path) -> None:
                 field="type",
                 expected="a type listed in document-types.csv",
             )
-        cat.sources[row["id"]] = SourceEntry(**{c: row[c] for c in cols})
+        url = row.get("url", "")
+        if url and not url.startswith(("https://", "http://")):
+            raise CatalogueError(f"'{url}' is not a web address", loc, field="url")
+        cat.sources[row["id"]] = SourceEntry(**{c: row[c] for c in cols}, url=url)
 
 
 def _load_entities(cat: Catalogue, path: Path) -> None:

@@ -25,8 +25,12 @@ from icegraph.mapping.terms import (
     entity,
     graph,
     ig,
+    iri,
     text,
 )
+from icegraph.namespaces import SCHEMA
+
+SCHEMA_URL = iri(SCHEMA + "url")
 
 ENTITIES_GRAPH = graph("entities")
 SOURCES_GRAPH = graph("sources")
@@ -119,6 +123,8 @@ def _source(q: Q, s: SourceEntry, cat: Catalogue) -> Iterator[str]:
         yield q(node, ISSUED, date(s.date))
     if s.note:
         yield q(node, NOTE, text(s.note))
+    if s.url:
+        yield q(node, SCHEMA_URL, iri(s.url))
 
 
 def strongest_confidence(cat: Catalogue, source_ids: list[str]) -> str:

@@ -2,8 +2,9 @@
 
 For every system in the graph whose operator is an accepted Wikidata link, and which has no
 Wikidata link itself, a CREATE block gives its name, full name and `operator` (P137), each
-statement referenced with the documents our claims cite: title (S1476) and publication date
-(S577). A person reviews and submits the file; nothing is sent from here.
+statement referenced with the documents our claims cite: title (S1476), publication date
+(S577) and, where data/sources.csv gives one, the address (S854). A person reviews and
+submits the file; nothing is sent from here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from icegraph.store import select
 OPERATOR = "P137"
 TITLE = "S1476"
 PUBLISHED = "S577"
+URL = "S854"
 
 _SYSTEMS = """
 SELECT ?system ?label ?qop ?opLabel WHERE {
@@ -29,7 +31,7 @@ SELECT ?system ?label ?qop ?opLabel WHERE {
 """
 _NAMES = "SELECT ?e ?alt WHERE { ?e skos:altLabel ?alt } ORDER BY ?alt"
 _SOURCES = """
-SELECT DISTINCT ?e ?title ?issued WHERE {
+SELECT DISTINCT ?e ?title ?issued ?url WHERE {
   ?claim ig:about ?e ; prov:wasDerivedFrom ?s .
   ?s dcterms:title ?title .
   # documents only: not the knowledge base's page or its automated analysis
@@ -37,6 +39,7 @@ SELECT DISTINCT ?e ?title ?issued WHERE {
     FILTER(?t IN (igid:document-type\\/automated-analysis,
                   igid:document-type\\/knowledge-base-entry)) }
   OPTIONAL { ?s dcterms:issued ?issued }
+  OPTIONAL { ?s schema:url ?url }
 } ORDER BY ?title
 """
 
@@ -68,6 +71,8 @@ def quickstatements(store: Store) -> Iterator[str]:
             ref = f"{TITLE}\ten:{_string(r['title'].value)}"
             if r["issued"] is not None:
                 ref += f"\t{PUBLISHED}\t{_time(r['issued'].value)}"
+            if r["url"] is not None:
+                ref += f"\t{URL}\t{_string(r['url'].value)}"
             refs.append(ref)
         yield "CREATE"
         yield f"LAST\tLen\t{_string(label)}"
