@@ -115,6 +115,20 @@ class Catalogue:
         return self.entities["system/icm"]
 
 
+_ID = re.compile(r"[a-z0-9][a-z0-9/_.-]*")
+
+
+def _check_id(value: str, loc: Location, fld: str) -> None:
+    """Ids become IRI paths: lower-case letters, digits and / _ . - only."""
+    if not _ID.fullmatch(value):
+        raise CatalogueError(
+            f"'{value}' cannot be part of an IRI",
+            loc,
+            field=fld,
+            expected="lower-case letters, digits and / _ . - (e.g. agency/ice)",
+        )
+
+
 def name_key(name: str) -> str:
     """Case- and space-insensitive key, so 'Department of state' finds 'Department of State'."""
     return " ".join(name.split()).casefold()
@@ -154,6 +168,7 @@ def load_catalogue(data_dir: Path) -> Catalogue:
 
 def _load_document_types(cat: Catalogue, path: Path) -> None:
     for line, row in _rows(path, ("type", "label", "confidence", "why")):
+        _check_id(row["type"], Location(str(path), line), "type")
         if row["confidence"] not in CONFIDENCE_GRADES:
             raise CatalogueError(
                 f"unknown confidence grade '{row['confidence']}'",
@@ -170,6 +185,7 @@ def _load_sources(cat: Catalogue, path: Path) -> None:
     cols = ("id", "citation", "title", "author", "publisher", "type", "date", "note")
     for line, row in _rows(path, cols):
         loc = Location(str(path), line)
+        _check_id(row["id"], loc, "id")
         if row["id"] in cat.sources:
             raise CatalogueError(f"duplicate source id '{row['id']}'", loc, field="id")
         if not row["title"]:
@@ -202,6 +218,7 @@ def _load_entities(cat: Catalogue, path: Path) -> None:
                 field="type",
                 expected=", ".join(ENTITY_TYPES),
             )
+        _check_id(row["id"], loc, "id")
         if row["id"] in cat.entities:
             raise CatalogueError(f"duplicate entity id '{row['id']}'", loc, field="id")
         entry = EntityEntry(
