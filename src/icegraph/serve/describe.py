@@ -59,6 +59,12 @@ class EntityView:
     claims: list[ClaimView]
     wikidata: list[Value]
     inbound: list[tuple[str, Value]]
+    more_claims: bool = False  # a page shows at most PAGE_LIMIT claims and flows each
+
+
+# Without ORDER BY the store stops at the limit; the page sorts what it shows. An entity
+# such as ICM, named by a claim on every row of a large table, still opens at once.
+PAGE_LIMIT = 500
 
 
 def exists(store: Store, iri: str) -> bool:
@@ -122,14 +128,14 @@ SELECT DISTINCT ?e ?claim ?statement ?conf ?ver ?method ?date ?target WHERE {
   OPTIONAL { ?claim ig:method/skos:prefLabel ?method }
   OPTIONAL { ?claim prov:generatedAtTime ?date }
   OPTIONAL { ?claim ig:asserts ?target }
-} ORDER BY ?claim LIMIT 500
+} LIMIT 501
 """
 _FLOWS = """
 SELECT ?e ?flow ?label ?other ?sharing ?description WHERE {
   ?flow ig:FROMTO ?e ; ig:OTHER ?other ; rdfs:label ?label ;
         ig:sharingType/skos:prefLabel ?sharing .
   OPTIONAL { ?flow ig:dataDescription ?description }
-} ORDER BY ?label LIMIT 500
+} LIMIT 501
 """
 
 
@@ -190,14 +196,16 @@ def describe(store: Store, iri: str) -> EntityView:
                 NamedNode(c.iri), NamedNode(PREFIXES["prov"] + "wasDerivedFrom"), None, None
             )
         ]
+    shown = sorted(claims.values(), key=lambda c: c.iri)
     return EntityView(
         iri=iri,
         label=_label(store, iri, cache),
         types=types,
         properties=sorted(props.items()),
-        flows_out=flows("ig:dataFrom", "ig:dataTo"),
-        flows_in=flows("ig:dataTo", "ig:dataFrom"),
-        claims=list(claims.values()),
+        flows_out=sorted(flows("ig:dataFrom", "ig:dataTo"), key=lambda f: f.label)[:PAGE_LIMIT],
+        flows_in=sorted(flows("ig:dataTo", "ig:dataFrom"), key=lambda f: f.label)[:PAGE_LIMIT],
+        claims=shown[:PAGE_LIMIT],
         wikidata=wikidata,
         inbound=inbound,
+        more_claims=len(shown) > PAGE_LIMIT,
     )
