@@ -80,6 +80,9 @@ class FlowMapper:
         self.hubs = hub_keys(cat)
         self.activity = entity(f"activity/{input_slug(file_name)}-compilation")
         self._flow_ids: dict[str, int] = {}
+        # System and agency facts repeat on every row that names them; the store would drop
+        # the repeats, but sending each once saves the loader parsing them again.
+        self._sent: set[str] = set()
         self._mechanisms = [r for r in cat.text_rules if r.kind == "mechanism"]
         self._frequencies = [r for r in cat.text_rules if r.kind == "frequency"]
 
@@ -124,7 +127,10 @@ class FlowMapper:
         for a, b in rec.directions:
             yield q(self.resolve.system(a)[0], I_SENDS_DATA_TO, self.resolve.system(b)[0])
 
-        yield from self._systems(rec, src, dst)
+        for line in self._systems(rec, src, dst):
+            if line not in self._sent:
+                self._sent.add(line)
+                yield line
 
         yield q(claim, TYPE, I_CLAIM)
         yield q(claim, LABEL, text(f"Flow {rec.source} → {rec.destination} as the table states it"))
