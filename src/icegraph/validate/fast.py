@@ -316,8 +316,12 @@ class Evaluator:
         hits = []
         for pred, op, comp in ((SH.minCount, "<", "MinCount"), (SH.maxCount, ">", "MaxCount")):
             for n in g.objects(node, pred):
-                q = (f"SELECT {f} WHERE {{ {focus(f)} OPTIONAL {{ {f} {s.path} {v} }} }} "
-                     f"GROUP BY {f} HAVING (COUNT(DISTINCT {v}) {op} {int(n)})")  # fmt: skip
+                if comp == "MinCount" and int(n) == 1:
+                    # "at least one": an anti-join, several times faster than counting
+                    q = f"SELECT DISTINCT {f} WHERE {{ {focus(f)} MINUS {{ {f} {s.path} {v} }} }}"
+                else:
+                    q = (f"SELECT {f} WHERE {{ {focus(f)} OPTIONAL {{ {f} {s.path} {v} }} }} "
+                         f"GROUP BY {f} HAVING (COUNT(DISTINCT {v}) {op} {int(n)})")  # fmt: skip
                 hits += [Hit(r[0], None, f"{comp}ConstraintComponent", node) for r in self.rows(q)]
         if (node, SH.uniqueLang, Literal(True)) in g:
             lang = self.c.var()  # one result per language used twice, as the spec says
