@@ -242,7 +242,9 @@ class Evaluator:
                 hits.append(Hit(r[0], r[1], component, node))
 
         for c in g.objects(node, SH["class"]):
-            simple("ClassConstraintComponent", f"EXISTS {{ {self.c.instances('?v', c)} }}")
+            # values without a type in the class: an anti-join rather than a filter per value
+            q = f"SELECT DISTINCT {f} {v} WHERE {{ {vals} MINUS {{ {self.c.instances(v, c)} }} }}"
+            hits += [Hit(r[0], r[1], "ClassConstraintComponent", node) for r in self.rows(q)]
         for d in g.objects(node, SH.datatype):
             cond = f"isLiteral(?v) && datatype(?v) = {_sparql(d)}"
             if str(d) in _CHECKED_DATATYPES:
