@@ -27,7 +27,7 @@ from icegraph.publish.jsonld import build_context
 from icegraph.publish.metadata import metadata_quads
 from icegraph.readers import reader_for
 from icegraph.report import Report
-from icegraph.store import count_triples, open_store
+from icegraph.store import count_quads, open_store
 from icegraph.validate import engine
 from icegraph.validate.explain import explain
 from icegraph.validate.pyshacl_engine import load_shapes
@@ -99,7 +99,7 @@ def build(
         # staged store, and nothing leaves the staging folder unless validation passes.
         store.flush()
         context = build_context(ontology_dir() / "icegraph.ttl")
-        dumps = DumpProcess(staging / "store", staging, context, count_triples(store))
+        dumps = DumpProcess(staging / "store", staging, context, count_quads(store))
         try:
             with clock("validate"):
                 shapes = load_shapes(shapes_dir())

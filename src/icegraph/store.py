@@ -39,10 +39,10 @@ def select(store: Store, sparql: str, **options) -> QuerySolutions:
 UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
-def count_triples(store: Store) -> int:
-    """Distinct triples across all named graphs."""
-    q = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
-    return int(next(iter(store.query(q)))["n"].value)
+def count_quads(store: Store) -> int:
+    """Statements in all named graphs. Counted by the store itself: a DISTINCT over every
+    triple would hold them all in memory (gigabytes at a million records)."""
+    return len(store)
 
 
 def union_triples(store: Store) -> list[Triple]:
