@@ -180,10 +180,15 @@ class Compiler:
         for p in g.objects(node, SH.targetObjectsOf):
             parts.append(lambda v, p=p: f"{{ [] {_sparql(p)} {v} }}")
 
+        # A single class or node target is one row per focus node: a plain join the engine
+        # plans freely. Subjects or objects of a property repeat once per value, so they are
+        # made distinct first (a node with ten labels would otherwise be checked a hundred times).
+        single = len(parts) == 1 and not (
+            list(g.objects(node, SH.targetSubjectsOf)) or list(g.objects(node, SH.targetObjectsOf))
+        )
+
         def pattern(v: str) -> str:
-            if len(parts) == 1:
-                # One target: a plain join the engine can plan freely. Every query that
-                # uses it is DISTINCT or counts DISTINCT values, so repeats do no harm.
+            if single:
                 return parts[0](v)
             union = " UNION ".join(part(v) for part in parts)
             return f"{{ SELECT DISTINCT {v} WHERE {{ {union} }} }}"
