@@ -193,6 +193,9 @@ class Compiler:
             union = " UNION ".join(part(v) for part in parts)
             return f"{{ SELECT DISTINCT {v} WHERE {{ {union} }} }}"
 
+        subjects = list(g.objects(node, SH.targetSubjectsOf))
+        if len(parts) == 1 and len(subjects) == 1:
+            pattern.subjects_of = _sparql(subjects[0])  # type: ignore[attr-defined]
         return pattern
 
 
@@ -216,6 +219,9 @@ class Evaluator:
     def values(self, s: Shape, focus: Pattern, f: str, v: str) -> str:
         if s.path is None:
             return f"{focus(f)} BIND({f} AS {v})"
+        if s.path == getattr(focus, "subjects_of", None):
+            # focus nodes are the subjects of this very property: its triples are the values
+            return f"{f} {s.path} {v} ."
         return f"{focus(f)} {f} {s.path} {v} ."
 
     def value_pattern(self, s: Shape, focus: Pattern) -> Pattern:
