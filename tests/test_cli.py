@@ -101,4 +101,7 @@ def test_a_bad_curated_table_is_named_before_any_work(data_copy: Path, tmp_path:
     entities.write_text(text, encoding="utf-8")
     result = run("build", "--data", str(data_copy), "--out", str(tmp_path / "out"), "-q")
     assert result.exit_code == 1
-    assert f"error: {entities}, line 4: field 'id': 'agency/h si' cannot be part of an IRI." in result.output
+    assert (
+        f"error: {entities}, line 4: field 'id': 'agency/h si' cannot be part of an IRI."
+        in result.output
+    )
