@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
-from pyoxigraph import Quad, QuerySolutions, Store, Triple
+from pyoxigraph import QuerySolutions, Store, Triple
 
 from icegraph.errors import IcegraphError, Location
 
@@ -24,11 +23,6 @@ def open_store(path: Path | None, read_only: bool = False) -> Store:
         return Store.read_only(str(path))
     path.mkdir(parents=True, exist_ok=True)
     return Store(str(path))
-
-
-def bulk_load(store: Store, quads: Iterable[Quad]) -> None:
-    """Stream quads into the store without holding them in memory."""
-    store.bulk_extend(quads)
 
 
 def select(store: Store, sparql: str, **options) -> QuerySolutions:

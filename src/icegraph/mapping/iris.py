@@ -54,9 +54,6 @@ class Resolver:
             hit = self._systems[name] = (node, entry)
         return hit
 
-    def by_id(self, entity_id: str) -> Term:
-        return entity(entity_id)
-
     def by_kind(self, name: str, kind: str) -> tuple[Term, str, EntityEntry | None]:
         """IRI, entity type and catalogue entry for a name the dossier gives with a kind."""
         types = KIND_TYPES.get(kind)

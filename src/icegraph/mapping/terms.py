@@ -22,7 +22,6 @@ from icegraph.namespaces import (
     PROV,
     RDF,
     RDFS,
-    SCHEMA,
     SKOS,
     XSD,
 )
@@ -115,7 +114,6 @@ class Q:
 # Predicates used on every record, built once.
 TYPE = iri(RDF + "type")
 LABEL = iri(RDFS + "label")
-COMMENT = iri(RDFS + "comment")
 PREF_LABEL = iri(SKOS + "prefLabel")
 ALT_LABEL = iri(SKOS + "altLabel")
 NOTE = iri(SKOS + "note")
@@ -135,4 +133,3 @@ ASSOCIATED_WITH = iri(PROV + "wasAssociatedWith")
 PROV_ACTIVITY = iri(PROV + "Activity")
 PROV_AGENT = iri(PROV + "SoftwareAgent")
 SAME_AS = iri(OWL + "sameAs")
-SCHEMA_NAME = iri(SCHEMA + "name")
