@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +21,7 @@ import pyoxigraph
 from icegraph.catalogue import load_catalogue
 from icegraph.errors import InputError, Location, ValidationFailed
 from icegraph.paths import ontology_dir, shapes_dir
-from icegraph.produce import load_mapped
+from icegraph.produce import Progress, load_mapped
 from icegraph.publish.dumps import DumpProcess
 from icegraph.publish.jsonld import build_context
 from icegraph.publish.metadata import metadata_quads
@@ -33,7 +33,6 @@ from icegraph.validate.explain import explain
 from icegraph.validate.pyshacl_engine import load_shapes
 from icegraph.validate.results import Explained
 
-Progress = Callable[[str], None]
 OUTPUT_FILES = (
     "icegraph.ttl",
     "icegraph.trig",

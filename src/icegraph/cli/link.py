@@ -6,26 +6,20 @@ from pathlib import Path
 
 import click
 
-from icegraph.cli.options import store_option
+from icegraph.cli.options import path_option, store_option
 
 
 @click.command("link")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @store_option
-@click.option(
-    "--review",
-    "review_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("data/wikidata-links.csv"),
-    show_default=True,
-    help="The review file to update.",
+@path_option(
+    "--review", "review_path", "data/wikidata-links.csv", "The review file to update.", False
 )
-@click.option(
+@path_option(
     "--wikidata-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data/wikidata"),
-    show_default=True,
-    help="Where the entity files are when no FILES are given.",
+    "wikidata_dir",
+    "data/wikidata",
+    "Where the entity files are when no FILES are given.",
 )
 @click.option("--online", is_flag=True, help="Also ask Wikidata's API (wbsearchentities).")
 @click.option(
@@ -34,13 +28,8 @@ from icegraph.cli.options import store_option
     show_default=True,
     help="The API's base URL, with --online.",
 )
-@click.option(
-    "--cache",
-    "cache_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build/wikidata-cache"),
-    show_default=True,
-    help="Where API answers are cached, with --online.",
+@path_option(
+    "--cache", "cache_dir", "build/wikidata-cache", "Where API answers are cached, with --online."
 )
 @click.option("--rate", default=1.0, show_default=True, help="Seconds between API requests.")
 def link_command(

@@ -6,31 +6,25 @@ from pathlib import Path
 
 import click
 
-data_option = click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data"),
-    show_default=True,
-    help="Folder with raw/ inputs and the curated CSV tables.",
+
+def path_option(flag: str, dest: str, default: str, help: str, folder: bool = True):
+    """A --flag PATH option; every path option of the CLI is declared through this."""
+    return click.option(
+        flag,
+        dest,
+        type=click.Path(file_okay=not folder, dir_okay=folder, path_type=Path),
+        default=Path(default),
+        show_default=True,
+        help=help,
+    )
+
+
+data_option = path_option(
+    "--data", "data_dir", "data", "Folder with raw/ inputs and the curated CSV tables."
 )
-out_option = click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Folder the build is written to.",
-)
+out_option = path_option("--out", "out_dir", "build", "Folder the build is written to.")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-store_option = click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build/store"),
-    show_default=True,
-    help="The built pyoxigraph store.",
-)
+store_option = path_option("--store", "store_dir", "build/store", "The built pyoxigraph store.")
 
 
 def progress_printer(quiet: bool):
@@ -63,14 +57,7 @@ validator_option = click.option(
 
 def out_file_option(default: str, what: str):
     """--out FILE, where '-' is stdout; shared by the commands that write one text file."""
-    return click.option(
-        "--out",
-        "out_file",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=Path(default),
-        show_default=True,
-        help=f"{what} to write ('-' for stdout).",
-    )
+    return path_option("--out", "out_file", default, f"{what} to write ('-' for stdout).", False)
 
 
 def write_output(out_file: Path, text: str) -> None:

@@ -23,7 +23,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 
 from icegraph.errors import IcegraphError
-from icegraph.validate.results import ShapeResult
+from icegraph.validate.results import ShapeResult, shape_name
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 Pattern = Callable[[str], str]  # variable name -> SPARQL group binding that variable
@@ -408,8 +408,6 @@ def hits(store: Store, shapes: rdflib.Graph) -> tuple[Compiler, list[Hit]]:
 
 def validate_store_fast(store: Store, shapes: rdflib.Graph) -> list[ShapeResult]:
     """Every violation of the shapes, as pyshacl would report it; refuses what it cannot check."""
-    from icegraph.validate.pyshacl_engine import shape_name
-
     compiler, found = hits(store, shapes)
     out = set()
     for hit in found:

@@ -10,7 +10,7 @@ from pyoxigraph import Store
 from rdflib.namespace import SH
 
 from icegraph.store import UNION
-from icegraph.validate.results import ShapeResult
+from icegraph.validate.results import ShapeResult, shape_name
 
 
 def load_shapes(shapes_dir: Path) -> rdflib.Graph:
@@ -48,15 +48,3 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> list[ShapeResult]:
             )
         )
     return sorted(out, key=lambda x: (x.severity, x.focus, x.shape, x.path or "", x.value or ""))
-
-
-def shape_name(shape: rdflib.term.Node | None, shapes: rdflib.Graph) -> str:
-    """IRI of the named shape; for a blank-node shape, the named shape that holds it."""
-    seen = set()
-    while isinstance(shape, rdflib.BNode) and shape not in seen:
-        seen.add(shape)
-        parent = next(shapes.subjects(None, shape), None)
-        if parent is None:
-            break
-        shape = parent
-    return str(shape)

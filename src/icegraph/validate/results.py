@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import rdflib
+
 
 @dataclass(frozen=True, slots=True)
 class ShapeResult:
@@ -38,3 +40,17 @@ class Explained:
             f"{self.severity}: {self.entity} — {self.field}: {self.message}{value}\n"
             f"    rule {self.rule}; {self.where}"
         )
+
+
+def shape_name(shape: rdflib.term.Node | None, shapes: rdflib.Graph) -> str:
+    """IRI of the named shape; for a blank-node shape, the named shape that holds it.
+
+    Both engines name results this way, so their reports compare field for field."""
+    seen = set()
+    while isinstance(shape, rdflib.BNode) and shape not in seen:
+        seen.add(shape)
+        parent = next(shapes.subjects(None, shape), None)
+        if parent is None:
+            break
+        shape = parent
+    return str(shape)
