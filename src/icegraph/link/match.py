@@ -34,6 +34,9 @@ class OurEntity:
     label: str
     names: list[str]  # label first, then every other name the graph has for it
     parents: list[str] = field(default_factory=list)  # IRIs
+    operators: list[str] = field(default_factory=list)  # IRIs, for systems
+    types: set[str] = field(default_factory=set)  # every ig: class it has; `type` is the first
+    note: str = ""
 
 
 @dataclass
@@ -77,7 +80,7 @@ def _is_acronym(name: str) -> bool:
     return bool(re.fullmatch(r"[A-Z][A-Z0-9&.\-]{1,7}", name.strip()))
 
 
-def _tokens(name: str) -> set[str]:
+def tokens(name: str) -> set[str]:
     return set(_COUNTRY.sub("", normalise(name)).split()) - {"of", "and", "the", "for"}
 
 
@@ -111,9 +114,9 @@ def name_evidence(ours: OurEntity, item: WikidataItem) -> tuple[float, list[str]
     if best == 0.0:
         # No name matches exactly: a near-miss is shown, weakly, so a reviewer can reject it.
         for our_name in ours.names:
-            a = _tokens(our_name)
+            a = tokens(our_name)
             for their_name, kind in their:
-                b = _tokens(their_name)
+                b = tokens(their_name)
                 if not a or not b:
                     continue
                 jaccard = len(a & b) / len(a | b)

@@ -1,4 +1,7 @@
-"""The graph's linkable entities, with every name the graph knows for them."""
+"""The graph's named entities, with every name the graph knows for them.
+
+Read once for both sides of matching: `icegraph link` (our entities against Wikidata) and the
+reconciliation service (a journalist's names against our entities)."""
 
 from __future__ import annotations
 
@@ -12,12 +15,14 @@ LINKABLE = ("Agency", "InternationalOrganization", "Company", "PrivateOrganizati
             "System")  # fmt: skip
 
 _ENTITIES = """
-SELECT ?e ?type ?label ?name ?parent WHERE {
+SELECT ?e ?type ?label ?name ?parent ?operator ?note WHERE {
   VALUES ?type { %s }
   ?e a ?type ; rdfs:label ?label .
   FILTER(STRSTARTS(STR(?e), "%s"))
   OPTIONAL { ?e skos:prefLabel|skos:altLabel ?name }
   OPTIONAL { ?e org:subOrganizationOf ?parent }
+  OPTIONAL { ?e ig:operatedBy ?operator }
+  OPTIONAL { ?e skos:note ?note }
 }
 """
 
@@ -28,13 +33,18 @@ def linkable_entities(store: Store) -> list[OurEntity]:
     for row in select(store, _ENTITIES % (types, ID), prefixes=PREFIXES):
         iri = row["e"].value
         e = found.get(iri)
+        etype = row["type"].value.rsplit("#", 1)[-1]
         if e is None:
             label = row["label"].value
-            e = found[iri] = OurEntity(iri, row["type"].value.rsplit("#", 1)[-1], label, [label])
+            e = found[iri] = OurEntity(iri, etype, label, [label])
+        e.types.add(etype)
         if row["name"] is not None and row["name"].value not in e.names:
             e.names.append(row["name"].value)
-        if row["parent"] is not None and row["parent"].value not in e.parents:
-            e.parents.append(row["parent"].value)
+        for key, values in (("parent", e.parents), ("operator", e.operators)):
+            if row[key] is not None and row[key].value not in values:
+                values.append(row[key].value)
+        if row["note"] is not None and not e.note:
+            e.note = row["note"].value
     for e in found.values():
         e.names = [e.names[0], *sorted(e.names[1:])]
     return sorted(found.values(), key=lambda e: e.iri)

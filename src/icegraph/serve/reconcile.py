@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from icegraph import __version__
-from icegraph.link.match import _tokens, normalise, variants
-from icegraph.namespaces import ID, IG, PREFIXES
-from icegraph.store import select
+from icegraph.link.match import tokens, normalise, variants
+from icegraph.link.ours import linkable_entities
+from icegraph.namespaces import ID, IG
 
 TYPES = {
     "Agency": "Government agency",
@@ -33,17 +33,6 @@ PROPERTIES = {
     "operatedBy": ("Operated by", "ig:operatedBy"),
     "parent": ("Parent organisation", "org:subOrganizationOf"),
 }
-_ENTITIES = """
-SELECT ?e ?type ?label ?name ?operator ?parent ?note WHERE {
-  VALUES ?type { %s }
-  ?e a ?type ; rdfs:label ?label .
-  FILTER(STRSTARTS(STR(?e), "%s"))
-  OPTIONAL { ?e skos:prefLabel|skos:altLabel ?name }
-  OPTIONAL { ?e ig:operatedBy ?operator }
-  OPTIONAL { ?e org:subOrganizationOf ?parent }
-  OPTIONAL { ?e skos:note ?note }
-}
-"""
 
 
 @dataclass
@@ -61,21 +50,13 @@ class ReconcileIndex:
 
     def __init__(self, store: Store) -> None:
         self.entries: dict[str, Entry] = {}
-        types = " ".join(f"ig:{t}" for t in TYPES)
-        for row in select(store, _ENTITIES % (types, ID), prefixes=PREFIXES):
-            eid = row["e"].value[len(ID) :]
-            e = self.entries.get(eid)
-            if e is None:
-                e = self.entries[eid] = Entry(eid, row["label"].value, names={row["label"].value})
-            e.types.add(row["type"].value[len(IG) :])
-            if row["name"] is not None:
-                e.names.add(row["name"].value)
-            for prop in ("operator", "parent"):
-                if row[prop] is not None:
-                    key = "operatedBy" if prop == "operator" else "parent"
-                    e.props.setdefault(key, set()).add(row[prop].value[len(ID) :])
-            if row["note"] is not None and not e.description:
-                e.description = row["note"].value
+        for ours in linkable_entities(store):
+            e = Entry(ours.iri[len(ID) :], ours.label, set(ours.types), set(ours.names),
+                      description=ours.note)  # fmt: skip
+            for key, iris in (("operatedBy", ours.operators), ("parent", ours.parents)):
+                if iris:
+                    e.props[key] = {i[len(ID) :] for i in iris if i.startswith(ID)}
+            self.entries[e.id] = e
         self._keys: dict[str, set[str]] = {}
         for e in self.entries.values():
             for n in e.names:
@@ -88,10 +69,10 @@ class ReconcileIndex:
             return 100.0
         if any(q & variants(n) for n in e.names):
             return 95.0
-        a = _tokens(query)
+        a = tokens(query)
         best = 0.0
         for n in e.names:
-            b = _tokens(n)
+            b = tokens(n)
             if a and b:
                 best = max(best, 80.0 * len(a & b) / len(a | b))
         return best
@@ -101,8 +82,8 @@ class ReconcileIndex:
         exact = {eid for k in keys for eid in self._keys.get(k, ())}
         if exact:
             return [self.entries[i] for i in sorted(exact)]
-        words = _tokens(query)
-        return [e for e in self.entries.values() if any(words & _tokens(n) for n in e.names)]
+        words = tokens(query)
+        return [e for e in self.entries.values() if any(words & tokens(n) for n in e.names)]
 
     def reconcile_one(self, q: dict) -> dict:
         query = str(q.get("query", ""))
