@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from icegraph import __version__
-from icegraph.link.match import tokens, normalise, variants
+from icegraph.link.match import normalise, tokens, variants
 from icegraph.link.ours import linkable_entities
 from icegraph.namespaces import ID, IG
 

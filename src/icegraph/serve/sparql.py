@@ -47,8 +47,18 @@ def _error(status: int, message: str) -> PlainTextResponse:
     return PlainTextResponse(message + "\n", status_code=status)
 
 
+READ_ONLY = "This endpoint is read-only: SPARQL updates are refused."
+
+
+class _Refused(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
 async def _params(request: Request) -> tuple[dict[str, list[str]], str | None]:
-    """Protocol parameters from the URL and a form body, and a direct query body if any."""
+    """Protocol parameters from the URL and a form body, and a direct query body if any.
+
+    Raises _Refused with the answer for a body this read-only endpoint does not take."""
     params = {k: request.query_params.getlist(k) for k in request.query_params}
     body_query = None
     if request.method == "POST":
@@ -60,23 +70,26 @@ async def _params(request: Request) -> tuple[dict[str, list[str]], str | None]:
         elif ctype == "application/sparql-query":
             body_query = body
         elif ctype == "application/sparql-update":
-            return params, "\0update"
+            raise _Refused(_error(403, READ_ONLY))
         else:
-            return params, "\0bad-content-type:" + ctype
+            raise _Refused(
+                _error(
+                    415,
+                    f"Unsupported content type '{ctype}'. Send "
+                    "application/x-www-form-urlencoded or application/sparql-query.",
+                )
+            )
     return params, body_query
 
 
 def make_sparql_endpoint(pool: QueryPool, max_rows: int, describe_service):
     async def sparql(request: Request) -> Response:
-        params, body_query = await _params(request)
-        if body_query == "\0update" or "update" in params:
-            return _error(403, "This endpoint is read-only: SPARQL updates are refused.")
-        if body_query and body_query.startswith("\0bad-content-type:"):
-            return _error(
-                415,
-                f"Unsupported content type '{body_query.split(':', 1)[1]}'. Send "
-                "application/x-www-form-urlencoded or application/sparql-query.",
-            )
+        try:
+            params, body_query = await _params(request)
+        except _Refused as refused:
+            return refused.response
+        if "update" in params:
+            return _error(403, READ_ONLY)
         queries = params.get("query", [])
         if body_query is not None:
             queries = [body_query, *queries]
@@ -96,7 +109,7 @@ def make_sparql_endpoint(pool: QueryPool, max_rows: int, describe_service):
         text = queries[0]
         form = query_form(text)
         if form == "UPDATE":
-            return _error(403, "This endpoint is read-only: SPARQL updates are refused.")
+            return _error(403, READ_ONLY)
         if form is None:
             return _error(400, "Not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE.")
         graph = form in ("CONSTRUCT", "DESCRIBE")
