@@ -16,23 +16,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph
-
 from icegraph.catalogue import load_catalogue
 from icegraph.errors import InputError, Location, ValidationFailed
 from icegraph.paths import ontology_dir, shapes_dir
-from icegraph.produce import Progress, load_mapped
-from icegraph.publish.dumps import DumpProcess
+from icegraph.produce import Block, Progress, count_lines, load_mapped
+from icegraph.publish.dumps import StreamedDumps, write_context, write_readable
 from icegraph.publish.jsonld import build_context
-from icegraph.publish.metadata import metadata_quads
+from icegraph.publish.metadata import METADATA_GRAPH, metadata_quads
 from icegraph.readers import reader_for
 from icegraph.report import Report
-from icegraph.store import count_quads, open_store
-from icegraph.validate import engine
+from icegraph.store import open_store
+from icegraph.validate import ENGINES, engine
 from icegraph.validate.explain import explain
 from icegraph.validate.pyshacl_engine import load_shapes
 from icegraph.validate.results import Explained
 
+# Up to this many flow records (about 300,000 triples), the dumps are sorted and prefixed for
+# people to read; beyond, they are written from the stream as it loads.
+READABLE_RECORDS = 10_000
 OUTPUT_FILES = (
     "icegraph.ttl",
     "icegraph.trig",
@@ -75,47 +76,71 @@ def discover_inputs(data_dir: Path) -> list[tuple[Path, str]]:
 
 
 def build(
-    data_dir: Path, out_dir: Path, progress: Progress | None = None, validator: str = "fast"
+    data_dir: Path,
+    out_dir: Path,
+    progress: Progress | None = None,
+    validator: str = "fast",
+    stream_dumps: bool | None = None,
 ) -> BuildResult:
-    """Build the graph from data_dir into out_dir; the old build stays until this one passes."""
+    """Build the graph from data_dir into out_dir; the old build stays until this one passes.
+
+    With the fast validator, the shapes are checked in the mapping process as the records
+    are made; pyshacl checks the loaded store afterwards. Dumps are written from the stream
+    while loading when the input is large (`stream_dumps`, by default above READABLE_RECORDS
+    flow records), else sorted and prefixed from the store.
+    """
     load_catalogue(data_dir)  # checked here, before any work, so a bad table fails fast
     inputs = discover_inputs(data_dir)
+    if validator not in ENGINES:
+        engine(validator)  # raises the error that names the choices
+    if stream_dumps is None:
+        flows = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
+        stream_dumps = flows > READABLE_RECORDS
     report = Report()
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     clock = _Stopwatch(report, progress)
+    streamed = None
+    files = [str(p) for p, _ in inputs]
     try:
         store = open_store(staging / "store")
-        with clock("read, repair, map and load"):
-            mapped = load_mapped(store, data_dir, inputs, progress)
+        streamed = StreamedDumps(staging) if stream_dumps else None
+        with clock("read, repair, map, check and load"):
+            mapped, results = load_mapped(
+                store,
+                data_dir,
+                inputs,
+                progress,
+                validate=validator == "fast",
+                tee=streamed,
+                finale=lambda s: Block(METADATA_GRAPH, "".join(metadata_quads(s, files))),
+            )
         report.merge(mapped)
-        with clock("dataset metadata"):
-            lines = "".join(metadata_quads(store, [str(p) for p, _ in inputs]))
-            store.load(input=lines.encode("utf-8"), format=pyoxigraph.RdfFormat.N_QUADS)
-        # Dumps are written by a second process while this one validates: both read the
-        # staged store, and nothing leaves the staging folder unless validation passes.
-        store.flush()
+        if streamed is not None:
+            streamed.close()  # the JSON-LD writer may read to the end now
+        with clock("explain the findings" if results is not None else "validate"):
+            shapes = load_shapes(shapes_dir())
+            if results is None:
+                results = engine(validator)(store, shapes)
+            findings = explain(results, store, shapes, data_dir)
+        report.validation = [f.to_json() for f in findings]
+        violations = [f for f in findings if f.severity == "Violation"]
+        if violations:
+            _write_failure(out_dir, report)
+            raise ValidationFailed(
+                f"{len(violations)} rule violation(s); the previous build in {out_dir} is "
+                f"unchanged (details in {out_dir / 'failed' / 'report.md'})",
+                violations,
+            )
         context = build_context(ontology_dir() / "icegraph.ttl")
-        dumps = DumpProcess(staging / "store", staging, context, count_quads(store))
-        try:
-            with clock("validate"):
-                shapes = load_shapes(shapes_dir())
-                findings = explain(engine(validator)(store, shapes), store, shapes, data_dir)
-            report.validation = [f.to_json() for f in findings]
-            violations = [f for f in findings if f.severity == "Violation"]
-            if violations:
-                _write_failure(out_dir, report)
-                raise ValidationFailed(
-                    f"{len(violations)} rule violation(s); the previous build in {out_dir} is "
-                    f"unchanged (details in {out_dir / 'failed' / 'report.md'})",
-                    violations,
-                )
-            with clock("dumps (after validation)"):
-                report.timings.update(dumps.wait())
-        finally:
-            dumps.stop()
+        with clock("dumps"):
+            if streamed is not None:
+                report.timings.update(streamed.wait())
+            else:
+                report.timings.update(write_readable(store, staging, context))
+            write_context(staging / "context.jsonld", context)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         store.flush()
@@ -125,6 +150,8 @@ def build(
         shutil.rmtree(out_dir / "failed", ignore_errors=True)
         return BuildResult(out_dir, report, findings)
     finally:
+        if streamed is not None:
+            streamed.stop()
         shutil.rmtree(staging, ignore_errors=True)
 
 

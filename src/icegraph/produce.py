@@ -1,22 +1,24 @@
-"""read → repair → map in a second process, streaming N-Quads into the store's bulk loader.
+"""read → repair → map → check in a second process, streaming TriG into the store's loader.
 
-Reading, repairing and mapping are Python; parsing and indexing the quads is Rust. Running the
-Python half in its own process, connected by a pipe, keeps both cores busy and never holds
-the graph in memory: the mapper writes lines as it makes them, the loader takes them as they
-come. Errors in the mapper (bad input, a curated table that does not cover it) travel back
-through the same pipe and are raised here with their file, line and field.
+Reading, repairing, mapping and checking the shapes are Python; parsing and indexing the
+triples is Rust. Running the Python half in its own process, connected by a pipe, keeps both
+cores busy and never holds the graph in memory: the mapper writes lines as it makes them and
+checks each record as it is made (validate/streaming.py), the loader takes them as they come.
+Errors in the mapper (bad input, a curated table that does not cover it) travel back through
+the same pipe and are raised here with their file, line and field.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing as mp
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import pyoxigraph
 from pyoxigraph import Store
@@ -24,22 +26,31 @@ from pyoxigraph import Store
 from icegraph.catalogue import Catalogue, load_catalogue
 from icegraph.errors import IcegraphError
 from icegraph.link.review import read_review
-from icegraph.mapping.catalogue_quads import entity_quads, source_quads
+from icegraph.mapping.catalogue_quads import (
+    ENTITIES_GRAPH,
+    SOURCES_GRAPH,
+    entity_quads,
+    source_quads,
+)
 from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
-from icegraph.mapping.link_quads import link_quads
-from icegraph.mapping.terms import Q, graph
-from icegraph.paths import ontology_dir
+from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
+from icegraph.mapping.terms import Q, Term, graph, trig
+from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.readers.dossier_page import read_dossier
 from icegraph.readers.flows_table import read_flows
 from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.flows import repair_flows
 from icegraph.report import Report
+from icegraph.validate.pyshacl_engine import load_shapes
+from icegraph.validate.results import ShapeResult
+from icegraph.validate.streaming import StreamValidator
 
 Progress = Callable[[str], None]
+Tee = Callable[[bytes, bytes], None]  # (a TriG block, its triple lines alone)
 T = TypeVar("T")
 VOCABULARY_GRAPH = graph("vocabulary")
-CHUNK = 1 << 20  # bytes of N-Quads per message through the pipe
+CHUNK = 1 << 20  # characters of triples per message through the pipe
 
 
 class Progressor:
@@ -74,21 +85,31 @@ def count_lines(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
 
 
-def graph_lines(
+class Block(NamedTuple):
+    """Triple lines of one named graph; `minted` are nodes no other block mentions."""
+
+    graph: Term
+    lines: str
+    minted: Sequence[Term] = ()
+
+
+def graph_blocks(
     cat: Catalogue, inputs: list[tuple[Path, str]], report: Report, progress: Progress | None
-) -> Iterator[str]:
-    """Every quad of the build as N-Quads lines: vocabulary, curated tables, then each input."""
+) -> Iterator[Block]:
+    """Every triple of the build: vocabulary, curated tables, then each input, record by record."""
     q = Q(VOCABULARY_GRAPH)
+    lines = []
     for path in sorted(ontology_dir().glob("*.ttl")):
         for t in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE):
-            yield q(str(t.subject), str(t.predicate), str(t.object))
-    yield from entity_quads(cat)
-    yield from source_quads(cat)
+            lines.append(q(str(t.subject), str(t.predicate), str(t.object)))
+    yield Block(VOCABULARY_GRAPH, "".join(lines))
+    yield Block(ENTITIES_GRAPH, "".join(entity_quads(cat)))
+    yield Block(SOURCES_GRAPH, "".join(source_quads(cat)))
     links = read_review(cat.directory / "wikidata-links.csv")
     report.count(
         "Wikidata links published (accepted reviews)", sum(r.status == "accepted" for r in links)
     )
-    yield from link_quads(links)
+    yield Block(LINKS_GRAPH, "".join(link_quads(links)))
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     for path, reader in inputs:
@@ -99,14 +120,15 @@ def graph_lines(
             rows = counter.counted(read_flows(path, shown), path.name)
             for rec in repair_flows(rows, cat, path.name, report):
                 records += 1
-                # one string per record: far fewer hand-offs than a line at a time
-                yield "".join(mapper.record(rec))
-            yield from mapper.header()
+                yield Block(mapper.q.g, *mapper.block(rec))
+            yield Block(mapper.q.g, "".join(mapper.header()))
             report.count("flows read", records)
         else:
             dossier = repair_dossier(read_dossier(path, shown), cat, report)
             records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
-            yield from DossierMapper(cat, path.name, report).quads(dossier)
+            m = DossierMapper(cat, path.name, report)
+            # facts share their activity and agent: each triple once
+            yield Block(m.q.g, "".join(dict.fromkeys(m.quads(dossier))))
         report.inputs.append({"file": shown, "reader": reader, "records": records})
 
 
@@ -114,24 +136,57 @@ def _stderr(message: str) -> None:
     print(f"· {message}", file=sys.stderr, flush=True)
 
 
-def _produce(data_dir: str, inputs: list[tuple[str, str]], conn, show_progress: bool) -> None:
-    """The mapper process: N-Quads in chunks, then an empty chunk, then the outcome."""
+def _produce(
+    data_dir: str,
+    inputs: list[tuple[str, str]],
+    conn,
+    last_conn,
+    show_progress: bool,
+    validate: bool,
+) -> None:
+    """The mapper process: chunks of one graph's lines (graph IRI on the first line), then an
+    empty chunk; then it takes the loader's last block (or None) on `last_conn`, and sends
+    the outcome: the report and, when asked, the validation results."""
     report = Report()
     try:
         cat = load_catalogue(Path(data_dir))
+        validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
+        checking = 0.0
         buf: list[str] = []
         size = 0
+        current = ""
+
+        def flush() -> None:
+            if buf:
+                conn.send_bytes(f"{current}\n{''.join(buf)}".encode())
+                buf.clear()
+
         paths = [(Path(p), r) for p, r in inputs]
-        for line in graph_lines(cat, paths, report, _stderr if show_progress else None):
-            buf.append(line)
-            size += len(line)
-            if size >= CHUNK:
-                conn.send_bytes("".join(buf).encode("utf-8"))
-                buf, size = [], 0
-        if buf:
-            conn.send_bytes("".join(buf).encode("utf-8"))
+        progress = _stderr if show_progress else None
+        for block in graph_blocks(cat, paths, report, progress):
+            if validator is not None:
+                started = time.perf_counter()
+                validator.add_text(block.lines, block.minted)
+                checking += time.perf_counter() - started
+            if block.graph != current or size >= CHUNK:
+                flush()
+                current, size = block.graph, 0
+            buf.append(block.lines)
+            size += len(block.lines)
+        flush()
         conn.send_bytes(b"")
-        conn.send(("ok", report))
+        results = None
+        last = last_conn.recv()
+        if validator is not None:
+            started = time.perf_counter()
+            if last is not None:
+                validator.add_text(last.lines, last.minted)
+            results = validator.results()
+            checking += time.perf_counter() - started
+            report.timings["validate (while mapping)"] = round(checking, 3)
+            report.count("records checked as they were mapped", validator.blocks_checked)
+            report.count("records checked at the end", validator.blocks_deferred)
+        conn.send(("ok", (report, results)))
     except IcegraphError as exc:
         conn.send_bytes(b"")
         conn.send(("error", exc))
@@ -140,13 +195,16 @@ def _produce(data_dir: str, inputs: list[tuple[str, str]], conn, show_progress: 
         conn.send(("crash", traceback.format_exc()))
     finally:
         conn.close()
+        last_conn.close()
 
 
 class _PipeReader(io.RawIOBase):
-    """The mapper's chunks as a binary stream the bulk loader can read."""
+    """The mapper's chunks as one TriG stream the bulk loader reads; each chunk also goes to
+    `tee` when given, which writes the streamed dumps."""
 
-    def __init__(self, conn) -> None:
+    def __init__(self, conn, tee: Tee | None = None) -> None:
         self.conn = conn
+        self.tee = tee
         self.buf = memoryview(b"")
         self.ended = False
 
@@ -160,7 +218,11 @@ class _PipeReader(io.RawIOBase):
             except EOFError:
                 chunk = b""
             if chunk:
-                self.buf = memoryview(chunk)
+                graph_term, lines = chunk.split(b"\n", 1)
+                block = b"%s {\n%s}\n" % (graph_term, lines)
+                if self.tee is not None:
+                    self.tee(block, lines)
+                self.buf = memoryview(block)
             else:
                 self.ended = True
         n = min(len(b), len(self.buf))
@@ -170,34 +232,63 @@ class _PipeReader(io.RawIOBase):
 
 
 def load_mapped(
-    store: Store, data_dir: Path, inputs: list[tuple[Path, str]], progress: Progress | None
-) -> Report:
-    """Map every input in a second process and bulk-load its N-Quads; return its report."""
+    store: Store,
+    data_dir: Path,
+    inputs: list[tuple[Path, str]],
+    progress: Progress | None,
+    validate: bool = True,
+    tee: Tee | None = None,
+    finale: Callable[[Store], Block] | None = None,
+) -> tuple[Report, list[ShapeResult] | None]:
+    """Map (and check) every input in a second process and bulk-load its triples.
+
+    `finale` makes one last block from the loaded store (the dataset's own description); it
+    is loaded, teed and checked like the rest. Returns the mapper's report and, with
+    `validate`, what the shapes found in the whole graph.
+    """
     ctx = mp.get_context("spawn")
     reader, writer = ctx.Pipe(duplex=False)
+    last_in, last_out = ctx.Pipe(duplex=False)
     process = ctx.Process(
         target=_produce,
-        args=(str(data_dir), [(str(p), r) for p, r in inputs], writer, progress is not None),
+        args=(
+            str(data_dir),
+            [(str(p), r) for p, r in inputs],
+            writer,
+            last_in,
+            progress is not None,
+            validate,
+        ),
         name="icegraph-map",
     )
     process.start()
     writer.close()
+    last_in.close()
     load_error: Exception | None = None
     try:
-        store.bulk_load(input=_PipeReader(reader), format=pyoxigraph.RdfFormat.N_QUADS)
+        store.bulk_load(input=_PipeReader(reader, tee), format=pyoxigraph.RdfFormat.TRIG)
+        last = finale(store) if finale is not None else None
+        if last is not None:
+            block = trig(last.graph, last.lines)
+            store.load(input=block.encode(), format=pyoxigraph.RdfFormat.TRIG)
+            if tee is not None:
+                tee(block.encode(), last.lines.encode())
     except (SyntaxError, OSError) as exc:
-        load_error = exc
+        load_error, last = exc, None
+    with contextlib.suppress(OSError):  # the mapper stopped early; its outcome below says why
+        last_out.send(last)
     try:
         status, payload = reader.recv()
     except EOFError:
         status, payload = "crash", "the mapping process ended without a word"
     finally:
         reader.close()
+        last_out.close()
         process.join()
     if status == "error":
         raise payload
     if status == "crash":
         raise RuntimeError(f"mapping failed:\n{payload}")
     if load_error is not None:
-        raise RuntimeError(f"the mapped N-Quads did not load: {load_error}") from load_error
+        raise RuntimeError(f"the mapped triples did not load: {load_error}") from load_error
     return payload

@@ -56,6 +56,7 @@ class Report:
         for name, rows in other.tables.items():
             self.tables.setdefault(name, []).extend(rows)
         self.inputs.extend(other.inputs)
+        self.timings.update(other.timings)
 
     def set_table(self, name: str, rows: list[dict[str, Any]]) -> None:
         self.tables[name] = rows

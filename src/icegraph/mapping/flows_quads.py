@@ -103,11 +103,19 @@ class FlowMapper:
         self._flow_ids[base] = n
         return base if n == 1 else f"{base}-{n}"
 
-    def record(self, rec: FlowRecord) -> Iterator[str]:
+    def block(self, rec: FlowRecord) -> tuple[str, list[Term]]:
+        """The record's lines, and the nodes minted for it alone (its flow, claim, repairs):
+        no other record mentions them, which lets validation finish with the record."""
+        minted: list[Term] = []
+        return "".join(self.record(rec, minted)), minted
+
+    def record(self, rec: FlowRecord, minted: list[Term] | None = None) -> Iterator[str]:
         q = self.q
         fslug = self._flow_slug(rec)
         flow = entity("flow/" + fslug)
         claim = entity("claim/flow/" + fslug)
+        if minted is not None:
+            minted += (flow, claim)
         src, _ = self.resolve.system(rec.source)
         dst, _ = self.resolve.system(rec.destination)
 
@@ -154,7 +162,10 @@ class FlowMapper:
         if rec.raw_reference:
             yield q(claim, I_RAW_CITATION, text(rec.raw_reference))
         for i, repair in enumerate(rec.repairs, start=1):
-            yield from self._repair(claim, fslug, i, repair)
+            node = entity(f"repair/{fslug}/{i}")
+            if minted is not None:
+                minted.append(node)
+            yield from self._repair(claim, node, repair)
 
     def _systems(self, rec: FlowRecord, src: Term, dst: Term) -> Iterator[str]:
         q = self.q
@@ -190,9 +201,8 @@ class FlowMapper:
                 if name_key(v) != name_key(label):
                     yield q(entity(eid), ALT_LABEL, text(v))
 
-    def _repair(self, claim: Term, fslug: str, i: int, r: Repair) -> Iterator[str]:
+    def _repair(self, claim: Term, node: Term, r: Repair) -> Iterator[str]:
         q = self.q
-        node = entity(f"repair/{fslug}/{i}")
         yield q(claim, I_HAS_REPAIR, node)
         yield q(node, TYPE, I_REPAIR)
         yield q(node, LABEL, text(f"Repair of {r.field} on line {r.location.line}"))

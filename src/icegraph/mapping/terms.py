@@ -1,9 +1,10 @@
-"""RDF terms as N-Triples text, and quads as N-Quads lines.
+"""RDF terms as N-Triples text, and triples as N-Triples lines of one named graph.
 
 Mapping writes text, not term objects: building a Python object per term costs more than the
 rest of the mapping, while a line of N-Quads is parsed by the store's bulk loader in Rust.
 Every function here returns a term already in N-Triples syntax (IRIs in <>, literals quoted
-and escaped), so a quad is four of them joined by spaces.
+and escaped), so a triple is three of them joined by spaces. A block of such lines inside
+`<graph> { … }` is TriG, which is what the store loads and the dumps publish.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def slug(value: str) -> str:
 
 
 class Q:
-    """N-Quads line factory bound to one named graph, so mapping code reads as triples."""
+    """Triple-line factory for one named graph (`g`), so mapping code reads as triples."""
 
     __slots__ = ("g",)
 
@@ -108,7 +109,12 @@ class Q:
         self.g = graph_term
 
     def __call__(self, s: Term, p: Term, o: Term) -> str:
-        return f"{s} {p} {o} {self.g} .\n"
+        return f"{s} {p} {o} .\n"
+
+
+def trig(graph_term: Term, lines: str) -> str:
+    """Triple lines as one TriG graph block."""
+    return f"{graph_term} {{\n{lines}}}\n"
 
 
 # Predicates used on every record, built once.

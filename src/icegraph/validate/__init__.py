@@ -19,7 +19,7 @@ Engine = Callable[[Store, rdflib.Graph], list[ShapeResult]]
 
 def engine(name: str) -> Engine:
     if name == "fast":
-        from icegraph.validate.fast import validate_store_fast
+        from icegraph.validate.streaming import validate_store_fast
 
         return validate_store_fast
     if name == "pyshacl":

@@ -1,0 +1,128 @@
+"""Literal terms in N-Triples text: their parts, whether they are well formed, how they compare."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_UNESCAPE = re.compile(r'\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[tbnrf"\'\\])')
+_SIMPLE = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+# Lexical forms of the datatypes whose ill-formed values sh:datatype must reject.
+_LEXICAL = {
+    "integer": r"[+-]?[0-9]+",
+    "decimal": r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)",
+    "double": r"([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?INF|NaN)",
+    "boolean": r"true|false|1|0",
+    "date": r"-?[0-9]{4,}-[0-9]{2}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?",
+    "dateTime": r"-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?",
+}
+_LEXICAL["float"] = _LEXICAL["double"]
+_INTEGER_RANGES = {
+    "byte": (-128, 127), "short": (-32768, 32767), "int": (-(2**31), 2**31 - 1),
+    "long": (-(2**63), 2**63 - 1), "unsignedByte": (0, 255), "unsignedShort": (0, 65535),
+    "unsignedInt": (0, 2**32 - 1), "unsignedLong": (0, 2**64 - 1),
+    "nonNegativeInteger": (0, None), "positiveInteger": (1, None),
+    "nonPositiveInteger": (None, 0), "negativeInteger": (None, -1), "integer": (None, None),
+}  # fmt: skip
+_COMPILED = {k: re.compile(v) for k, v in _LEXICAL.items()}
+_NUMERIC = {"decimal", "double", "float", *_INTEGER_RANGES}
+
+
+def _unescape(m: re.Match) -> str:
+    s = m.group(1)
+    if s[0] in "uU":
+        return chr(int(s[1:], 16))
+    return _SIMPLE[s]
+
+
+def parts(literal: str) -> tuple[str, str, str]:
+    """(lexical form, datatype IRI, language) of a literal term."""
+    end = literal.rindex('"')
+    lexical = literal[1:end]
+    if "\\" in lexical:
+        lexical = _UNESCAPE.sub(_unescape, lexical)
+    rest = literal[end + 1 :]
+    if rest.startswith("@"):
+        return lexical, LANG_STRING, rest[1:]
+    if rest.startswith("^^<"):
+        return lexical, rest[3:-1], ""
+    return lexical, XSD + "string", ""
+
+
+def lexical(t: str) -> str:
+    """STR() of a term: an IRI's text, a literal's lexical form, a blank node's label."""
+    if t[0] == "<":
+        return t[1:-1]
+    if t[0] == '"':
+        return parts(t)[0]
+    return t[2:]
+
+
+def well_formed(lex: str, datatype: str) -> bool:
+    local = datatype.removeprefix(XSD)
+    if datatype == local:
+        return True  # not an XSD type: nothing to check
+    if local in _INTEGER_RANGES:
+        if not _COMPILED["integer"].fullmatch(lex):
+            return False
+        low, high = _INTEGER_RANGES[local]
+        n = int(lex)
+        return (low is None or n >= low) and (high is None or n <= high)
+    pattern = _COMPILED.get(local)
+    if pattern is None:
+        return True
+    if not pattern.fullmatch(lex):
+        return False
+    try:
+        _value(lex, local)
+    except ValueError:
+        return False
+    return True
+
+
+def _value(lex: str, local: str):
+    if local in ("double", "float"):
+        return float(lex)
+    if local in _NUMERIC:
+        try:
+            return Decimal(lex)
+        except InvalidOperation as exc:
+            raise ValueError(lex) from exc
+    if local == "date":
+        return date.fromisoformat(lex[:10])
+    if local == "dateTime":
+        return datetime.fromisoformat(lex.replace("Z", "+00:00"))
+    if local == "boolean":
+        return lex in ("true", "1")
+    return lex
+
+
+def compare(a: str, op: str, b: str) -> bool:
+    """SPARQL's `a op b` on two literal terms; False when they cannot be compared."""
+    if a[0] != '"' or b[0] != '"':
+        return False
+    la, da, _ = parts(a)
+    lb, db, _ = parts(b)
+    ka, kb = da.removeprefix(XSD), db.removeprefix(XSD)
+    if ka in _NUMERIC and kb in _NUMERIC:
+        try:
+            x, y = _value(la, ka), _value(lb, kb)
+            if isinstance(x, float) or isinstance(y, float):
+                x, y = float(x), float(y)
+        except ValueError:
+            return False
+    elif ka == kb and ka in ("string", "date", "dateTime", "boolean"):
+        try:
+            x, y = _value(la, ka), _value(lb, kb)
+        except ValueError:
+            return False
+        if ka == "dateTime" and (x.tzinfo is None) != (y.tzinfo is None):
+            return False  # a zoned and an unzoned time are not ordered
+    else:
+        return False
+    return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]

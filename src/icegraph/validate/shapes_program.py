@@ -1,0 +1,240 @@
+"""SHACL Core shapes compiled once into plain Python objects the streaming validator runs.
+
+Reading the shapes graph happens here and only here: each shape becomes a `Shape` holding its
+path and constraint parameters as N-Triples terms and compiled regular expressions, so checking
+a focus node never goes back to rdflib. A shapes graph that uses anything outside SUPPORTED is
+refused with `Unsupported`, naming the shape and the parameter, rather than half-checked;
+`--validator pyshacl` evaluates full SHACL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pyoxigraph
+import rdflib
+from rdflib import RDF, RDFS, BNode, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import SH
+
+from icegraph.errors import IcegraphError
+from icegraph.mapping.terms import text
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = f"<{RDF.type}>"
+SUBCLASS_OF = f"<{RDFS.subClassOf}>"
+
+# Parameters the fast validator evaluates; any other sh: term on a shape makes it refuse.
+SUPPORTED = {
+    SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.property,
+    SH.path, SH.minCount, SH.maxCount, SH["class"], SH.datatype, SH.nodeKind, SH["in"],
+    SH.hasValue, SH.pattern, SH.flags, SH.minLength, SH.maxLength, SH.minInclusive,
+    SH.maxInclusive, SH.minExclusive, SH.maxExclusive, SH.languageIn, SH.uniqueLang, SH.node,
+    SH["not"], SH["and"], SH["or"], SH.xone, SH.qualifiedValueShape, SH.qualifiedMinCount,
+    SH.qualifiedMaxCount, SH.severity, SH.message, SH.name, SH.description, SH.deactivated,
+    SH.order, SH.group, SH.defaultValue,
+}  # fmt: skip
+_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
+_CANON = pyoxigraph.Store()
+
+# A path is a tuple: ("p", iri) forward, ("^", iri) backward, ("seq", paths), ("alt", paths),
+# ("*", path), ("+", path), ("?", path). Inverses are pushed down to single predicates when
+# compiling, so evaluation only ever steps forwards or backwards along one predicate.
+Path = tuple
+
+
+class Unsupported(IcegraphError):
+    """A shape uses SHACL the fast validator does not evaluate."""
+
+
+@dataclass(eq=False)
+class Shape:
+    node: rdflib.term.Node
+    path: Path | None
+    path_node: rdflib.term.Node | None
+    severity: str
+    message: str | None
+    deactivated: bool = False
+    classes: list[str] = field(default_factory=list)
+    datatypes: list[str] = field(default_factory=list)
+    node_kinds: list[str] = field(default_factory=list)
+    ins: list[frozenset] = field(default_factory=list)
+    has_values: list[str] = field(default_factory=list)
+    patterns: list[re.Pattern] = field(default_factory=list)
+    min_lengths: list[int] = field(default_factory=list)
+    max_lengths: list[int] = field(default_factory=list)
+    ranges: list[tuple[str, str, str]] = field(default_factory=list)  # component, op, bound
+    languages: list[list[str]] = field(default_factory=list)
+    unique_lang: bool = False
+    min_counts: list[int] = field(default_factory=list)
+    max_counts: list[int] = field(default_factory=list)
+    logical: list[tuple[str, list[Shape]]] = field(default_factory=list)  # Node/Not/And/Or/Xone
+    qualified: list[tuple[Shape, int | None, int | None]] = field(default_factory=list)
+    properties: list[Shape] = field(default_factory=list)
+    # targets (only on shapes that have them)
+    target_classes: list[str] = field(default_factory=list)
+    target_nodes: list[str] = field(default_factory=list)
+    target_subjects_of: list[str] = field(default_factory=list)
+    target_objects_of: list[str] = field(default_factory=list)
+
+    @property
+    def has_targets(self) -> bool:
+        return bool(
+            self.target_classes
+            or self.target_nodes
+            or self.target_subjects_of
+            or self.target_objects_of
+        )
+
+
+def term(node: rdflib.term.Node) -> str:
+    """An rdflib term as N-Triples text, literals in the store's canonical form."""
+    if isinstance(node, URIRef):
+        return f"<{node}>"
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    if isinstance(node, Literal):
+        if node.language:
+            return f"{text(str(node))}@{node.language.lower()}"
+        if node.datatype is None or str(node.datatype) == XSD + "string":
+            return text(str(node))
+        row = next(iter(_CANON.query(f"SELECT ?x WHERE {{ VALUES ?x {{ {node.n3()} }} }}")))
+        return str(row[0])
+    raise Unsupported(f"{node!r} is not an RDF term")
+
+
+class Program:
+    """Every shape of a shapes graph, compiled; `roots` are the shapes with targets."""
+
+    def __init__(self, shapes: rdflib.Graph) -> None:
+        self.g = shapes
+        self._shapes: dict[rdflib.term.Node, Shape] = {}
+        roots = set()
+        for pred in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
+            roots.update(shapes.subjects(pred, None))
+        for s in shapes.subjects(RDF.type, RDFS.Class):
+            if (s, RDF.type, SH.NodeShape) in shapes or (s, RDF.type, SH.PropertyShape) in shapes:
+                roots.add(s)  # implicit class target
+        self.roots = [self.shape(n) for n in sorted(roots, key=str)]
+        self.inverse_predicates = {p for s in self._shapes.values() for p in _backward(s.path)}
+        self.object_targets = {p for r in self.roots for p in r.target_objects_of}
+
+    def shape(self, node: rdflib.term.Node) -> Shape:
+        if node in self._shapes:
+            return self._shapes[node]
+        g = self.g
+        for p in set(g.predicates(node, None)):
+            if str(p).startswith(str(SH)) and p not in SUPPORTED:
+                raise Unsupported(
+                    f"shape {node} uses {p.n3(g.namespace_manager)}, which the fast validator "
+                    "does not evaluate",
+                    fix="Use --validator pyshacl for full SHACL.",
+                )
+        path_node = g.value(node, SH.path)
+        message = g.value(node, SH.message)
+        s = Shape(
+            node,
+            self.path(path_node) if path_node is not None else None,
+            path_node,
+            str(g.value(node, SH.severity) or SH.Violation).rsplit("#", 1)[-1],
+            str(message) if message is not None else None,
+            deactivated=g.value(node, SH.deactivated) == Literal(True),
+        )
+        self._shapes[node] = s  # before the nested shapes, which may refer back to it
+        self._constraints(s)
+        return s
+
+    def _constraints(self, s: Shape) -> None:
+        g, node = self.g, s.node
+        s.classes = [term(c) for c in g.objects(node, SH["class"])]
+        s.datatypes = [str(d) for d in g.objects(node, SH.datatype)]
+        s.node_kinds = [str(k).rsplit("#", 1)[-1] for k in g.objects(node, SH.nodeKind)]
+        s.ins = [
+            frozenset(term(m) for m in Collection(g, lst)) for lst in g.objects(node, SH["in"])
+        ]
+        s.has_values = [term(v) for v in g.objects(node, SH.hasValue)]
+        flags = g.value(node, SH.flags)
+        for p in g.objects(node, SH.pattern):
+            bits = 0
+            for f in str(flags or ""):
+                bits |= _FLAGS.get(f, 0)
+            try:
+                s.patterns.append(re.compile(str(p), bits))
+            except re.error as exc:
+                raise Unsupported(
+                    f"shape {node}: the pattern {str(p)!r} is not valid: {exc}"
+                ) from exc
+        s.min_lengths = [int(n) for n in g.objects(node, SH.minLength)]
+        s.max_lengths = [int(n) for n in g.objects(node, SH.maxLength)]
+        for pred, op, comp in (
+            (SH.minInclusive, ">=", "MinInclusive"),
+            (SH.maxInclusive, "<=", "MaxInclusive"),
+            (SH.minExclusive, ">", "MinExclusive"),
+            (SH.maxExclusive, "<", "MaxExclusive"),
+        ):
+            s.ranges += [(comp, op, term(b)) for b in g.objects(node, pred)]
+        s.languages = [
+            [str(x) for x in Collection(g, lst)] for lst in g.objects(node, SH.languageIn)
+        ]
+        s.unique_lang = (node, SH.uniqueLang, Literal(True)) in g
+        s.min_counts = [int(n) for n in g.objects(node, SH.minCount)]
+        s.max_counts = [int(n) for n in g.objects(node, SH.maxCount)]
+        for n in g.objects(node, SH.node):
+            s.logical.append(("Node", [self.shape(n)]))
+        for n in g.objects(node, SH["not"]):
+            s.logical.append(("Not", [self.shape(n)]))
+        for key, comp in ((SH["and"], "And"), (SH["or"], "Or"), (SH.xone, "Xone")):
+            for lst in g.objects(node, key):
+                s.logical.append((comp, [self.shape(m) for m in Collection(g, lst)]))
+        low, high = g.value(node, SH.qualifiedMinCount), g.value(node, SH.qualifiedMaxCount)
+        for q in g.objects(node, SH.qualifiedValueShape):
+            s.qualified.append((self.shape(q), _int(low), _int(high)))
+        s.properties = [self.shape(p) for p in g.objects(node, SH.property)]
+        s.target_classes = [term(c) for c in g.objects(node, SH.targetClass)]
+        if (node, RDF.type, RDFS.Class) in g:
+            s.target_classes.append(term(node))
+        s.target_nodes = [term(n) for n in g.objects(node, SH.targetNode)]
+        s.target_subjects_of = [term(p) for p in g.objects(node, SH.targetSubjectsOf)]
+        s.target_objects_of = [term(p) for p in g.objects(node, SH.targetObjectsOf)]
+
+    def path(self, node: rdflib.term.Node, inverse: bool = False) -> Path:
+        g = self.g
+        if isinstance(node, URIRef):
+            return ("^" if inverse else "p", f"<{node}>")
+        if (node, RDF.first, None) in g:
+            steps = [self.path(n, inverse) for n in Collection(g, node)]
+            return ("seq", steps[::-1] if inverse else steps)
+        inner = g.value(node, SH.inversePath)
+        if inner is not None:
+            return self.path(inner, not inverse)
+        for pred, kind in (
+            (SH.zeroOrMorePath, "*"),
+            (SH.oneOrMorePath, "+"),
+            (SH.zeroOrOnePath, "?"),
+        ):
+            inner = g.value(node, pred)
+            if inner is not None:
+                return (kind, self.path(inner, inverse))
+        alt = g.value(node, SH.alternativePath)
+        if alt is not None:
+            return ("alt", [self.path(n, inverse) for n in Collection(g, alt)])
+        raise Unsupported(f"path {node} is not a SHACL property path")
+
+
+def _int(n: rdflib.term.Node | None) -> int | None:
+    return int(n) if n is not None else None
+
+
+def _backward(path: Path | None) -> set[str]:
+    """The predicates a path walks backwards: the validator indexes them by object."""
+    if path is None:
+        return set()
+    kind, arg = path
+    if kind == "^":
+        return {arg}
+    if kind == "p":
+        return set()
+    if kind in ("seq", "alt"):
+        return set().union(*(_backward(p) for p in arg))
+    return _backward(arg)
