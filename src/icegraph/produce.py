@@ -116,12 +116,13 @@ def graph_blocks(
         shown = str(path)
         if reader == "flows_table":
             mapper = FlowMapper(cat, path.name)
+            # first: the records' checks need the compiling activity's class
+            yield Block(mapper.q.g, "".join(mapper.header()))
             records = 0
             rows = counter.counted(read_flows(path, shown), path.name)
             for rec in repair_flows(rows, cat, path.name, report):
                 records += 1
                 yield Block(mapper.q.g, *mapper.block(rec))
-            yield Block(mapper.q.g, "".join(mapper.header()))
             report.count("flows read", records)
         else:
             dossier = repair_dossier(read_dossier(path, shown), cat, report)

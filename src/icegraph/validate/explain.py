@@ -13,7 +13,7 @@ from icegraph.validate.results import Explained, ShapeResult
 
 _WHERE = """
 PREFIX ig: <https://w3id.org/icegraph/ns#>
-SELECT ?focus ?file ?line WHERE {
+SELECT ?file ?line WHERE {
   { ?focus ig:sourceFile ?file ; ig:sourceLine ?line }
   UNION { ?c ig:asserts ?focus ; ig:sourceFile ?file ; ig:sourceLine ?line }
   UNION { ?c ig:about ?focus ; ig:sourceFile ?file ; ig:sourceLine ?line }
@@ -74,8 +74,10 @@ def _label(store: Store, focus: str) -> str | None:
 
 def _where(store: Store, focus: str, data_dir: Path) -> str:
     if focus.startswith("http"):
-        subs = {Variable("focus"): NamedNode(focus)}
-        for row in select(store, _WHERE, substitutions=subs):
+        # written into the query rather than substituted: the store only plans the branches
+        # around a constant (8 s a finding at 100,000 records with a substitution, 1 ms now)
+        query = _WHERE.replace("?focus", str(NamedNode(focus)))
+        for row in select(store, query):
             return f"{data_dir / row['file'].value}, line {row['line'].value}"
         for prefix, curated in _CURATED.items():
             if focus.startswith(prefix):

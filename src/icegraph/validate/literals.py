@@ -59,6 +59,8 @@ def lexical(t: str) -> str:
     if t[0] == "<":
         return t[1:-1]
     if t[0] == '"':
+        if t[-1] == '"' and "\\" not in t:
+            return t[1:-1]  # a plain string with nothing escaped: most text
         return parts(t)[0]
     return t[2:]
 

@@ -9,8 +9,11 @@ refused with `Unsupported`, naming the shape and the parameter, rather than half
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import pyoxigraph
 import rdflib
@@ -20,6 +23,7 @@ from rdflib.namespace import SH
 
 from icegraph.errors import IcegraphError
 from icegraph.mapping.terms import text
+from icegraph.validate.literals import compare, lexical, parts, well_formed
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = f"<{RDF.type}>"
@@ -72,6 +76,9 @@ class Shape:
     logical: list[tuple[str, list[Shape]]] = field(default_factory=list)  # Node/Not/And/Or/Xone
     qualified: list[tuple[Shape, int | None, int | None]] = field(default_factory=list)
     properties: list[Shape] = field(default_factory=list)
+    # the per-value constraints above as (component, test) pairs, in the order they report
+    value_tests: list[tuple[str, Callable[[str], bool]]] = field(default_factory=list)
+    on_all_values: bool = False  # has hasValue, a count or uniqueLang
     # targets (only on shapes that have them)
     target_classes: list[str] = field(default_factory=list)
     target_nodes: list[str] = field(default_factory=list)
@@ -191,6 +198,8 @@ class Program:
         for q in g.objects(node, SH.qualifiedValueShape):
             s.qualified.append((self.shape(q), _int(low), _int(high)))
         s.properties = [self.shape(p) for p in g.objects(node, SH.property)]
+        s.value_tests = _value_tests(s)
+        s.on_all_values = bool(s.has_values or s.min_counts or s.max_counts or s.unique_lang)
         s.target_classes = [term(c) for c in g.objects(node, SH.targetClass)]
         if (node, RDF.type, RDFS.Class) in g:
             s.target_classes.append(term(node))
@@ -220,6 +229,69 @@ class Program:
         if alt is not None:
             return ("alt", [self.path(n, inverse) for n in Collection(g, alt)])
         raise Unsupported(f"path {node} is not a SHACL property path")
+
+
+def _value_tests(s: Shape) -> list[tuple[str, Callable[[str], bool]]]:
+    """Each per-value constraint as a test of one N-Triples term (sh:class excepted: it
+    needs the graph)."""
+    tests: list[tuple[str, Callable[[str], bool]]] = []
+    for dt in s.datatypes:
+        tests.append(("DatatypeConstraintComponent", partial(_has_datatype, dt)))
+    for kind in s.node_kinds:
+        tests.append(("NodeKindConstraintComponent", partial(_is_kind, _KINDS[kind])))
+    for members in s.ins:
+        tests.append(("InConstraintComponent", members.__contains__))
+    for pattern in s.patterns:
+        tests.append(("PatternConstraintComponent", partial(_matches, pattern)))
+    for n in s.min_lengths:
+        tests.append(("MinLengthConstraintComponent", partial(_length, n, operator.ge)))
+    for n in s.max_lengths:
+        tests.append(("MaxLengthConstraintComponent", partial(_length, n, operator.le)))
+    for comp, op, bound in s.ranges:
+        tests.append((f"{comp}ConstraintComponent", partial(_in_range, op, bound)))
+    for ranges in s.languages:
+        tests.append(("LanguageInConstraintComponent", partial(_in_languages, ranges)))
+    return tests
+
+
+_KINDS = {
+    "IRI": "<",
+    "BlankNode": "_",
+    "Literal": '"',
+    "BlankNodeOrIRI": "_<",
+    "BlankNodeOrLiteral": '_"',
+    "IRIOrLiteral": '<"',
+}
+
+
+def _has_datatype(dt: str, v: str) -> bool:
+    if v[0] != '"':
+        return False
+    lex, vdt, _lang = parts(v)
+    return vdt == dt and well_formed(lex, dt)
+
+
+def _is_kind(starts: str, v: str) -> bool:
+    return v[0] in starts
+
+
+def _matches(pattern: re.Pattern, v: str) -> bool:
+    return v[0] != "_" and pattern.search(lexical(v)) is not None
+
+
+def _length(n: int, op: Callable[[int, int], bool], v: str) -> bool:
+    return v[0] != "_" and op(len(lexical(v)), n)
+
+
+def _in_range(op: str, bound: str, v: str) -> bool:
+    return compare(v, op, bound)
+
+
+def _in_languages(ranges: list[str], v: str) -> bool:
+    lang = parts(v)[2].lower() if v[0] == '"' else ""
+    return bool(lang) and any(
+        r == "*" or lang == r or lang.startswith(r + "-") for r in (x.lower() for x in ranges)
+    )
 
 
 def _int(n: rdflib.term.Node | None) -> int | None:

@@ -26,7 +26,7 @@ import rdflib
 from pyoxigraph import Store
 from rdflib import URIRef
 
-from icegraph.validate.literals import compare, lexical, parts, well_formed
+from icegraph.validate.literals import lexical, parts
 from icegraph.validate.results import ShapeResult, shape_name
 from icegraph.validate.shapes_program import (
     RDF_TYPE,
@@ -40,14 +40,7 @@ __all__ = ["StreamValidator", "Unsupported", "hits", "validate_store_fast"]
 
 Triple = tuple[str, str, str]
 _EMPTY: frozenset = frozenset()
-_KINDS = {
-    "IRI": "<",
-    "BlankNode": "_",
-    "Literal": '"',
-    "BlankNodeOrIRI": "_<",
-    "BlankNodeOrLiteral": '_"',
-    "IRIOrLiteral": '<"',
-}
+_NO_PREDICATES: dict[str, set[str]] = {}  # shared default for lookups; never written
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,57 +159,77 @@ class Checker:
         """Whether f fails s; each failure is appended to hits (None: stop at the first)."""
         if s.deactivated:
             return False
-        values = (f,) if s.path is None else self.values(f, s.path)
+        path = s.path
+        if path is None:
+            values: Collection[str] = (f,)
+        elif path[0] == "p" and (self.local is None or f in self.local):
+            values = self.graph.out.get(f, _NO_PREDICATES).get(path[1], _EMPTY)
+        else:
+            values = self.values(f, path)
         failed = False
-
-        def fail(component: str, value: str | None) -> bool:
-            nonlocal failed
-            failed = True
-            if hits is None:
-                return True
-            hits.append(Hit(f, value, component, s.node))
-            return False
-
-        for value in values:
-            if self._value_fails(s, value, fail) and hits is None:
-                return True
-        for hv in s.has_values:
-            if hv not in values and fail("HasValueConstraintComponent", None):
-                return True
-        if s.path is not None:
-            for n in s.min_counts:
-                if len(values) < n and fail("MinCountConstraintComponent", None):
-                    return True
-            for n in s.max_counts:
-                if len(values) > n and fail("MaxCountConstraintComponent", None):
-                    return True
-            if s.unique_lang:
-                langs: dict[str, int] = {}
-                for v in values:
-                    if v[0] == '"':
-                        lang = parts(v)[2]
-                        if lang:
-                            langs[lang] = langs.get(lang, 0) + 1
-                for count in langs.values():
-                    if count > 1 and fail("UniqueLangConstraintComponent", None):
+        node = s.node
+        for v in values:
+            for comp, test in s.value_tests:
+                if not test(v):
+                    if hits is None:
                         return True
+                    failed = True
+                    hits.append(Hit(f, v, comp, node))
+            for cls in s.classes:
+                if not self.has_class(v, cls):
+                    if hits is None:
+                        return True
+                    failed = True
+                    hits.append(Hit(f, v, "ClassConstraintComponent", node))
+        if s.on_all_values:
+            for comp in self._collection_fails(s, values):
+                if hits is None:
+                    return True
+                failed = True
+                hits.append(Hit(f, None, comp, node))
         for comp, members in s.logical:
             for v in values:
-                if self._logical_fails(comp, members, v) and fail(f"{comp}ConstraintComponent", v):
-                    return True
+                if self._logical_fails(comp, members, v):
+                    if hits is None:
+                        return True
+                    failed = True
+                    hits.append(Hit(f, v, f"{comp}ConstraintComponent", node))
         for q, low, high in s.qualified:
             n = sum(self.conforms(q, v) for v in values)
-            if low is not None and n < low and fail("QualifiedMinCountConstraintComponent", None):
-                return True
-            if high is not None and n > high and fail("QualifiedMaxCountConstraintComponent", None):
-                return True
+            for comp, bad in (
+                ("QualifiedMinCountConstraintComponent", low is not None and n < low),
+                ("QualifiedMaxCountConstraintComponent", high is not None and n > high),
+            ):
+                if bad:
+                    if hits is None:
+                        return True
+                    failed = True
+                    hits.append(Hit(f, None, comp, node))
         for prop in s.properties:
             for v in values:
                 if self.check(prop, v, hits):
-                    failed = True
                     if hits is None:
                         return True
+                    failed = True
         return failed
+
+    @staticmethod
+    def _collection_fails(s: Shape, values: Collection[str]) -> list[str]:
+        """Constraints on the value nodes taken together: hasValue, counts, uniqueLang."""
+        found = ["HasValueConstraintComponent" for hv in s.has_values if hv not in values]
+        if s.path is None:
+            return found
+        found += ["MinCountConstraintComponent" for n in s.min_counts if len(values) < n]
+        found += ["MaxCountConstraintComponent" for n in s.max_counts if len(values) > n]
+        if s.unique_lang:
+            langs: dict[str, int] = {}
+            for v in values:
+                lang = parts(v)[2] if v[0] == '"' else ""
+                if lang:
+                    langs[lang] = langs.get(lang, 0) + 1
+            # one result per language used twice, as the spec says
+            found += ["UniqueLangConstraintComponent" for c in langs.values() if c > 1]
+        return found
 
     def _logical_fails(self, comp: str, members: list[Shape], v: str) -> bool:
         # and/or stop at the first member that decides, so a member that would read beyond
@@ -231,51 +244,6 @@ class Checker:
         if comp == "Or":
             return not any(ok)
         return sum(ok) != 1  # Xone
-
-    def _value_fails(self, s: Shape, v: str, fail) -> bool:
-        """Constraints on each value node; True when fail() asks to stop."""
-        for cls in s.classes:
-            if not self.has_class(v, cls) and fail("ClassConstraintComponent", v):
-                return True
-        for dt in s.datatypes:
-            ok = v[0] == '"'
-            if ok:
-                lex, vdt, _lang = parts(v)
-                ok = vdt == dt and well_formed(lex, dt)
-            if not ok and fail("DatatypeConstraintComponent", v):
-                return True
-        for kind in s.node_kinds:
-            if v[0] not in _KINDS[kind] and fail("NodeKindConstraintComponent", v):
-                return True
-        for members in s.ins:
-            if v not in members and fail("InConstraintComponent", v):
-                return True
-        blank = v[0] == "_"
-        if s.patterns or s.min_lengths or s.max_lengths:
-            string = lexical(v)
-            for pattern in s.patterns:
-                if (blank or not pattern.search(string)) and fail("PatternConstraintComponent", v):
-                    return True
-            for n in s.min_lengths:
-                if (blank or len(string) < n) and fail("MinLengthConstraintComponent", v):
-                    return True
-            for n in s.max_lengths:
-                if (blank or len(string) > n) and fail("MaxLengthConstraintComponent", v):
-                    return True
-        for comp, op, bound in s.ranges:
-            if not compare(v, op, bound) and fail(f"{comp}ConstraintComponent", v):
-                return True
-        for ranges in s.languages:
-            lang = parts(v)[2] if v[0] == '"' else ""
-            ok = bool(lang) and any(_lang_matches(lang, r) for r in ranges)
-            if not ok and fail("LanguageInConstraintComponent", v):
-                return True
-        return False
-
-
-def _lang_matches(lang: str, wanted: str) -> bool:
-    lang, wanted = lang.lower(), wanted.lower()
-    return wanted == "*" or lang == wanted or lang.startswith(wanted + "-")
 
 
 class StreamValidator:
@@ -301,11 +269,12 @@ class StreamValidator:
             for n in root.target_nodes:
                 self._by_node.setdefault(n, []).append(root)
         self._by_type: dict[str, list[Shape]] = {}
+        self._roots: dict[tuple, list[Shape]] = {}
         self._checker = Checker(self.shared, self.shared, local=None)
 
     def add_text(self, text: str, local: Collection[str] = ()) -> None:
         """A block as N-Triples lines (`<s> <p> o .`), as the mapper writes them."""
-        self.add((line[:-2].split(" ", 2) for line in text.splitlines() if line), local)
+        self.add([line[:-2].split(" ", 2) for line in text.splitlines() if line], local)
 
     def add(self, triples: Iterable[Triple], local: Collection[str] = ()) -> None:
         if not local:
@@ -313,10 +282,9 @@ class StreamValidator:
                 self._share(s, p, o)
             return
         block = Graph(self.indexed_backward)
-        kept: list[Triple] = []
+        kept = triples if isinstance(triples, list) else list(triples)
         escapes = False
-        for s, p, o in triples:
-            kept.append((s, p, o))
+        for s, p, o in kept:
             if s in local:
                 block.add(s, p, o)
                 if o not in local and o[0] != '"':
@@ -346,6 +314,7 @@ class StreamValidator:
                 )
             self._checker._supers.clear()
             self._by_type.clear()
+            self._roots.clear()
         self.shared.add(s, p, o)
 
     def _roots_for_type(self, t: str) -> list[Shape]:
@@ -359,20 +328,22 @@ class StreamValidator:
     def _targets(self, graph: Graph, nodes: Iterable[str]) -> list[tuple[Shape, str]]:
         todo: list[tuple[Shape, str]] = []
         for n in nodes:
-            seen: set[int] = set()
-            preds = graph.out.get(n, {})
-            roots = [r for t in preds.get(RDF_TYPE, ()) for r in self._roots_for_type(t)]
-            for p in preds:
-                roots += self._by_subject_of.get(p, ())
-            back = graph.back.get(n)
-            if back:
-                for p in back:
-                    roots += self._by_object_of.get(p, ())
-            roots += self._by_node.get(n, ())
-            for r in roots:
-                if id(r) not in seen:
-                    seen.add(id(r))
-                    todo.append((r, n))
+            preds = graph.out.get(n, _NO_PREDICATES)
+            back = graph.back.get(n, _NO_PREDICATES)
+            # nodes of one kind look alike (a flow has the same predicates as the next one)
+            key = (tuple(preds.get(RDF_TYPE, ())), tuple(preds), tuple(back), n in self._by_node)
+            roots = self._roots.get(key)
+            if roots is None:
+                found = [r for t in key[0] for r in self._roots_for_type(t)]
+                for p in key[1]:
+                    found += self._by_subject_of.get(p, ())
+                for p in key[2]:
+                    found += self._by_object_of.get(p, ())
+                found += self._by_node.get(n, ())
+                roots = list({id(r): r for r in found}.values())
+                if not key[3]:
+                    self._roots[key] = roots
+            todo += [(r, n) for r in roots]
         return todo
 
     def _check_block(self, block: Graph, local: Collection[str]) -> bool:
