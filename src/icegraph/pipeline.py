@@ -115,7 +115,7 @@ def build(
                 progress,
                 validate=validator == "fast",
                 tee=streamed,
-                finale=lambda s: Block(METADATA_GRAPH, "".join(metadata_quads(s, files))),
+                finale=lambda s: Block(METADATA_GRAPH, list(metadata_quads(s, files))),
             )
         report.merge(mapped)
         if streamed is not None:

@@ -35,7 +35,7 @@ from icegraph.mapping.catalogue_quads import (
 from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
-from icegraph.mapping.terms import Q, Term, graph, trig
+from icegraph.mapping.terms import Q, Term, Triple, graph, lines, trig
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.readers.dossier_page import read_dossier
 from icegraph.readers.flows_table import read_flows
@@ -86,10 +86,10 @@ def count_lines(path: Path) -> int:
 
 
 class Block(NamedTuple):
-    """Triple lines of one named graph; `minted` are nodes no other block mentions."""
+    """Triples of one named graph; `minted` are nodes no other block mentions."""
 
     graph: Term
-    lines: str
+    triples: list[Triple]
     minted: Sequence[Term] = ()
 
 
@@ -98,18 +98,18 @@ def graph_blocks(
 ) -> Iterator[Block]:
     """Every triple of the build: vocabulary, curated tables, then each input, record by record."""
     q = Q(VOCABULARY_GRAPH)
-    lines = []
+    vocabulary = []
     for path in sorted(ontology_dir().glob("*.ttl")):
         for t in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE):
-            lines.append(q(str(t.subject), str(t.predicate), str(t.object)))
-    yield Block(VOCABULARY_GRAPH, "".join(lines))
-    yield Block(ENTITIES_GRAPH, "".join(entity_quads(cat)))
-    yield Block(SOURCES_GRAPH, "".join(source_quads(cat)))
+            vocabulary.append(q(str(t.subject), str(t.predicate), str(t.object)))
+    yield Block(VOCABULARY_GRAPH, vocabulary)
+    yield Block(ENTITIES_GRAPH, list(entity_quads(cat)))
+    yield Block(SOURCES_GRAPH, list(source_quads(cat)))
     links = read_review(cat.directory / "wikidata-links.csv")
     report.count(
         "Wikidata links published (accepted reviews)", sum(r.status == "accepted" for r in links)
     )
-    yield Block(LINKS_GRAPH, "".join(link_quads(links)))
+    yield Block(LINKS_GRAPH, list(link_quads(links)))
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     for path, reader in inputs:
@@ -117,7 +117,7 @@ def graph_blocks(
         if reader == "flows_table":
             mapper = FlowMapper(cat, path.name)
             # first: the records' checks need the compiling activity's class
-            yield Block(mapper.q.g, "".join(mapper.header()))
+            yield Block(mapper.q.g, list(mapper.header()))
             records = 0
             rows = counter.counted(read_flows(path, shown), path.name)
             for rec in repair_flows(rows, cat, path.name, report):
@@ -129,7 +129,7 @@ def graph_blocks(
             records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
             m = DossierMapper(cat, path.name, report)
             # facts share their activity and agent: each triple once
-            yield Block(m.q.g, "".join(dict.fromkeys(m.quads(dossier))))
+            yield Block(m.q.g, list(dict.fromkeys(m.quads(dossier))))
         report.inputs.append({"file": shown, "reader": reader, "records": records})
 
 
@@ -167,13 +167,14 @@ def _produce(
         for block in graph_blocks(cat, paths, report, progress):
             if validator is not None:
                 started = time.perf_counter()
-                validator.add_text(block.lines, block.minted)
+                validator.add(block.triples, block.minted)
                 checking += time.perf_counter() - started
             if block.graph != current or size >= CHUNK:
                 flush()
                 current, size = block.graph, 0
-            buf.append(block.lines)
-            size += len(block.lines)
+            text = lines(block.triples)
+            buf.append(text)
+            size += len(text)
         flush()
         conn.send_bytes(b"")
         results = None
@@ -181,7 +182,7 @@ def _produce(
         if validator is not None:
             started = time.perf_counter()
             if last is not None:
-                validator.add_text(last.lines, last.minted)
+                validator.add(last.triples, last.minted)
             results = validator.results()
             checking += time.perf_counter() - started
             report.timings["validate (while mapping)"] = round(checking, 3)
@@ -270,10 +271,11 @@ def load_mapped(
         store.bulk_load(input=_PipeReader(reader, tee), format=pyoxigraph.RdfFormat.TRIG)
         last = finale(store) if finale is not None else None
         if last is not None:
-            block = trig(last.graph, last.lines)
+            text = lines(last.triples)
+            block = trig(last.graph, text)
             store.load(input=block.encode(), format=pyoxigraph.RdfFormat.TRIG)
             if tee is not None:
-                tee(block.encode(), last.lines.encode())
+                tee(block.encode(), text.encode())
     except (SyntaxError, OSError) as exc:
         load_error, last = exc, None
     with contextlib.suppress(OSError):  # the mapper stopped early; its outcome below says why

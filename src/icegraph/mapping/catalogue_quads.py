@@ -21,6 +21,7 @@ from icegraph.mapping.terms import (
     TITLE,
     TYPE,
     Q,
+    Triple,
     date,
     entity,
     graph,
@@ -48,7 +49,7 @@ def source_node(source_id: str):
     return entity("source/" + source_id)
 
 
-def entity_quads(cat: Catalogue) -> Iterator[str]:
+def entity_quads(cat: Catalogue) -> Iterator[Triple]:
     q = Q(ENTITIES_GRAPH)
     for e in cat.entities.values():
         node = entity(e.id)
@@ -76,7 +77,7 @@ def entity_quads(cat: Catalogue) -> Iterator[str]:
             yield q(node, NOTE, text(e.note))
 
 
-def source_quads(cat: Catalogue) -> Iterator[str]:
+def source_quads(cat: Catalogue) -> Iterator[Triple]:
     q = Q(SOURCES_GRAPH)
     for dt in cat.document_types.values():
         node = document_type(dt.id)
@@ -96,7 +97,7 @@ def source_quads(cat: Catalogue) -> Iterator[str]:
         yield from relation_type_quads(q, term, label)
 
 
-def relation_type_quads(q: Q, term: str, label: str) -> Iterator[str]:
+def relation_type_quads(q: Q, term: str, label: str) -> Iterator[Triple]:
     node = relation_type(term)
     yield q(node, TYPE, CONCEPT)
     yield q(node, IN_SCHEME, ig("RelationTypeScheme"))
@@ -104,7 +105,7 @@ def relation_type_quads(q: Q, term: str, label: str) -> Iterator[str]:
     yield q(node, LABEL, text(label))
 
 
-def _source(q: Q, s: SourceEntry, cat: Catalogue) -> Iterator[str]:
+def _source(q: Q, s: SourceEntry, cat: Catalogue) -> Iterator[Triple]:
     node = source_node(s.id)
     yield q(node, TYPE, ig("Source"))
     yield q(node, TITLE, text(s.title))

@@ -25,6 +25,7 @@ from icegraph.mapping.terms import (
     TYPE,
     Q,
     Term,
+    Triple,
     boolean,
     date,
     entity,
@@ -57,7 +58,7 @@ class DossierMapper:
         self.key = input_slug(file_name)
         self._mentions = _mention_pattern(cat)
 
-    def quads(self, d: Dossier) -> Iterator[str]:
+    def quads(self, d: Dossier) -> Iterator[Triple]:
         q = self.q
         subject, _etype, _entry = self.resolve.by_kind(d.header.name, d.header.kind)
         yield from self._entity(d.header.name, d.header.kind)
@@ -87,7 +88,7 @@ class DossierMapper:
 
     # ------------------------------------------------------------ entities
 
-    def _entity(self, name: str, kind: str) -> Iterator[str]:
+    def _entity(self, name: str, kind: str) -> Iterator[Triple]:
         """Type and label for a named entity; page spellings of curated ones become altLabels."""
         q = self.q
         node, etype, entry = self.resolve.by_kind(name, kind)
@@ -122,7 +123,7 @@ class DossierMapper:
     def _source_node(self, number: int) -> Term:
         return entity(f"source/{self.key}/{number}")
 
-    def _source(self, s: DossierSource) -> Iterator[str]:
+    def _source(self, s: DossierSource) -> Iterator[Triple]:
         q = self.q
         node = self._source_node(s.number)
         automated = method_of(s.label, self.cat) == "automatedAnalysis"
@@ -153,13 +154,13 @@ class DossierMapper:
         yield q(node, ig("sourceFile"), text(self.file))
         yield q(node, ig("sourceLine"), integer(s.location.line or 0))
 
-    def _activity(self, label: str) -> tuple[Term, Iterator[str]]:
+    def _activity(self, label: str) -> tuple[Term, Iterator[Triple]]:
         method = method_of(label, self.cat) or "documentReview"
         node = entity(f"activity/{self.key}/{slug(label)[:60]}")
         who = "automated-analysis" if method == "automatedAnalysis" else "researchers"
         agent = entity(f"agent/{self.key}/{who}")
 
-        def quads() -> Iterator[str]:
+        def quads() -> Iterator[Triple]:
             q = self.q
             yield q(node, TYPE, PROV_ACTIVITY)
             yield q(node, TYPE, ig(ACTIVITY_CLASS[method]))
@@ -174,7 +175,7 @@ class DossierMapper:
 
         return node, quads()
 
-    def _fact(self, f: Fact, d: Dossier, subject: Term) -> Iterator[str]:
+    def _fact(self, f: Fact, d: Dossier, subject: Term) -> Iterator[Triple]:
         q = self.q
         claim = entity(f"claim/{self.key}/fact-{f.number}")
         activity, activity_quads = self._activity(f.method_label)
@@ -201,7 +202,7 @@ class DossierMapper:
         yield q(claim, ig("sourceFile"), text(self.file))
         yield q(claim, ig("sourceLine"), integer(f.location.line or 0))
 
-    def _basis(self, claim: Term, statement: str) -> Iterator[str]:
+    def _basis(self, claim: Term, statement: str) -> Iterator[Triple]:
         found = False
         for rule in self.cat.text_rules:
             if rule.kind != "inference-basis":
@@ -215,7 +216,7 @@ class DossierMapper:
 
     # ------------------------------------------------------------ connections
 
-    def _connections(self, d: Dossier, subject: Term, page: Term, review: Term) -> Iterator[str]:
+    def _connections(self, d: Dossier, subject: Term, page: Term, review: Term) -> Iterator[Triple]:
         q = self.q
         for c in d.connections:
             assert c.name is not None and c.kind is not None
@@ -267,7 +268,7 @@ class DossierMapper:
         term = slug(c.relation)
         return term, c.relation
 
-    def minted_relation_types(self, d: Dossier) -> Iterator[str]:
+    def minted_relation_types(self, d: Dossier) -> Iterator[Triple]:
         for c in d.connections:
             if c.relation.casefold() not in self.cat.relation_types:
                 term, label = self._relation_term(c)

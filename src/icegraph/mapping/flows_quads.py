@@ -17,6 +17,7 @@ from icegraph.mapping.terms import (
     TYPE,
     Q,
     Term,
+    Triple,
     boolean,
     entity,
     ig,
@@ -86,13 +87,13 @@ class FlowMapper:
         self._mechanisms = [r for r in cat.text_rules if r.kind == "mechanism"]
         self._frequencies = [r for r in cat.text_rules if r.kind == "frequency"]
 
-    def header(self) -> Iterator[str]:
+    def header(self) -> Iterator[Triple]:
         q = self.q
         yield q(self.activity, TYPE, PROV_ACTIVITY)
         yield q(self.activity, TYPE, ig("DocumentReview"))
         yield q(self.activity, LABEL, text(f"Compilation of the flows table {self.file}"))
 
-    def quads(self, records: Iterable[FlowRecord]) -> Iterator[str]:
+    def quads(self, records: Iterable[FlowRecord]) -> Iterator[Triple]:
         yield from self.header()
         for rec in records:
             yield from self.record(rec)
@@ -103,13 +104,13 @@ class FlowMapper:
         self._flow_ids[base] = n
         return base if n == 1 else f"{base}-{n}"
 
-    def block(self, rec: FlowRecord) -> tuple[str, list[Term]]:
-        """The record's lines, and the nodes minted for it alone (its flow, claim, repairs):
+    def block(self, rec: FlowRecord) -> tuple[list[Triple], list[Term]]:
+        """The record's triples, and the nodes minted for it alone (its flow, claim, repairs):
         no other record mentions them, which lets validation finish with the record."""
         minted: list[Term] = []
-        return "".join(self.record(rec, minted)), minted
+        return list(self.record(rec, minted)), minted
 
-    def record(self, rec: FlowRecord, minted: list[Term] | None = None) -> Iterator[str]:
+    def record(self, rec: FlowRecord, minted: list[Term] | None = None) -> Iterator[Triple]:
         q = self.q
         fslug = self._flow_slug(rec)
         flow = entity("flow/" + fslug)
@@ -167,7 +168,7 @@ class FlowMapper:
                 minted.append(node)
             yield from self._repair(claim, node, repair)
 
-    def _systems(self, rec: FlowRecord, src: Term, dst: Term) -> Iterator[str]:
+    def _systems(self, rec: FlowRecord, src: Term, dst: Term) -> Iterator[Triple]:
         q = self.q
         described = described_system(rec, self.hubs)
         for name, node in ((rec.source, src), (rec.destination, dst)):
@@ -186,7 +187,7 @@ class FlowMapper:
             yield q(node, I_OPERATED_BY, operator)
         yield from self._variant_labels(rec)
 
-    def _variant_labels(self, rec: FlowRecord) -> Iterator[str]:
+    def _variant_labels(self, rec: FlowRecord) -> Iterator[Triple]:
         """The table's own spellings of agency names, kept as alternative labels."""
         q = self.q
         for fld, eid in (("agency", rec.agency_id), ("sub_agency", rec.operator_id)):
@@ -201,7 +202,7 @@ class FlowMapper:
                 if name_key(v) != name_key(label):
                     yield q(entity(eid), ALT_LABEL, text(v))
 
-    def _repair(self, claim: Term, node: Term, r: Repair) -> Iterator[str]:
+    def _repair(self, claim: Term, node: Term, r: Repair) -> Iterator[Triple]:
         q = self.q
         yield q(claim, I_HAS_REPAIR, node)
         yield q(node, TYPE, I_REPAIR)

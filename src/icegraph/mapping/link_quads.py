@@ -11,6 +11,7 @@ from icegraph.mapping.terms import (
     SAME_AS,
     TYPE,
     Q,
+    Triple,
     date,
     decimal,
     entity,
@@ -24,7 +25,7 @@ from icegraph.namespaces import DCTERMS, SKOS, WD
 LINKS_GRAPH = graph("wikidata-links")
 
 
-def link_quads(rows: list[ReviewRow]) -> Iterator[str]:
+def link_quads(rows: list[ReviewRow]) -> Iterator[Triple]:
     q = Q(LINKS_GRAPH)
     for r in rows:
         if r.status != "accepted":

@@ -1,10 +1,10 @@
-"""RDF terms as N-Triples text, and triples as N-Triples lines of one named graph.
+"""RDF terms as N-Triples text, and triples as tuples of them, bound to one named graph.
 
 Mapping writes text, not term objects: building a Python object per term costs more than the
-rest of the mapping, while a line of N-Quads is parsed by the store's bulk loader in Rust.
-Every function here returns a term already in N-Triples syntax (IRIs in <>, literals quoted
-and escaped), so a triple is three of them joined by spaces. A block of such lines inside
-`<graph> { … }` is TriG, which is what the store loads and the dumps publish.
+rest of the mapping, while a line of text is parsed by the store's bulk loader in Rust. Every
+function here returns a term already in N-Triples syntax (IRIs in <>, literals quoted and
+escaped); a triple is three of them, its line is them joined by spaces, and a block of such
+lines inside `<graph> { … }` is TriG, which is what the store loads and the dumps publish.
 """
 
 from __future__ import annotations
@@ -100,16 +100,24 @@ def slug(value: str) -> str:
     return out or "unnamed"
 
 
+Triple = tuple[Term, Term, Term]
+
+
 class Q:
-    """Triple-line factory for one named graph (`g`), so mapping code reads as triples."""
+    """Triple factory for one named graph (`g`), so mapping code reads as triples."""
 
     __slots__ = ("g",)
 
     def __init__(self, graph_term: Term) -> None:
         self.g = graph_term
 
-    def __call__(self, s: Term, p: Term, o: Term) -> str:
-        return f"{s} {p} {o} .\n"
+    def __call__(self, s: Term, p: Term, o: Term) -> Triple:
+        return (s, p, o)
+
+
+def lines(triples: list[Triple]) -> str:
+    """Triples as N-Triples lines (valid Turtle, and the body of a TriG graph block)."""
+    return "".join([f"{s} {p} {o} .\n" for s, p, o in triples])
 
 
 def trig(graph_term: Term, lines: str) -> str:

@@ -16,6 +16,7 @@ from icegraph.mapping.terms import (
     TITLE,
     TYPE,
     Q,
+    Triple,
     date,
     graph,
     integer,
@@ -50,7 +51,7 @@ def created_date(store: Store) -> str | None:
     return None
 
 
-def metadata_quads(store: Store, input_files: list[str]) -> Iterator[str]:
+def metadata_quads(store: Store, input_files: list[str]) -> Iterator[Triple]:
     """Title, licence, sources, counts and class partitions of everything but this graph."""
     q = Q(METADATA_GRAPH)
     ds = iri(DATASET)

@@ -272,10 +272,6 @@ class StreamValidator:
         self._roots: dict[tuple, list[Shape]] = {}
         self._checker = Checker(self.shared, self.shared, local=None)
 
-    def add_text(self, text: str, local: Collection[str] = ()) -> None:
-        """A block as N-Triples lines (`<s> <p> o .`), as the mapper writes them."""
-        self.add([line[:-2].split(" ", 2) for line in text.splitlines() if line], local)
-
     def add(self, triples: Iterable[Triple], local: Collection[str] = ()) -> None:
         if not local:
             for s, p, o in triples:
