@@ -16,6 +16,23 @@ import pyshacl
 import rdflib
 
 
+def findings(report: rdflib.Graph, shapes: rdflib.Graph) -> list[list[str | None]]:
+    """(severity, focus, shape, value) of each result, shapes named as icegraph names them."""
+    from icegraph.validate.results import shape_name
+
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    out = set()
+    for r in report.subjects(rdflib.RDF.type, sh.ValidationResult):
+        value = report.value(r, sh.value)
+        out.add((
+            str(report.value(r, sh.resultSeverity)).rsplit("#", 1)[-1],
+            str(report.value(r, sh.focusNode)),
+            shape_name(report.value(r, sh.sourceShape), shapes).rsplit("#", 1)[-1],
+            str(value) if value is not None else None,
+        ))  # fmt: skip
+    return sorted(out, key=str)
+
+
 def main() -> int:
     nq, shapes_dir, out, timings_path = (Path(a) for a in sys.argv[1:5])
     out.mkdir(parents=True, exist_ok=True)
@@ -36,10 +53,11 @@ def main() -> int:
     shapes = rdflib.Graph()
     for f in sorted(shapes_dir.glob("*.ttl")):
         shapes.parse(f, format="turtle")
-    pyshacl.validate(
+    _conforms, report, _text = pyshacl.validate(
         graph, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
     )
     lap("validate", t)
+    (out / "findings.json").write_text(json.dumps(findings(report, shapes), indent=2))
     t = time.perf_counter()
     graph.serialize(out / "naive.ttl", format="turtle")
     lap("dump Turtle", t)
