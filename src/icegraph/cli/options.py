@@ -50,8 +50,8 @@ validator_option = click.option(
     type=click.Choice(["fast", "pyshacl"]),
     default="fast",
     show_default=True,
-    help="fast: SHACL Core compiled to SPARQL in the store (refuses shapes it cannot check); "
-    "pyshacl: full SHACL in Python, slow on large graphs.",
+    help="fast: SHACL Core, checked record by record as the graph is made (refuses shapes it "
+    "cannot check); pyshacl: full SHACL over the loaded graph, slow on large graphs.",
 )
 
 

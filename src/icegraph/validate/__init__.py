@@ -1,7 +1,8 @@
 """Validation: SHACL shapes over the built graph, explained in a reader's words.
 
-Two engines answer the same question: `fast` compiles SHACL Core to SPARQL inside the store
-and refuses shapes it cannot evaluate; `pyshacl` evaluates full SHACL in Python.
+Two engines answer the same question: `fast` (streaming.py) checks SHACL Core in plain Python,
+record by record while the build maps them or over a whole store, and refuses shapes it cannot
+evaluate; `pyshacl` evaluates full SHACL over the loaded store.
 """
 
 from __future__ import annotations
