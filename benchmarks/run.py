@@ -120,7 +120,7 @@ def _whole_graph_findings(out: Path) -> set[tuple]:
     """The same shapes over the whole stored graph at once: what record-by-record checking
     must agree with."""
     from icegraph.paths import shapes_dir
-    from icegraph.validate.pyshacl_engine import load_shapes
+    from icegraph.validate.shapes_program import load_shapes
     from icegraph.validate.streaming import validate_store_fast
 
     store = pyoxigraph.Store.read_only(str(out / "store"))

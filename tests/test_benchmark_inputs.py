@@ -48,7 +48,8 @@ def test_large_build_streams_dumps_and_checks_records_as_pyshacl_does(tmp_path: 
     from pyoxigraph import RdfFormat
 
     from icegraph.paths import shapes_dir
-    from icegraph.validate.pyshacl_engine import load_shapes, validate_store
+    from icegraph.validate.pyshacl_engine import validate_store
+    from icegraph.validate.shapes_program import load_shapes
     from icegraph.validate.streaming import validate_store_fast
 
     data = tmp_path / "data"

@@ -7,7 +7,8 @@ import pytest
 from pyoxigraph import Store
 
 from icegraph.paths import shapes_dir
-from icegraph.validate.pyshacl_engine import load_shapes, validate_store
+from icegraph.validate.pyshacl_engine import validate_store
+from icegraph.validate.shapes_program import load_shapes
 from icegraph.validate.streaming import StreamValidator, Unsupported, validate_store_fast
 
 PREFIXES = """

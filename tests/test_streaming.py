@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from icegraph.paths import shapes_dir
-from icegraph.validate.pyshacl_engine import load_shapes
+from icegraph.validate.shapes_program import load_shapes
 from icegraph.validate.streaming import StreamValidator
 
 IG = "https://w3id.org/icegraph/ns#"

@@ -28,8 +28,8 @@ from icegraph.report import Report
 from icegraph.store import open_store
 from icegraph.validate import ENGINES, engine
 from icegraph.validate.explain import explain
-from icegraph.validate.pyshacl_engine import load_shapes
 from icegraph.validate.results import Explained
+from icegraph.validate.shapes_program import load_shapes
 
 # Up to this many flow records (about 300,000 triples), the dumps are sorted and prefixed for
 # people to read; beyond, they are written from the stream as it loads.

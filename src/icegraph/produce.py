@@ -42,8 +42,8 @@ from icegraph.readers.flows_table import read_flows
 from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.flows import repair_flows
 from icegraph.report import Report
-from icegraph.validate.pyshacl_engine import load_shapes
 from icegraph.validate.results import ShapeResult
+from icegraph.validate.shapes_program import load_shapes
 from icegraph.validate.streaming import StreamValidator
 
 Progress = Callable[[str], None]

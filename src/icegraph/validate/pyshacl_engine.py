@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyoxigraph
 import rdflib
 from pyoxigraph import Store
@@ -11,13 +9,6 @@ from rdflib.namespace import SH
 
 from icegraph.store import UNION
 from icegraph.validate.results import ShapeResult, shape_name
-
-
-def load_shapes(shapes_dir: Path) -> rdflib.Graph:
-    shapes = rdflib.Graph()
-    for path in sorted(shapes_dir.glob("*.ttl")):
-        shapes.parse(path, format="turtle")
-    return shapes
 
 
 def validate_store(store: Store, shapes: rdflib.Graph) -> list[ShapeResult]:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import pyoxigraph
 import rdflib
@@ -45,7 +46,7 @@ _CANON = pyoxigraph.Store()
 # A path is a tuple: ("p", iri) forward, ("^", iri) backward, ("seq", paths), ("alt", paths),
 # ("*", path), ("+", path), ("?", path). Inverses are pushed down to single predicates when
 # compiling, so evaluation only ever steps forwards or backwards along one predicate.
-Path = tuple
+PropertyPath = tuple
 
 
 class Unsupported(IcegraphError):
@@ -55,7 +56,7 @@ class Unsupported(IcegraphError):
 @dataclass(eq=False)
 class Shape:
     node: rdflib.term.Node
-    path: Path | None
+    path: PropertyPath | None
     path_node: rdflib.term.Node | None
     severity: str
     message: str | None
@@ -93,6 +94,14 @@ class Shape:
             or self.target_subjects_of
             or self.target_objects_of
         )
+
+
+def load_shapes(shapes_dir: Path) -> rdflib.Graph:
+    """Every shapes file of a folder, as one graph (both engines read this)."""
+    shapes = rdflib.Graph()
+    for path in sorted(shapes_dir.glob("*.ttl")):
+        shapes.parse(path, format="turtle")
+    return shapes
 
 
 def term(node: rdflib.term.Node) -> str:
@@ -207,7 +216,7 @@ class Program:
         s.target_subjects_of = [term(p) for p in g.objects(node, SH.targetSubjectsOf)]
         s.target_objects_of = [term(p) for p in g.objects(node, SH.targetObjectsOf)]
 
-    def path(self, node: rdflib.term.Node, inverse: bool = False) -> Path:
+    def path(self, node: rdflib.term.Node, inverse: bool = False) -> PropertyPath:
         g = self.g
         if isinstance(node, URIRef):
             return ("^" if inverse else "p", f"<{node}>")
@@ -298,7 +307,7 @@ def _int(n: rdflib.term.Node | None) -> int | None:
     return int(n) if n is not None else None
 
 
-def _backward(path: Path | None) -> set[str]:
+def _backward(path: PropertyPath | None) -> set[str]:
     """The predicates a path walks backwards: the validator indexes them by object."""
     if path is None:
         return set()

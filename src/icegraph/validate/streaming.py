@@ -82,11 +82,17 @@ class Graph:
 class Checker:
     """Evaluates shapes on focus nodes; with `local` set, reads only that block's nodes."""
 
-    def __init__(self, graph: Graph, shared: Graph, local: Collection[str] | None) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        shared: Graph,
+        local: Collection[str] | None,
+        supers: dict[str, set[str]],
+    ) -> None:
         self.graph = graph
         self.shared = shared
         self.local = local
-        self._supers: dict[str, set[str]] = {}
+        self._supers = supers  # class → its superclasses, shared by every checker of a stream
 
     # ------------------------------------------------------------ reading the graph
 
@@ -270,7 +276,8 @@ class StreamValidator:
                 self._by_node.setdefault(n, []).append(root)
         self._by_type: dict[str, list[Shape]] = {}
         self._roots: dict[tuple, list[Shape]] = {}
-        self._checker = Checker(self.shared, self.shared, local=None)
+        self._supers: dict[str, set[str]] = {}
+        self._checker = Checker(self.shared, self.shared, None, self._supers)
 
     def add(self, triples: Iterable[Triple], local: Collection[str] = ()) -> None:
         if not local:
@@ -308,7 +315,7 @@ class StreamValidator:
                     f"the class hierarchy changed ({s} rdfs:subClassOf {o}) after records were "
                     "checked; the vocabulary must come before the records"
                 )
-            self._checker._supers.clear()
+            self._supers.clear()
             self._by_type.clear()
             self._roots.clear()
         self.shared.add(s, p, o)
@@ -343,8 +350,7 @@ class StreamValidator:
         return todo
 
     def _check_block(self, block: Graph, local: Collection[str]) -> bool:
-        checker = Checker(block, self.shared, local)
-        checker._supers = self._checker._supers
+        checker = Checker(block, self.shared, local, self._supers)
         found: list[Hit] = []
         try:
             for root, n in self._targets(block, local):
