@@ -79,7 +79,6 @@ class Shape:
     properties: list[Shape] = field(default_factory=list)
     # the per-value constraints above as (component, test) pairs, in the order they report
     value_tests: list[tuple[str, Callable[[str], bool]]] = field(default_factory=list)
-    on_all_values: bool = False  # has hasValue, a count or uniqueLang
     # targets (only on shapes that have them)
     target_classes: list[str] = field(default_factory=list)
     target_nodes: list[str] = field(default_factory=list)
@@ -208,7 +207,6 @@ class Program:
             s.qualified.append((self.shape(q), _int(low), _int(high)))
         s.properties = [self.shape(p) for p in g.objects(node, SH.property)]
         s.value_tests = _value_tests(s)
-        s.on_all_values = bool(s.has_values or s.min_counts or s.max_counts or s.unique_lang)
         s.target_classes = [term(c) for c in g.objects(node, SH.targetClass)]
         if (node, RDF.type, RDFS.Class) in g:
             s.target_classes.append(term(node))

@@ -187,7 +187,21 @@ class Checker:
                         return True
                     failed = True
                     hits.append(Hit(f, v, "ClassConstraintComponent", node))
-        if s.on_all_values:
+        if s.min_counts or s.max_counts:
+            n = len(values)
+            for low in s.min_counts:
+                if n < low:
+                    if hits is None:
+                        return True
+                    failed = True
+                    hits.append(Hit(f, None, "MinCountConstraintComponent", node))
+            for high in s.max_counts:
+                if n > high:
+                    if hits is None:
+                        return True
+                    failed = True
+                    hits.append(Hit(f, None, "MaxCountConstraintComponent", node))
+        if s.has_values or s.unique_lang:
             for comp in self._collection_fails(s, values):
                 if hits is None:
                     return True
@@ -221,13 +235,9 @@ class Checker:
 
     @staticmethod
     def _collection_fails(s: Shape, values: Collection[str]) -> list[str]:
-        """Constraints on the value nodes taken together: hasValue, counts, uniqueLang."""
+        """hasValue and uniqueLang: constraints on the value nodes taken together."""
         found = ["HasValueConstraintComponent" for hv in s.has_values if hv not in values]
-        if s.path is None:
-            return found
-        found += ["MinCountConstraintComponent" for n in s.min_counts if len(values) < n]
-        found += ["MaxCountConstraintComponent" for n in s.max_counts if len(values) > n]
-        if s.unique_lang:
+        if s.unique_lang and s.path is not None:
             langs: dict[str, int] = {}
             for v in values:
                 lang = parts(v)[2] if v[0] == '"' else ""
@@ -285,11 +295,21 @@ class StreamValidator:
                 self._share(s, p, o)
             return
         block = Graph(self.indexed_backward)
+        out, back, backward = block.out, block.back, self.indexed_backward
         kept = triples if isinstance(triples, list) else list(triples)
         escapes = False
         for s, p, o in kept:
             if s in local:
-                block.add(s, p, o)
+                # Graph.add, written out: this loop runs for every triple of the build
+                preds = out.get(s)
+                if preds is None:
+                    out[s] = {p: {o}}
+                elif p in preds:
+                    preds[p].add(o)
+                else:
+                    preds[p] = {o}
+                if p in backward:
+                    back.setdefault(o, {}).setdefault(p, set()).add(s)
                 if o not in local and o[0] != '"':
                     # a shared node whose backward values or targets include a local one:
                     # only the end can see all of them
