@@ -11,13 +11,16 @@ from icegraph.store import open_store
 from tests.conftest import ROOT, rows
 
 
+def generate(out: Path, rows: int, seed: int) -> Path:
+    """Synthetic inputs from the benchmark's generator, in the raw formats of data/raw/."""
+    script = str(ROOT / "benchmarks" / "generate.py")
+    args = ["--rows", str(rows), "--seed", str(seed), "--out", str(out)]
+    subprocess.run([sys.executable, script, *args], check=True, capture_output=True)
+    return out
+
+
 def test_generated_inputs_build_with_every_quirk_repaired(tmp_path: Path):
-    data = tmp_path / "data"
-    subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--rows", "300", "--seed", "7",
-         "--out", str(data)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    data = generate(tmp_path / "data", rows=300, seed=7)
     raw = (data / "raw" / "flows-000.txt").read_text(encoding="utf-8")
     assert raw.count("Source\tDestination") == 3 and "\n\n" in raw  # repeated headers, blanks
     assert "\u0406\u0421\u041c" in raw and "<i>Mijente</i>" in raw and "\tN/A\t" in raw
@@ -52,12 +55,7 @@ def test_large_build_streams_dumps_and_checks_records_as_pyshacl_does(tmp_path: 
     from icegraph.validate.shapes_program import load_shapes
     from icegraph.validate.streaming import validate_store_fast
 
-    data = tmp_path / "data"
-    subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--rows", "300", "--seed", "3",
-         "--out", str(data)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    data = generate(tmp_path / "data", rows=300, seed=3)
     out = tmp_path / "out"
     result = build(data, out, stream_dumps=True)
     store = open_store(out / "store", read_only=True)

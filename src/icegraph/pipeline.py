@@ -143,9 +143,10 @@ def build(
             write_context(staging / "context.jsonld", context)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
-        store.flush()
-        del store
-        gc.collect()
+        with clock("close the store"):
+            store.flush()
+            del store
+            gc.collect()
         _promote(staging, out_dir)
         shutil.rmtree(out_dir / "failed", ignore_errors=True)
         return BuildResult(out_dir, report, findings)

@@ -267,9 +267,16 @@ def load_mapped(
     writer.close()
     last_in.close()
     load_error: Exception | None = None
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
     try:
         store.bulk_load(input=_PipeReader(reader, tee), format=pyoxigraph.RdfFormat.TRIG)
+        timings["stream and bulk load"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
         last = finale(store) if finale is not None else None
+        timings["dataset description (from the loaded store)"] = round(
+            time.perf_counter() - started, 3
+        )
         if last is not None:
             text = lines(last.triples)
             block = trig(last.graph, text)
@@ -280,6 +287,7 @@ def load_mapped(
         load_error, last = exc, None
     with contextlib.suppress(OSError):  # the mapper stopped early; its outcome below says why
         last_out.send(last)
+    started = time.perf_counter()
     try:
         status, payload = reader.recv()
     except EOFError:
@@ -294,4 +302,6 @@ def load_mapped(
         raise RuntimeError(f"mapping failed:\n{payload}")
     if load_error is not None:
         raise RuntimeError(f"the mapped triples did not load: {load_error}") from load_error
+    timings["shared nodes checked (after the load)"] = round(time.perf_counter() - started, 3)
+    payload[0].timings.update(timings)
     return payload
