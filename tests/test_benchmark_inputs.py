@@ -9,6 +9,7 @@ from pathlib import Path
 from icegraph.pipeline import build
 from icegraph.store import open_store
 from tests.conftest import ROOT, rows
+from tests.test_dumps import assert_description_matches_store
 
 
 def generate(out: Path, rows: int, seed: int) -> Path:
@@ -81,3 +82,4 @@ def test_large_build_streams_dumps_and_checks_records_as_pyshacl_does(tmp_path: 
     found = {(f.severity, f.focus, f.rule) for f in result.findings}
     assert found == {(r.severity, r.focus, r.shape.rsplit("#", 1)[-1]) for r in expected}
     assert result.report.counts["records checked as they were mapped"] == 300
+    assert_description_matches_store(store)

@@ -77,6 +77,42 @@ def test_dataset_metadata_counts_what_is_there(seed_store):
         ?p void:class ig:InformationFlow ; void:entities ?n }""",
     )
     assert parts == [("21",)]
+    assert_description_matches_store(seed_store)
+
+
+def assert_description_matches_store(store) -> None:
+    """The entity counts, counted as the build streamed, are what the loaded store says."""
+    said = dict(
+        rows(
+            store,
+            "SELECT ?c ?n WHERE { ?ds void:classPartition [ void:class ?c ; void:entities ?n ] }",
+        )
+    )
+    counted = dict(
+        rows(
+            store,
+            """SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c }
+            FILTER(?g != <https://w3id.org/icegraph/graph/metadata>)
+            FILTER(STRSTARTS(STR(?c), STR(ig:))) } GROUP BY ?c""",
+        )
+    )
+    assert said == counted
+    entities = rows(
+        store,
+        """SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c }
+        FILTER(?g != <https://w3id.org/icegraph/graph/metadata>)
+        FILTER(STRSTARTS(STR(?s), "https://w3id.org/icegraph/id/")) }""",
+    )
+    assert (
+        rows(store, "SELECT ?n WHERE { <https://w3id.org/icegraph/dataset> void:entities ?n }")
+        == entities
+    )
+    sources = rows(store, "SELECT ?s WHERE { ?s a ig:Source }")
+    cited = rows(
+        store,
+        "SELECT ?s WHERE { <https://w3id.org/icegraph/dataset> dcterms:source ?s FILTER(isIRI(?s)) }",
+    )
+    assert sorted(sources) == sorted(cited)
 
 
 def test_builds_are_reproducible(seed_build: BuildResult, tmp_path):

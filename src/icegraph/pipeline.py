@@ -115,7 +115,9 @@ def build(
                 progress,
                 validate=validator == "fast",
                 tee=streamed,
-                finale=lambda s: Block(METADATA_GRAPH, list(metadata_quads(s, files))),
+                finale=lambda s, typed: Block(
+                    METADATA_GRAPH, list(metadata_quads(s, files, typed))
+                ),
             )
         report.merge(mapped)
         if streamed is not None:

@@ -37,6 +37,7 @@ from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
 from icegraph.mapping.terms import Q, Term, Triple, graph, lines, trig
 from icegraph.paths import ontology_dir, shapes_dir
+from icegraph.publish.metadata import Typed
 from icegraph.readers.dossier_page import read_dossier
 from icegraph.readers.flows_table import read_flows
 from icegraph.repair.dossier import repair_dossier
@@ -146,9 +147,11 @@ def _produce(
     validate: bool,
 ) -> None:
     """The mapper process: chunks of one graph's lines (graph IRI on the first line), then an
-    empty chunk; then it takes the loader's last block (or None) on `last_conn`, and sends
-    the outcome: the report and, when asked, the validation results."""
+    empty chunk and the typed-entity counts; then it takes the loader's last block (or None)
+    on `last_conn`, and sends the outcome: the report and, when asked, what the shapes found.
+    A failure sends the outcome at once."""
     report = Report()
+    ended = False
     try:
         cat = load_catalogue(Path(data_dir))
         validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
@@ -164,7 +167,9 @@ def _produce(
 
         paths = [(Path(p), r) for p, r in inputs]
         progress = _stderr if show_progress else None
+        typed = Typed()
         for block in graph_blocks(cat, paths, report, progress):
+            typed.add(block.triples, block.minted)
             if validator is not None:
                 started = time.perf_counter()
                 validator.add(block.triples, block.minted)
@@ -177,6 +182,8 @@ def _produce(
             size += len(text)
         flush()
         conn.send_bytes(b"")
+        ended = True
+        conn.send(("counts", typed.summary()))
         results = None
         last = last_conn.recv()
         if validator is not None:
@@ -190,10 +197,12 @@ def _produce(
             report.count("records checked at the end", validator.blocks_deferred)
         conn.send(("ok", (report, results)))
     except IcegraphError as exc:
-        conn.send_bytes(b"")
+        if not ended:
+            conn.send_bytes(b"")
         conn.send(("error", exc))
     except Exception:  # a bug: say where, so it can be fixed
-        conn.send_bytes(b"")
+        if not ended:
+            conn.send_bytes(b"")
         conn.send(("crash", traceback.format_exc()))
     finally:
         conn.close()
@@ -240,13 +249,13 @@ def load_mapped(
     progress: Progress | None,
     validate: bool = True,
     tee: Tee | None = None,
-    finale: Callable[[Store], Block] | None = None,
+    finale: Callable[[Store, dict], Block] | None = None,
 ) -> tuple[Report, list[ShapeResult] | None]:
     """Map (and check) every input in a second process and bulk-load its triples.
 
-    `finale` makes one last block from the loaded store (the dataset's own description); it
-    is loaded, teed and checked like the rest. Returns the mapper's report and, with
-    `validate`, what the shapes found in the whole graph.
+    `finale` makes one last block from the loaded store and the stream's typed-entity counts
+    (the dataset's own description); it is loaded, teed and checked like the rest. Returns
+    the mapper's report and, with `validate`, what the shapes found in the whole graph.
     """
     ctx = mp.get_context("spawn")
     reader, writer = ctx.Pipe(duplex=False)
@@ -266,17 +275,20 @@ def load_mapped(
     process.start()
     writer.close()
     last_in.close()
-    load_error: Exception | None = None
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    outcome = None
+    last = None
     try:
         store.bulk_load(input=_PipeReader(reader, tee), format=pyoxigraph.RdfFormat.TRIG)
         timings["stream and bulk load"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
-        last = finale(store) if finale is not None else None
-        timings["dataset description (from the loaded store)"] = round(
-            time.perf_counter() - started, 3
-        )
+        first = _receive(reader)
+        if first[0] != "counts":
+            outcome = first  # the mapper failed; below says how
+        elif finale is not None:
+            last = finale(store, first[1])
+        timings["dataset description"] = round(time.perf_counter() - started, 3)
         if last is not None:
             text = lines(last.triples)
             block = trig(last.graph, text)
@@ -284,14 +296,17 @@ def load_mapped(
             if tee is not None:
                 tee(block.encode(), text.encode())
     except (SyntaxError, OSError) as exc:
-        load_error, last = exc, None
+        # text the loader cannot parse is a bug in the mapper: stop it, say what broke
+        process.kill()
+        process.join()
+        reader.close()
+        last_out.close()
+        raise RuntimeError(f"the mapped triples did not load: {exc}") from exc
     with contextlib.suppress(OSError):  # the mapper stopped early; its outcome below says why
         last_out.send(last)
     started = time.perf_counter()
     try:
-        status, payload = reader.recv()
-    except EOFError:
-        status, payload = "crash", "the mapping process ended without a word"
+        status, payload = outcome or _receive(reader)
     finally:
         reader.close()
         last_out.close()
@@ -300,8 +315,13 @@ def load_mapped(
         raise payload
     if status == "crash":
         raise RuntimeError(f"mapping failed:\n{payload}")
-    if load_error is not None:
-        raise RuntimeError(f"the mapped triples did not load: {load_error}") from load_error
     timings["shared nodes checked (after the load)"] = round(time.perf_counter() - started, 3)
     payload[0].timings.update(timings)
     return payload
+
+
+def _receive(reader) -> tuple:
+    try:
+        return reader.recv()
+    except EOFError:
+        return "crash", "the mapping process ended without a word"
