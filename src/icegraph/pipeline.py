@@ -26,7 +26,7 @@ from icegraph.publish.metadata import METADATA_GRAPH, metadata_quads
 from icegraph.readers import reader_for
 from icegraph.report import Report
 from icegraph.store import open_store
-from icegraph.validate import ENGINES, engine
+from icegraph.validate import engine
 from icegraph.validate.explain import explain
 from icegraph.validate.results import Explained
 from icegraph.validate.shapes_program import load_shapes
@@ -91,8 +91,7 @@ def build(
     """
     load_catalogue(data_dir)  # checked here, before any work, so a bad table fails fast
     inputs = discover_inputs(data_dir)
-    if validator not in ENGINES:
-        engine(validator)  # raises the error that names the choices
+    engine(validator)  # an unknown name stops here, before any work, naming the choices
     if stream_dumps is None:
         flows = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
         stream_dumps = flows > READABLE_RECORDS

@@ -42,8 +42,8 @@ def count_quads(store: Store) -> int:
 def union_triples(store: Store) -> list[Triple]:
     """Every distinct triple of every graph, sorted by subject, predicate and object.
 
-    Holds them all: for graphs small enough to want a sorted, readable dump. Large graphs
-    stream `UNION` instead (see publish/dumps.py).
+    Holds them all: for graphs small enough to want a sorted, readable dump. Large builds
+    write their dumps from the mapping stream instead (see publish/dumps.py).
     """
     triples = list(store.query(UNION))
     triples.sort(key=_triple_key)

@@ -13,19 +13,11 @@ from pyoxigraph import RdfFormat, Store
 
 from icegraph.namespaces import PREFIXES
 from icegraph.publish.jsonld import write_jsonld
-from icegraph.store import UNION, count_quads, union_triples
-
-# Up to this many triples, dumps are sorted and use prefixes: a person reads them. Beyond,
-# they stream straight from the store in its own order, since sorting and prefixing would
-# pass every triple through Python (about 15 µs each).
-READABLE_LIMIT = 300_000
+from icegraph.store import union_triples
 
 
-def write_turtle(store: Store, path: Path, triples: int) -> None:
-    """The union of all graphs, each triple once."""
-    if triples > READABLE_LIMIT:
-        store.query(UNION).serialize(str(path), RdfFormat.TURTLE)
-        return
+def write_turtle(store: Store, path: Path) -> None:
+    """The union of all graphs, each triple once, sorted and prefixed."""
     with path.open("wb") as fh:
         pyoxigraph.serialize(union_triples(store), fh, RdfFormat.TURTLE, prefixes=PREFIXES)
 
@@ -35,10 +27,9 @@ def write_trig(store: Store, path: Path) -> None:
     store.dump(str(path), RdfFormat.TRIG, prefixes=PREFIXES)
 
 
-def write_jsonld_dump(store: Store, path: Path, context: dict[str, Any], triples: int) -> int:
-    source = store.query(UNION) if triples > READABLE_LIMIT else union_triples(store)
+def write_jsonld_dump(store: Store, path: Path, context: dict[str, Any]) -> int:
     with path.open("w", encoding="utf-8") as fh:
-        return write_jsonld(source, fh, context)
+        return write_jsonld(union_triples(store), fh, context)
 
 
 def write_context(path: Path, context: dict[str, Any]) -> None:
@@ -48,16 +39,13 @@ def write_context(path: Path, context: dict[str, Any]) -> None:
 
 
 def write_readable(store: Store, staging: Path, context: dict[str, Any]) -> dict[str, float]:
-    """Sorted, prefixed dumps from the store, for builds small enough to read."""
+    """Sorted, prefixed dumps from the store, for builds small enough to read (the pipeline
+    decides which builds those are; large ones use StreamedDumps)."""
     timings = {}
-    triples = count_quads(store)
     for stage, write in (
-        ("dump Turtle", lambda: write_turtle(store, staging / "icegraph.ttl", triples)),
+        ("dump Turtle", lambda: write_turtle(store, staging / "icegraph.ttl")),
         ("dump TriG", lambda: write_trig(store, staging / "icegraph.trig")),
-        (
-            "dump JSON-LD",
-            lambda: write_jsonld_dump(store, staging / "icegraph.jsonld", context, triples),
-        ),  # fmt: skip
+        ("dump JSON-LD", lambda: write_jsonld_dump(store, staging / "icegraph.jsonld", context)),
     ):
         started = time.perf_counter()
         write()
