@@ -1,19 +1,16 @@
 """SHACL Core shapes compiled once into plain Python objects the streaming validator runs.
 
 Reading the shapes graph happens here and only here: each shape becomes a `Shape` holding its
-path and constraint parameters as N-Triples terms and compiled regular expressions, so checking
-a focus node never goes back to rdflib. A shapes graph that uses anything outside SUPPORTED is
-refused with `Unsupported`, naming the shape and the parameter, rather than half-checked;
-`--validator pyshacl` evaluates full SHACL.
+path and constraint parameters as N-Triples terms and compiled regular expressions, and then one
+generated function (`shape_functions`), so checking a focus node never goes back to rdflib. A
+shapes graph that uses anything outside SUPPORTED is refused with `Unsupported`, naming the
+shape and the parameter, rather than half-checked; `--validator pyshacl` evaluates full SHACL.
 """
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import pyoxigraph
@@ -24,7 +21,7 @@ from rdflib.namespace import SH
 
 from icegraph.errors import IcegraphError
 from icegraph.mapping.terms import text
-from icegraph.validate.literals import compare, lexical, parts, well_formed
+from icegraph.validate.shape_functions import CheckFunction, compile_shapes
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = f"<{RDF.type}>"
@@ -77,8 +74,8 @@ class Shape:
     logical: list[tuple[str, list[Shape]]] = field(default_factory=list)  # Node/Not/And/Or/Xone
     qualified: list[tuple[Shape, int | None, int | None]] = field(default_factory=list)
     properties: list[Shape] = field(default_factory=list)
-    # the per-value constraints above as (component, test) pairs, in the order they report
-    value_tests: list[tuple[str, Callable[[str], bool]]] = field(default_factory=list)
+    # the generated function that checks a focus node against this shape (shape_functions)
+    run: CheckFunction | None = None
     # targets (only on shapes that have them)
     target_classes: list[str] = field(default_factory=list)
     target_nodes: list[str] = field(default_factory=list)
@@ -132,6 +129,9 @@ class Program:
             if (s, RDF.type, SH.NodeShape) in shapes or (s, RDF.type, SH.PropertyShape) in shapes:
                 roots.add(s)  # implicit class target
         self.roots = [self.shape(n) for n in sorted(roots, key=str)]
+        functions = compile_shapes(list(self._shapes.values()))
+        for s in self._shapes.values():
+            s.run = functions[id(s)]
         self.inverse_predicates = {p for s in self._shapes.values() for p in _backward(s.path)}
         self.object_targets = {p for r in self.roots for p in r.target_objects_of}
 
@@ -206,7 +206,6 @@ class Program:
         for q in g.objects(node, SH.qualifiedValueShape):
             s.qualified.append((self.shape(q), _int(low), _int(high)))
         s.properties = [self.shape(p) for p in g.objects(node, SH.property)]
-        s.value_tests = _value_tests(s)
         s.target_classes = [term(c) for c in g.objects(node, SH.targetClass)]
         if (node, RDF.type, RDFS.Class) in g:
             s.target_classes.append(term(node))
@@ -236,69 +235,6 @@ class Program:
         if alt is not None:
             return ("alt", [self.path(n, inverse) for n in Collection(g, alt)])
         raise Unsupported(f"path {node} is not a SHACL property path")
-
-
-def _value_tests(s: Shape) -> list[tuple[str, Callable[[str], bool]]]:
-    """Each per-value constraint as a test of one N-Triples term (sh:class excepted: it
-    needs the graph)."""
-    tests: list[tuple[str, Callable[[str], bool]]] = []
-    for dt in s.datatypes:
-        tests.append(("DatatypeConstraintComponent", partial(_has_datatype, dt)))
-    for kind in s.node_kinds:
-        tests.append(("NodeKindConstraintComponent", partial(_is_kind, _KINDS[kind])))
-    for members in s.ins:
-        tests.append(("InConstraintComponent", members.__contains__))
-    for pattern in s.patterns:
-        tests.append(("PatternConstraintComponent", partial(_matches, pattern)))
-    for n in s.min_lengths:
-        tests.append(("MinLengthConstraintComponent", partial(_length, n, operator.ge)))
-    for n in s.max_lengths:
-        tests.append(("MaxLengthConstraintComponent", partial(_length, n, operator.le)))
-    for comp, op, bound in s.ranges:
-        tests.append((f"{comp}ConstraintComponent", partial(_in_range, op, bound)))
-    for ranges in s.languages:
-        tests.append(("LanguageInConstraintComponent", partial(_in_languages, ranges)))
-    return tests
-
-
-_KINDS = {
-    "IRI": "<",
-    "BlankNode": "_",
-    "Literal": '"',
-    "BlankNodeOrIRI": "_<",
-    "BlankNodeOrLiteral": '_"',
-    "IRIOrLiteral": '<"',
-}
-
-
-def _has_datatype(dt: str, v: str) -> bool:
-    if v[0] != '"':
-        return False
-    lex, vdt, _lang = parts(v)
-    return vdt == dt and well_formed(lex, dt)
-
-
-def _is_kind(starts: str, v: str) -> bool:
-    return v[0] in starts
-
-
-def _matches(pattern: re.Pattern, v: str) -> bool:
-    return v[0] != "_" and pattern.search(lexical(v)) is not None
-
-
-def _length(n: int, op: Callable[[int, int], bool], v: str) -> bool:
-    return v[0] != "_" and op(len(lexical(v)), n)
-
-
-def _in_range(op: str, bound: str, v: str) -> bool:
-    return compare(v, op, bound)
-
-
-def _in_languages(ranges: list[str], v: str) -> bool:
-    lang = parts(v)[2].lower() if v[0] == '"' else ""
-    return bool(lang) and any(
-        r == "*" or lang == r or lang.startswith(r + "-") for r in (x.lower() for x in ranges)
-    )
 
 
 def _int(n: rdflib.term.Node | None) -> int | None:

@@ -20,14 +20,14 @@ ordinary in-memory SHACL Core validator.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 
 import rdflib
 from pyoxigraph import Store
 from rdflib import URIRef
 
-from icegraph.validate.literals import lexical, parts
+from icegraph.validate.literals import lexical
 from icegraph.validate.results import ShapeResult, shape_name
+from icegraph.validate.shape_functions import Hit
 from icegraph.validate.shapes_program import (
     RDF_TYPE,
     SUBCLASS_OF,
@@ -41,14 +41,6 @@ __all__ = ["StreamValidator", "Unsupported", "hits", "validate_store_fast"]
 Triple = tuple[str, str, str]
 _EMPTY: frozenset = frozenset()
 _NO_PREDICATES: dict[str, set[str]] = {}  # shared default for lookups; never written
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    focus: str  # N-Triples term
-    value: str | None
-    component: str
-    shape: rdflib.term.Node
 
 
 class Defer(Exception):
@@ -79,20 +71,43 @@ class Graph:
             self.back.setdefault(o, {}).setdefault(p, set()).add(s)
 
 
+class Classes:
+    """The class hierarchy, read from the shared graph (where the vocabulary is), and the
+    classes shared nodes were found in. Kept for the whole stream: a node's types are only
+    ever added to, so a node once found in a class stays in it."""
+
+    __slots__ = ("shared", "_supers", "shared_in")
+
+    def __init__(self, shared: Graph) -> None:
+        self.shared = shared
+        self._supers: dict[str, set[str]] = {}
+        self.shared_in: set[tuple[str, str]] = set()
+
+    def supers(self, cls: str) -> set[str]:
+        """cls and every class above it."""
+        found = self._supers.get(cls)
+        if found is None:
+            found, todo = {cls}, [cls]
+            while todo:
+                for sup in self.shared.out.get(todo.pop(), _NO_PREDICATES).get(SUBCLASS_OF, ()):
+                    if sup not in found:
+                        found.add(sup)
+                        todo.append(sup)
+            self._supers[cls] = found
+        return found
+
+    def clear(self) -> None:
+        self._supers.clear()
+        self.shared_in.clear()
+
+
 class Checker:
     """Evaluates shapes on focus nodes; with `local` set, reads only that block's nodes."""
 
-    def __init__(
-        self,
-        graph: Graph,
-        shared: Graph,
-        local: Collection[str] | None,
-        supers: dict[str, set[str]],
-    ) -> None:
+    def __init__(self, graph: Graph, local: Collection[str] | None, classes: Classes) -> None:
         self.graph = graph
-        self.shared = shared
         self.local = local
-        self._supers = supers  # class → its superclasses, shared by every checker of a stream
+        self.classes = classes
 
     # ------------------------------------------------------------ reading the graph
 
@@ -108,29 +123,22 @@ class Checker:
             raise Defer
         return self.graph.back.get(n, {}).get(p, _EMPTY)
 
-    def supers(self, cls: str) -> set[str]:
-        """cls and every class above it, from the shared graph (where the vocabulary is)."""
-        found = self._supers.get(cls)
-        if found is None:
-            found, todo = {cls}, [cls]
-            while todo:
-                for sup in self.shared.out.get(todo.pop(), {}).get(SUBCLASS_OF, ()):
-                    if sup not in found:
-                        found.add(sup)
-                        todo.append(sup)
-            self._supers[cls] = found
-        return found
-
     def has_class(self, n: str, cls: str) -> bool:
         if n[0] == '"':
             return False
-        local = self.local is None or n in self.local
-        types = (self.graph if local else self.shared).out.get(n, {}).get(RDF_TYPE, ())
-        if any(cls in self.supers(t) for t in types):
+        supers = self.classes.supers
+        if self.local is None or n in self.local:
+            return any(
+                cls in supers(t) for t in self.graph.out.get(n, _NO_PREDICATES).get(RDF_TYPE, ())
+            )
+        known = self.classes.shared_in
+        if (n, cls) in known:
             return True
-        if not local:
-            raise Defer  # a shared node's type may still arrive in a later block
-        return False
+        for t in self.classes.shared.out.get(n, _NO_PREDICATES).get(RDF_TYPE, ()):
+            if cls in supers(t):
+                known.add((n, cls))
+                return True
+        raise Defer  # a shared node's type may still arrive in a later block
 
     def values(self, n: str, path: tuple) -> Collection[str]:
         kind, arg = path
@@ -158,108 +166,9 @@ class Checker:
 
     # ------------------------------------------------------------ checking
 
-    def conforms(self, s: Shape, n: str) -> bool:
-        return not self.check(s, n, None)
-
     def check(self, s: Shape, f: str, hits: list[Hit] | None) -> bool:
         """Whether f fails s; each failure is appended to hits (None: stop at the first)."""
-        if s.deactivated:
-            return False
-        path = s.path
-        if path is None:
-            values: Collection[str] = (f,)
-        elif path[0] == "p" and (self.local is None or f in self.local):
-            values = self.graph.out.get(f, _NO_PREDICATES).get(path[1], _EMPTY)
-        else:
-            values = self.values(f, path)
-        failed = False
-        node = s.node
-        for v in values:
-            for comp, test in s.value_tests:
-                if not test(v):
-                    if hits is None:
-                        return True
-                    failed = True
-                    hits.append(Hit(f, v, comp, node))
-            for cls in s.classes:
-                if not self.has_class(v, cls):
-                    if hits is None:
-                        return True
-                    failed = True
-                    hits.append(Hit(f, v, "ClassConstraintComponent", node))
-        if s.min_counts or s.max_counts:
-            n = len(values)
-            for low in s.min_counts:
-                if n < low:
-                    if hits is None:
-                        return True
-                    failed = True
-                    hits.append(Hit(f, None, "MinCountConstraintComponent", node))
-            for high in s.max_counts:
-                if n > high:
-                    if hits is None:
-                        return True
-                    failed = True
-                    hits.append(Hit(f, None, "MaxCountConstraintComponent", node))
-        if s.has_values or s.unique_lang:
-            for comp in self._collection_fails(s, values):
-                if hits is None:
-                    return True
-                failed = True
-                hits.append(Hit(f, None, comp, node))
-        for comp, members in s.logical:
-            for v in values:
-                if self._logical_fails(comp, members, v):
-                    if hits is None:
-                        return True
-                    failed = True
-                    hits.append(Hit(f, v, f"{comp}ConstraintComponent", node))
-        for q, low, high in s.qualified:
-            n = sum(self.conforms(q, v) for v in values)
-            for comp, bad in (
-                ("QualifiedMinCountConstraintComponent", low is not None and n < low),
-                ("QualifiedMaxCountConstraintComponent", high is not None and n > high),
-            ):
-                if bad:
-                    if hits is None:
-                        return True
-                    failed = True
-                    hits.append(Hit(f, None, comp, node))
-        for prop in s.properties:
-            for v in values:
-                if self.check(prop, v, hits):
-                    if hits is None:
-                        return True
-                    failed = True
-        return failed
-
-    @staticmethod
-    def _collection_fails(s: Shape, values: Collection[str]) -> list[str]:
-        """hasValue and uniqueLang: constraints on the value nodes taken together."""
-        found = ["HasValueConstraintComponent" for hv in s.has_values if hv not in values]
-        if s.unique_lang and s.path is not None:
-            langs: dict[str, int] = {}
-            for v in values:
-                lang = parts(v)[2] if v[0] == '"' else ""
-                if lang:
-                    langs[lang] = langs.get(lang, 0) + 1
-            # one result per language used twice, as the spec says
-            found += ["UniqueLangConstraintComponent" for c in langs.values() if c > 1]
-        return found
-
-    def _logical_fails(self, comp: str, members: list[Shape], v: str) -> bool:
-        # and/or stop at the first member that decides, so a member that would read beyond
-        # the block is only evaluated when it matters
-        ok = (self.conforms(m, v) for m in members)
-        if comp == "Node":
-            return not next(ok)
-        if comp == "Not":
-            return next(ok)
-        if comp == "And":
-            return not all(ok)
-        if comp == "Or":
-            return not any(ok)
-        return sum(ok) != 1  # Xone
+        return s.run(self, f, hits)  # type: ignore[misc]
 
 
 class StreamValidator:
@@ -286,8 +195,8 @@ class StreamValidator:
                 self._by_node.setdefault(n, []).append(root)
         self._by_type: dict[str, list[Shape]] = {}
         self._roots: dict[tuple, list[Shape]] = {}
-        self._supers: dict[str, set[str]] = {}
-        self._checker = Checker(self.shared, self.shared, None, self._supers)
+        self._classes = Classes(self.shared)
+        self._checker = Checker(self.shared, None, self._classes)
 
     def add(self, triples: Iterable[Triple], local: Collection[str] = ()) -> None:
         if not local:
@@ -335,7 +244,7 @@ class StreamValidator:
                     f"the class hierarchy changed ({s} rdfs:subClassOf {o}) after records were "
                     "checked; the vocabulary must come before the records"
                 )
-            self._supers.clear()
+            self._classes.clear()
             self._by_type.clear()
             self._roots.clear()
         self.shared.add(s, p, o)
@@ -343,7 +252,7 @@ class StreamValidator:
     def _roots_for_type(self, t: str) -> list[Shape]:
         found = self._by_type.get(t)
         if found is None:
-            sup = self._checker.supers(t)
+            sup = self._classes.supers(t)
             found = [r for r in self.program.roots if any(c in sup for c in r.target_classes)]
             self._by_type[t] = found
         return found
@@ -370,7 +279,7 @@ class StreamValidator:
         return todo
 
     def _check_block(self, block: Graph, local: Collection[str]) -> bool:
-        checker = Checker(block, self.shared, local, self._supers)
+        checker = Checker(block, local, self._classes)
         found: list[Hit] = []
         try:
             for root, n in self._targets(block, local):

@@ -1,0 +1,260 @@
+"""Each compiled shape turned into one generated Python function.
+
+The streaming validator checks every flow record against a dozen shapes, tens of millions of
+shape applications in a large build. Walking a generic `Shape` object for each one spends most
+of the time asking about constraints the shape does not have. So each shape becomes the source
+text of a function holding only its own constraints, with its values read straight from the
+block's index and its nested shapes called by name; the functions are compiled once, when the
+shapes are loaded.
+
+A generated function takes (checker, focus, hits) and returns whether the focus fails the
+shape; each failure is appended to `hits`, or, with `hits` None, the function returns True at
+the first one (what sh:node, sh:not, sh:and, sh:or, sh:xone and qualified shapes need). The
+checker supplies the graph: `values` for paths, `has_class` for sh:class, `local` and `graph`
+for the common case of one predicate read on a node of the block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import rdflib
+
+from icegraph.validate.literals import compare, lexical, parts, well_formed
+
+if TYPE_CHECKING:
+    from icegraph.validate.shapes_program import Shape
+
+CheckFunction = Callable[[object, str, "list[Hit] | None"], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    focus: str  # N-Triples term
+    value: str | None
+    component: str
+    shape: rdflib.term.Node
+
+
+_EMPTY: frozenset = frozenset()
+_NO_PREDICATES: dict = {}
+
+
+def _duplicate_language(values: Collection[str]) -> bool:
+    seen = set()
+    for v in values:
+        lang = parts(v)[2] if v[0] == '"' else ""
+        if lang:
+            if lang in seen:
+                return True
+            seen.add(lang)
+    return False
+
+
+class _Source:
+    """Source text of one shape's function, with the constants it refers to."""
+
+    def __init__(self, number: int, consts: dict[str, object]) -> None:
+        self.name = f"shape_{number}"
+        self.lines: list[str] = []
+        self.consts = consts
+
+    def const(self, value: object) -> str:
+        name = f"k{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def emit(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+    def fail(self, indent: int, value: str, component: str, shape: str) -> None:
+        self.emit(indent, "if hits is None:")
+        self.emit(indent + 1, "return True")
+        self.emit(indent, "failed = True")
+        self.emit(indent, f"hits.append(Hit(f, {value}, {component!r}, {shape}))")
+
+
+_KINDS = {
+    "IRI": "<",
+    "BlankNode": "_",
+    "Literal": '"',
+    "BlankNodeOrIRI": "_<",
+    "BlankNodeOrLiteral": '_"',
+    "IRIOrLiteral": '<"',
+}
+
+
+def _has_datatype(dt: str, v: str) -> bool:
+    if v[0] != '"':
+        return False
+    lex, vdt, _lang = parts(v)
+    return vdt == dt and well_formed(lex, dt)
+
+
+def _in_languages(ranges: list[str], v: str) -> bool:
+    lang = parts(v)[2].lower() if v[0] == '"' else ""
+    return bool(lang) and any(
+        r == "*" or lang == r or lang.startswith(r + "-") for r in (x.lower() for x in ranges)
+    )
+
+
+def _value_tests(src: _Source, s: Shape) -> list[tuple[str, str]]:
+    """Each per-value constraint as (component, Python expression true when `v` passes), in
+    the order they report; sh:class is apart, as it reads the graph."""
+    tests = [("DatatypeConstraintComponent", f"has_datatype({dt!r}, v)") for dt in s.datatypes]
+    tests += [("NodeKindConstraintComponent", f"v[0] in {_KINDS[k]!r}") for k in s.node_kinds]
+    tests += [("InConstraintComponent", f"v in {src.const(members)}") for members in s.ins]
+    tests += [
+        ("PatternConstraintComponent",
+         f"(v[0] != '_' and {src.const(p)}.search(lexical(v)) is not None)")
+        for p in s.patterns
+    ]  # fmt: skip
+    tests += [
+        ("MinLengthConstraintComponent", f"(v[0] != '_' and len(lexical(v)) >= {n})")
+        for n in s.min_lengths
+    ]
+    tests += [
+        ("MaxLengthConstraintComponent", f"(v[0] != '_' and len(lexical(v)) <= {n})")
+        for n in s.max_lengths
+    ]
+    tests += [
+        (f"{comp}ConstraintComponent", f"compare(v, {op!r}, {src.const(bound)})")
+        for comp, op, bound in s.ranges
+    ]
+    tests += [
+        ("LanguageInConstraintComponent", f"in_languages({src.const(ranges)}, v)")
+        for ranges in s.languages
+    ]
+    return tests
+
+
+def _function_name(names: dict[int, int], s: Shape) -> str:
+    return f"shape_{names[id(s)]}"
+
+
+def _source(s: Shape, names: dict[int, int], consts: dict[str, object]) -> _Source:
+    src = _Source(names[id(s)], consts)
+    src.emit(0, f"def {src.name}(ck, f, hits):")
+    if s.deactivated:
+        src.emit(1, "return False")
+        return src
+    src.emit(1, "failed = False")
+    _body(src, s, names, 1)
+    src.emit(1, "return failed")
+    return src
+
+
+def _body(src: _Source, s: Shape, names: dict[int, int], d: int) -> None:
+    """The checks of s on the focus `f`, at indent d; they set `failed` and append to hits."""
+    shape = src.const(s.node)
+    path = s.path
+    single = path is None  # a node shape: the focus is its only value
+    if path is None:
+        src.emit(d, "values = (f,)")
+    elif path[0] == "p":
+        src.emit(d, "if ck.local is None or f in ck.local:")
+        src.emit(d + 1, f"values = ck.graph.out.get(f, NP).get({path[1]!r}, E)")
+        src.emit(d, "else:")
+        src.emit(d + 1, f"values = ck.values(f, {src.const(path)})")
+    else:
+        src.emit(d, f"values = ck.values(f, {src.const(path)})")
+
+    def each_value(body: Callable[[int], None]) -> None:
+        if single:
+            src.emit(d, "v = f")
+            body(d)
+        else:
+            src.emit(d, "for v in values:")
+            body(d + 1)
+
+    tests = _value_tests(src, s)
+    classes = [src.const(c) for c in s.classes]
+    if tests or classes:
+
+        def per_value(i: int) -> None:
+            for comp, expr in tests:
+                src.emit(i, f"if not ({expr}):")
+                src.fail(i + 1, "v", comp, shape)
+            for cls in classes:
+                src.emit(i, f"if not ck.has_class(v, {cls}):")
+                src.fail(i + 1, "v", "ClassConstraintComponent", shape)
+
+        each_value(per_value)
+    if s.min_counts or s.max_counts:
+        src.emit(d, "n = len(values)")
+        for low in s.min_counts:
+            src.emit(d, f"if n < {low}:")
+            src.fail(d + 1, "None", "MinCountConstraintComponent", shape)
+        for high in s.max_counts:
+            src.emit(d, f"if n > {high}:")
+            src.fail(d + 1, "None", "MaxCountConstraintComponent", shape)
+    for hv in s.has_values:
+        src.emit(d, f"if {src.const(hv)} not in values:")
+        src.fail(d + 1, "None", "HasValueConstraintComponent", shape)
+    if s.unique_lang and path is not None:
+        src.emit(d, "if duplicate_language(values):")
+        src.fail(d + 1, "None", "UniqueLangConstraintComponent", shape)
+
+    def fails(m: Shape) -> str:
+        return f"{_function_name(names, m)}(ck, v, None)"
+
+    for comp, members in s.logical:
+        if comp == "Node":
+            expr = fails(members[0])
+        elif comp == "Not":
+            expr = f"not {fails(members[0])}"
+        elif comp == "And":  # fails when a member fails; stops at the first
+            expr = " or ".join(fails(m) for m in members) or "False"
+        elif comp == "Or":  # fails when every member fails; stops at the first that conforms
+            expr = " and ".join(fails(m) for m in members) or "True"
+        else:  # Xone: every member is evaluated
+            expr = f"({' + '.join(f'(not {fails(m)})' for m in members) or '0'}) != 1"
+
+        def logical(i: int, expr: str = expr, comp: str = comp) -> None:
+            src.emit(i, f"if {expr}:")
+            src.fail(i + 1, "v", f"{comp}ConstraintComponent", shape)
+
+        each_value(logical)
+    for q, low, high in s.qualified:
+        src.emit(d, f"n = sum(not {_function_name(names, q)}(ck, v, None) for v in values)")
+        if low is not None:
+            src.emit(d, f"if n < {low}:")
+            src.fail(d + 1, "None", "QualifiedMinCountConstraintComponent", shape)
+        if high is not None:
+            src.emit(d, f"if n > {high}:")
+            src.fail(d + 1, "None", "QualifiedMaxCountConstraintComponent", shape)
+    for prop in s.properties:
+        if single and prop.path is not None:
+            # a node shape's property shapes have the same focus: written out in place, they
+            # save a call each; they come last, so reusing values, v and n harms nothing
+            if not prop.deactivated:
+                _body(src, prop, names, d)
+            continue
+
+        def nested(i: int, prop: Shape = prop) -> None:
+            src.emit(i, f"if {_function_name(names, prop)}(ck, v, hits):")
+            src.emit(i + 1, "if hits is None:")
+            src.emit(i + 2, "return True")
+            src.emit(i + 1, "failed = True")
+
+        each_value(nested)
+
+
+def compile_shapes(shapes: Collection[Shape]) -> dict[int, CheckFunction]:
+    """One function per shape, keyed by id(shape); shapes may refer to each other in cycles."""
+    names = {id(s): n for n, s in enumerate(shapes)}
+    namespace: dict[str, object] = {
+        "Hit": Hit,
+        "lexical": lexical,
+        "compare": compare,
+        "has_datatype": _has_datatype,
+        "in_languages": _in_languages,
+        "duplicate_language": _duplicate_language,
+        "E": _EMPTY,
+        "NP": _NO_PREDICATES,
+    }
+    text = "\n\n".join("\n".join(_source(s, names, namespace).lines) for s in shapes)
+    exec(compile(text, "<icegraph shapes>", "exec"), namespace)  # noqa: S102
+    return {id(s): namespace[f"shape_{n}"] for s, n in ((s, names[id(s)]) for s in shapes)}  # type: ignore[misc]
