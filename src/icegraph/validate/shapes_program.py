@@ -134,6 +134,10 @@ class Program:
             s.run = functions[id(s)]
         self.inverse_predicates = {p for s in self._shapes.values() for p in _backward(s.path)}
         self.object_targets = {p for r in self.roots for p in r.target_objects_of}
+        # every predicate a check can read: a record's other triples need not be indexed
+        self.read_predicates = {RDF_TYPE, SUBCLASS_OF, *self.object_targets}
+        for s in self._shapes.values():
+            self.read_predicates |= _predicates(s.path) | set(s.target_subjects_of)
 
     def shape(self, node: rdflib.term.Node) -> Shape:
         if node in self._shapes:
@@ -253,3 +257,15 @@ def _backward(path: PropertyPath | None) -> set[str]:
     if kind in ("seq", "alt"):
         return set().union(*(_backward(p) for p in arg))
     return _backward(arg)
+
+
+def _predicates(path: PropertyPath | None) -> set[str]:
+    """Every predicate a path walks, either way."""
+    if path is None:
+        return set()
+    kind, arg = path
+    if kind in ("p", "^"):
+        return {arg}
+    if kind in ("seq", "alt"):
+        return set().union(*(_predicates(p) for p in arg))
+    return _predicates(arg)

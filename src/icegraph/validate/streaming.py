@@ -207,8 +207,11 @@ class StreamValidator:
         out, back, backward = block.out, block.back, self.indexed_backward
         kept = triples if isinstance(triples, list) else list(triples)
         escapes = False
+        read = self.program.read_predicates
         for s, p, o in kept:
             if s in local:
+                if p not in read:
+                    continue  # no check reads it; it is in `kept` if the block is deferred
                 # Graph.add, written out: this loop runs for every triple of the build
                 preds = out.get(s)
                 if preds is None:
@@ -219,10 +222,12 @@ class StreamValidator:
                     preds[p] = {o}
                 if p in backward:
                     back.setdefault(o, {}).setdefault(p, set()).add(s)
-                if o not in local and o[0] != '"':
-                    # a shared node whose backward values or targets include a local one:
-                    # only the end can see all of them
-                    escapes = escapes or p in self.indexed_backward or p == SUBCLASS_OF
+                    if o not in local and o[0] != '"':
+                        # a shared node whose backward values include a local one: only the
+                        # end can see all of them
+                        escapes = True
+                elif p == SUBCLASS_OF and o not in local and o[0] != '"':
+                    escapes = True
             elif o in local:
                 raise ValueError(
                     f"the triple {s} {p} {o} points from a shared node to a node minted for "
