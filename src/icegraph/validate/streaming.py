@@ -128,9 +128,10 @@ class Checker:
             return False
         supers = self.classes.supers
         if self.local is None or n in self.local:
-            return any(
-                cls in supers(t) for t in self.graph.out.get(n, _NO_PREDICATES).get(RDF_TYPE, ())
-            )
+            for t in self.graph.out.get(n, _NO_PREDICATES).get(RDF_TYPE, ()):
+                if cls in supers(t):
+                    return True
+            return False
         known = self.classes.shared_in
         if (n, cls) in known:
             return True
@@ -288,7 +289,7 @@ class StreamValidator:
         found: list[Hit] = []
         try:
             for root, n in self._targets(block, local):
-                checker.check(root, n, found)
+                root.run(checker, n, found)  # type: ignore[misc]
         except Defer:
             return False
         self.hits.update(found)
