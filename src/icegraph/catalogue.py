@@ -10,6 +10,7 @@ import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from icegraph.errors import CatalogueError, Location
@@ -99,7 +100,7 @@ class Catalogue:
         """The catalogue entity whose label, acronym or alternative label is `name`."""
         wanted = tuple(types) if types else ENTITY_TYPES
         # 'US Department of Homeland Security (DHS)': the name, then without the acronym.
-        stripped = re.sub(r"\s*\([^()]*\)$", "", name)
+        stripped = _TRAILING_PARENTHESES.sub("", name)
         for candidate in dict.fromkeys((name, stripped)):
             key = name_key(candidate)
             for t in wanted:
@@ -116,6 +117,7 @@ class Catalogue:
 
 
 _ID = re.compile(r"[a-z0-9][a-z0-9/_.-]*")
+_TRAILING_PARENTHESES = re.compile(r"\s*\([^()]*\)$")
 
 
 def _check_id(value: str, loc: Location, fld: str) -> None:
@@ -129,6 +131,7 @@ def _check_id(value: str, loc: Location, fld: str) -> None:
         )
 
 
+@lru_cache(maxsize=65536)  # the same few names on every record
 def name_key(name: str) -> str:
     """Case- and space-insensitive key, so 'Department of state' finds 'Department of State'."""
     return " ".join(name.split()).casefold()

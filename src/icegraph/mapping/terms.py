@@ -93,10 +93,14 @@ def date(value: str) -> Term:
     return typed(value, XSD + dt)
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=65536)  # system names recur on many records
 def slug(value: str) -> str:
     """Readable, stable IRI segment: ASCII, lower case, words joined by hyphens."""
     folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    out = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    out = _NOT_SLUG.sub("-", folded.lower()).strip("-")
     return out or "unnamed"
 
 
