@@ -144,8 +144,9 @@ def build(
             write_context(staging / "context.jsonld", context)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
-        with clock("close the store"):
+        with clock("flush the store"):
             store.flush()
+        with clock("close the store"):
             del store
             gc.collect()
         _promote(staging, out_dir)
