@@ -24,7 +24,8 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> list[ShapeResult]:
         data, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
     )
     out = []
-    for r in results.subjects(rdflib.RDF.type, SH.ValidationResult):
+    # the report's own results: not the sh:detail results nested under an sh:node failure
+    for r in results.objects(None, SH.result):
         severity = results.value(r, SH.resultSeverity)
         path = results.value(r, SH.resultPath)
         value = results.value(r, SH.value)
