@@ -34,6 +34,22 @@ def test_build_then_query(data_copy: Path, tmp_path: Path):
     assert "https://w3id.org/icegraph/id/system/interpol,INTERPOL," in q.output
 
 
+def test_an_optimized_build_answers_the_same(data_copy: Path, tmp_path: Path):
+    plain, optimized = tmp_path / "plain", tmp_path / "optimized"
+    timings = tmp_path / "timings.json"
+    assert run("build", "--data", str(data_copy), "--out", str(plain), "--quiet").exit_code == 0
+    result = run("build", "--data", str(data_copy), "--out", str(optimized), "--quiet",
+                 "--optimize", "--timings", str(timings))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "optimize the store" in timings.read_text()
+    for name in ("receives-icm-data", "verified-facts"):
+        answers = [
+            run("query", name, "--store", str(out / "store"), "--format", "csv").output
+            for out in (plain, optimized)
+        ]
+        assert answers[0] == answers[1] and answers[0].count("\n") > 1
+
+
 def test_bad_input_fails_clearly_and_leaves_the_previous_build(data_copy: Path, tmp_path: Path):
     out = tmp_path / "build"
     assert run("build", "--data", str(data_copy), "--out", str(out), "-q").exit_code == 0

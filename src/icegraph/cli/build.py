@@ -29,8 +29,19 @@ from icegraph.pipeline import build
     default=None,
     help="Also write the seconds each stage took, as JSON (for benchmarks).",
 )
+@click.option(
+    "--optimize",
+    is_flag=True,
+    help="Compact the store before putting it in place: a longer build (about 12 s more at "
+    "100,000 records), queries about twice as fast on a large graph.",
+)
 def build_command(
-    data_dir: Path, out_dir: Path, quiet: bool, validator: str, timings_file: Path | None
+    data_dir: Path,
+    out_dir: Path,
+    quiet: bool,
+    validator: str,
+    timings_file: Path | None,
+    optimize: bool,
 ) -> None:
     """Read, repair, map, validate, store and publish the graph.
 
@@ -41,8 +52,15 @@ def build_command(
     \b
     Example:
       icegraph build --data data --out build
+      icegraph build --data big-collection --out build --optimize   # before serving it
     """
-    result = build(data_dir, out_dir, progress=progress_printer(quiet), validator=validator)
+    result = build(
+        data_dir,
+        out_dir,
+        progress=progress_printer(quiet),
+        validator=validator,
+        optimize=optimize,
+    )
     if timings_file is not None:
         timings_file.write_text(json.dumps(result.report.timings, indent=2) + "\n")
     _summary(result)
