@@ -32,7 +32,7 @@ from icegraph.pipeline import build
 @click.option(
     "--optimize",
     is_flag=True,
-    help="Compact the store before putting it in place: a longer build (about 12 s more at "
+    help="Compact the store before putting it in place: a longer build (about 10 s more at "
     "100,000 records), queries about twice as fast on a large graph.",
 )
 def build_command(
