@@ -132,7 +132,10 @@ class Program:
         functions = compile_shapes(list(self._shapes.values()))
         for s in self._shapes.values():
             s.run = functions[id(s)]
-        self.inverse_predicates = {p for s in self._shapes.values() for p in _backward(s.path)}
+        # walked backwards: the validator indexes them by object
+        self.inverse_predicates = {
+            p for s in self._shapes.values() for p in _predicates(s.path, ("^",))
+        }
         self.object_targets = {p for r in self.roots for p in r.target_objects_of}
         # every predicate a check can read: a record's other triples need not be indexed
         self.read_predicates = {RDF_TYPE, SUBCLASS_OF, *self.object_targets}
@@ -245,27 +248,13 @@ def _int(n: rdflib.term.Node | None) -> int | None:
     return int(n) if n is not None else None
 
 
-def _backward(path: PropertyPath | None) -> set[str]:
-    """The predicates a path walks backwards: the validator indexes them by object."""
-    if path is None:
-        return set()
-    kind, arg = path
-    if kind == "^":
-        return {arg}
-    if kind == "p":
-        return set()
-    if kind in ("seq", "alt"):
-        return set().union(*(_backward(p) for p in arg))
-    return _backward(arg)
-
-
-def _predicates(path: PropertyPath | None) -> set[str]:
-    """Every predicate a path walks, either way."""
+def _predicates(path: PropertyPath | None, steps: tuple[str, ...] = ("p", "^")) -> set[str]:
+    """The predicates a path walks by the given steps: forwards ("p"), backwards ("^")."""
     if path is None:
         return set()
     kind, arg = path
     if kind in ("p", "^"):
-        return {arg}
+        return {arg} if kind in steps else set()
     if kind in ("seq", "alt"):
-        return set().union(*(_predicates(p) for p in arg))
-    return _predicates(arg)
+        return set().union(*(_predicates(p, steps) for p in arg))
+    return _predicates(arg, steps)
