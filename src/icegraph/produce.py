@@ -134,6 +134,21 @@ def graph_blocks(
         report.inputs.append({"file": shown, "reader": reader, "records": records})
 
 
+class _Spent:
+    """Wall and CPU seconds spent inside `with` blocks, added up. The mapper shares two
+    cores with the loader, so the CPU time is what the work itself costs."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+
+    def __enter__(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.thread_time()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.wall += time.perf_counter() - self._wall
+        self.cpu += time.thread_time() - self._cpu
+
+
 def _stderr(message: str) -> None:
     print(f"· {message}", file=sys.stderr, flush=True)
 
@@ -155,9 +170,7 @@ def _produce(
     try:
         cat = load_catalogue(Path(data_dir))
         validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
-        checking = 0.0
-        # the mapper shares two cores with the loader: CPU time is what checking itself costs
-        checking_cpu = 0.0
+        checking = _Spent()
         buf: list[str] = []
         size = 0
         current = ""
@@ -173,10 +186,8 @@ def _produce(
         for block in graph_blocks(cat, paths, report, progress):
             typed.add(block.triples, block.minted)
             if validator is not None:
-                started, started_cpu = time.perf_counter(), time.thread_time()
-                validator.add(block.triples, block.minted)
-                checking += time.perf_counter() - started
-                checking_cpu += time.thread_time() - started_cpu
+                with checking:
+                    validator.add(block.triples, block.minted)
             if block.graph != current or size >= CHUNK:
                 flush()
                 current, size = block.graph, 0
@@ -190,14 +201,12 @@ def _produce(
         results = None
         last = last_conn.recv()
         if validator is not None:
-            started, started_cpu = time.perf_counter(), time.thread_time()
-            if last is not None:
-                validator.add(last.triples, last.minted)
-            results = validator.results()
-            checking += time.perf_counter() - started
-            checking_cpu += time.thread_time() - started_cpu
-            report.timings["validate (while mapping)"] = round(checking, 3)
-            report.timings["validate, CPU time"] = round(checking_cpu, 3)
+            with checking:
+                if last is not None:
+                    validator.add(last.triples, last.minted)
+                results = validator.results()
+            report.timings["validate (while mapping)"] = round(checking.wall, 3)
+            report.timings["validate, CPU time"] = round(checking.cpu, 3)
             report.count("records checked as they were mapped", validator.blocks_checked)
             report.count("records checked at the end", validator.blocks_deferred)
         conn.send(("ok", (report, results)))

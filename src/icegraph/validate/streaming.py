@@ -165,12 +165,6 @@ class Checker:
                     todo.append(v)
         return seen
 
-    # ------------------------------------------------------------ checking
-
-    def check(self, s: Shape, f: str, hits: list[Hit] | None) -> bool:
-        """Whether f fails s; each failure is appended to hits (None: stop at the first)."""
-        return s.run(self, f, hits)  # type: ignore[misc]
-
 
 class StreamValidator:
     """Feed blocks of triples with `add`, then `finish` for the results."""
@@ -305,7 +299,7 @@ class StreamValidator:
             nodes.update(o for o, preds in graph.back.items() if p in preds)
         nodes.update(n for n in self._by_node if n not in self._checked_nodes)
         for root, n in self._targets(graph, sorted(nodes)):
-            self._checker.check(root, n, found)
+            root.run(self._checker, n, found)  # type: ignore[misc]
         self.hits.update(found)
         return sorted(self.hits, key=lambda h: (h.focus, str(h.shape), h.component, h.value or ""))
 
