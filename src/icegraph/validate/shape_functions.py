@@ -142,9 +142,22 @@ def _source(s: Shape, names: dict[int, int], consts: dict[str, object]) -> _Sour
         src.emit(1, "return False")
         return src
     src.emit(1, "failed = False")
+    if _reads_focus(s):
+        # whether the focus is the block's own, and its predicates, asked once per call
+        src.emit(1, "mine = ck.local is None or f in ck.local")
+        src.emit(1, "out = ck.graph.out.get(f, NP) if mine else NP")
     _body(src, s, names, 1)
     src.emit(1, "return failed")
     return src
+
+
+def _reads_focus(s: Shape) -> bool:
+    """Whether the function of s reads a single predicate of its focus: its own path, or that
+    of a property shape written out in its body."""
+    if s.path is not None:
+        return s.path[0] == "p"
+    return any(p.path is not None and p.path[0] == "p" and not p.deactivated
+               for p in s.properties)
 
 
 def _body(src: _Source, s: Shape, names: dict[int, int], d: int) -> None:
@@ -155,10 +168,7 @@ def _body(src: _Source, s: Shape, names: dict[int, int], d: int) -> None:
     if path is None:
         src.emit(d, "values = (f,)")
     elif path[0] == "p":
-        src.emit(d, "if ck.local is None or f in ck.local:")
-        src.emit(d + 1, f"values = ck.graph.out.get(f, NP).get({path[1]!r}, E)")
-        src.emit(d, "else:")
-        src.emit(d + 1, f"values = ck.values(f, {src.const(path)})")
+        src.emit(d, f"values = out.get({path[1]!r}, E) if mine else ck.values(f, {src.const(path)})")
     else:
         src.emit(d, f"values = ck.values(f, {src.const(path)})")
 
@@ -179,7 +189,9 @@ def _body(src: _Source, s: Shape, names: dict[int, int], d: int) -> None:
                 src.emit(i, f"if not ({expr}):")
                 src.fail(i + 1, "v", comp, shape)
             for cls in classes:
-                src.emit(i, f"if not ck.has_class(v, {cls}):")
+                # a shared node found in the class once stays in it: asked without a call
+                src.emit(i, f"if (v, {cls}) not in ck.classes.shared_in"
+                            f" and not ck.has_class(v, {cls}):")
                 src.fail(i + 1, "v", "ClassConstraintComponent", shape)
 
         each_value(per_value)
