@@ -168,7 +168,8 @@ def _body(src: _Source, s: Shape, names: dict[int, int], d: int) -> None:
     if path is None:
         src.emit(d, "values = (f,)")
     elif path[0] == "p":
-        src.emit(d, f"values = out.get({path[1]!r}, E) if mine else ck.values(f, {src.const(path)})")
+        walk = src.const(path)
+        src.emit(d, f"values = out.get({path[1]!r}, E) if mine else ck.values(f, {walk})")
     else:
         src.emit(d, f"values = ck.values(f, {src.const(path)})")
 
