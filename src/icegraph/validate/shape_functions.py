@@ -156,8 +156,7 @@ def _reads_focus(s: Shape) -> bool:
     of a property shape written out in its body."""
     if s.path is not None:
         return s.path[0] == "p"
-    return any(p.path is not None and p.path[0] == "p" and not p.deactivated
-               for p in s.properties)
+    return any(p.path is not None and p.path[0] == "p" and not p.deactivated for p in s.properties)
 
 
 def _body(src: _Source, s: Shape, names: dict[int, int], d: int) -> None:
@@ -191,8 +190,9 @@ def _body(src: _Source, s: Shape, names: dict[int, int], d: int) -> None:
                 src.fail(i + 1, "v", comp, shape)
             for cls in classes:
                 # a shared node found in the class once stays in it: asked without a call
-                src.emit(i, f"if (v, {cls}) not in ck.classes.shared_in"
-                            f" and not ck.has_class(v, {cls}):")
+                src.emit(
+                    i, f"if (v, {cls}) not in ck.classes.shared_in and not ck.has_class(v, {cls}):"
+                )
                 src.fail(i + 1, "v", "ClassConstraintComponent", shape)
 
         each_value(per_value)
