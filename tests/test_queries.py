@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyoxigraph
 import pytest
 
 from icegraph.errors import QueryError
@@ -89,8 +90,6 @@ ex:titled dcterms:title "A report" .
 
 @pytest.fixture
 def hand_made_store():
-    import pyoxigraph
-
     store = pyoxigraph.Store()
     store.load(HAND_MADE.encode(), format=pyoxigraph.RdfFormat.TURTLE)
     return store
