@@ -11,8 +11,9 @@ them the validator runs about 1.9 times fewer instructions than walking the `Sha
 A generated function takes (checker, focus, hits) and returns whether the focus fails the
 shape; each failure is appended to `hits`, or, with `hits` None, the function returns True at
 the first one (what sh:node, sh:not, sh:and, sh:or, sh:xone and qualified shapes need). The
-checker supplies the graph: `values` for paths, `has_class` for sh:class, `local` and `graph`
-for the common case of one predicate read on a node of the block.
+checker supplies the graph: `values` for paths, `has_class` for sh:class (after a look in
+`classes.shared_in`, the shared nodes already found in a class), `local` and `graph` for the
+common case of one predicate read on a node of the block.
 """
 
 from __future__ import annotations

@@ -124,6 +124,8 @@ class Checker:
         return self.graph.back.get(n, {}).get(p, _EMPTY)
 
     def has_class(self, n: str, cls: str) -> bool:
+        """Whether n is in cls or a class below it. A shared node found in a class is
+        remembered in `classes.shared_in`, which the generated checks test before calling."""
         if n[0] == '"':
             return False
         supers = self.classes.supers
@@ -132,12 +134,9 @@ class Checker:
                 if cls in supers(t):
                     return True
             return False
-        known = self.classes.shared_in
-        if (n, cls) in known:
-            return True
         for t in self.classes.shared.out.get(n, _NO_PREDICATES).get(RDF_TYPE, ()):
             if cls in supers(t):
-                known.add((n, cls))
+                self.classes.shared_in.add((n, cls))
                 return True
         raise Defer  # a shared node's type may still arrive in a later block
 
