@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from icegraph.pipeline import BuildResult
-from tests.conftest import rows
+from icegraph.paths import shapes_dir
+from icegraph.pipeline import BuildResult, build
+from icegraph.queries import find_query, run_select
+from icegraph.store import open_store
+from icegraph.validate.pyshacl_engine import validate_store
+from icegraph.validate.shapes_program import load_shapes
+from tests.conftest import flows_table, only_flows, row, rows
 
 ICM = "https://w3id.org/icegraph/id/system/icm"
 ID = "https://w3id.org/icegraph/id/"
@@ -120,3 +125,47 @@ def test_report_lists_direction_disagreement_and_repairs(seed_build: BuildResult
     assert "columns say HSI Data Warehouse → ICM" in md
     assert "| garbled-cell |" in md or "garbled-cell: 1" in md
     assert "Secondary" not in md or "secondary" in md
+
+
+def test_two_files_naming_the_same_systems_give_two_flows_and_each_triple_once(data_copy):
+    """Newsrooms merge tables: the same pair of systems in two files is two records, and what
+    both files say of a system is stored once, so rows and counts don't grow with the files."""
+    new = row(source="NEWSYS", full_name="New Records System", description="Feeds ICM nightly.")
+    only_flows(data_copy, flows_table(row(), new), name="flows-a.txt")
+    (data_copy / "raw" / "flows-b.txt").write_text(flows_table(new, row()), encoding="utf-8")
+    result = build(data_copy, data_copy.parent / "out")
+    store = open_store(data_copy.parent / "out" / "store", read_only=True)
+
+    flows = rows(
+        store,
+        """SELECT ?f ?file ?line WHERE { ?c ig:asserts ?f ; ig:sourceFile ?file ;
+        ig:sourceLine ?line . FILTER(CONTAINS(STR(?f), "newsys")) } ORDER BY ?file""",
+    )
+    assert flows == [
+        ("https://w3id.org/icegraph/id/flow/newsys--icm", "raw/flows-a.txt", "3"),
+        ("https://w3id.org/icegraph/id/flow/newsys--icm-2", "raw/flows-b.txt", "2"),
+    ]
+    in_two_graphs = rows(
+        store,
+        """SELECT ?s ?p ?o WHERE { GRAPH ?g1 { ?s ?p ?o } GRAPH ?g2 { ?s ?p ?o }
+        FILTER(STR(?g1) < STR(?g2)) }""",
+    )
+    assert in_two_graphs == []
+    # what the first file said of NEWSYS is in its graph; the second file adds no copy
+    described_in = rows(
+        store,
+        """SELECT DISTINCT ?g WHERE { GRAPH ?g {
+        <https://w3id.org/icegraph/id/system/newsys> a ig:System } }""",
+    )
+    assert described_in == [("https://w3id.org/icegraph/graph/raw/flows-a",)]
+    _names, reach = run_select(store, find_query("reaches-icm"))
+    assert [str(r[1].value) for r in reach].count("NEWSYS") == 1
+    per_agency = dict(
+        (str(r[0].value), int(r[2].value))
+        for r in run_select(store, find_query("flows-per-agency"))[1]
+    )
+    assert per_agency == {"U.S. Department of Homeland Security": 4}
+    # checked record by record across files, the findings are pyshacl's on the whole graph
+    expected = validate_store(store, load_shapes(shapes_dir()))
+    found = {(f.severity, f.focus, f.rule) for f in result.findings}
+    assert found == {(r.severity, r.focus, r.shape.rsplit("#", 1)[-1]) for r in expected}

@@ -97,26 +97,32 @@ class Block(NamedTuple):
 def graph_blocks(
     cat: Catalogue, inputs: list[tuple[Path, str]], report: Report, progress: Progress | None
 ) -> Iterator[Block]:
-    """Every triple of the build: vocabulary, curated tables, then each input, record by record."""
+    """Every triple of the build: vocabulary, curated tables, then each input, record by record.
+
+    Each triple comes once, in the graph of the first block that states it (see FlowMapper):
+    the named graphs partition the dataset, so their union is the same graph on every store.
+    """
     q = Q(VOCABULARY_GRAPH)
     vocabulary = []
     for path in sorted(ontology_dir().glob("*.ttl")):
         for t in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE):
             vocabulary.append(q(str(t.subject), str(t.predicate), str(t.object)))
-    yield Block(VOCABULARY_GRAPH, vocabulary)
-    yield Block(ENTITIES_GRAPH, list(entity_quads(cat)))
-    yield Block(SOURCES_GRAPH, list(source_quads(cat)))
+    stated: set[Triple] = set()
+    flow_ids: dict[str, int] = {}
+    yield Block(VOCABULARY_GRAPH, _first(vocabulary, stated))
+    yield Block(ENTITIES_GRAPH, _first(entity_quads(cat), stated))
+    yield Block(SOURCES_GRAPH, _first(source_quads(cat), stated))
     links = read_review(cat.directory / "wikidata-links.csv")
     report.count(
         "Wikidata links published (accepted reviews)", sum(r.status == "accepted" for r in links)
     )
-    yield Block(LINKS_GRAPH, list(link_quads(links)))
+    yield Block(LINKS_GRAPH, _first(link_quads(links), stated))
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     for path, reader in inputs:
         shown = str(path)
         if reader == "flows_table":
-            mapper = FlowMapper(cat, path.name)
+            mapper = FlowMapper(cat, path.name, stated, flow_ids)
             # first: the records' checks need the compiling activity's class
             yield Block(mapper.q.g, list(mapper.header()))
             records = 0
@@ -129,9 +135,19 @@ def graph_blocks(
             dossier = repair_dossier(read_dossier(path, shown), cat, report)
             records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
             m = DossierMapper(cat, path.name, report)
-            # facts share their activity and agent: each triple once
-            yield Block(m.q.g, list(dict.fromkeys(m.quads(dossier))))
+            # facts share their activity and agent; pages share the entities they name
+            yield Block(m.q.g, _first(m.quads(dossier), stated))
         report.inputs.append({"file": shown, "reader": reader, "records": records})
+
+
+def _first(triples: Iterable[Triple], stated: set[Triple]) -> list[Triple]:
+    """The triples no earlier block stated, each once; `stated` learns them."""
+    fresh = []
+    for t in triples:
+        if t not in stated:
+            stated.add(t)
+            fresh.append(t)
+    return fresh
 
 
 class _Spent:

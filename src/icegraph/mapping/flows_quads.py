@@ -72,7 +72,15 @@ CLASSIFICATION_TERM = {"government": "governmentSource", "commercial": "commerci
 class FlowMapper:
     """Maps the records of one flows file; keeps only what IRIs need to stay unique."""
 
-    def __init__(self, cat: Catalogue, file_name: str) -> None:
+    def __init__(
+        self,
+        cat: Catalogue,
+        file_name: str,
+        stated: set[Triple] | None = None,
+        flow_ids: dict[str, int] | None = None,
+    ) -> None:
+        """`stated` and `flow_ids` are shared by every file of a build: what earlier files
+        already stated, and how many flows each pair of systems has had so far."""
         self.cat = cat
         self.resolve = Resolver(cat)
         self.q = Q(input_graph(file_name))
@@ -80,10 +88,13 @@ class FlowMapper:
         self._file_term = text(self.file)
         self.hubs = hub_keys(cat)
         self.activity = entity(f"activity/{input_slug(file_name)}-compilation")
-        self._flow_ids: dict[str, int] = {}
-        # System and agency facts repeat on every row that names them; the store would drop
-        # the repeats, but sending each once saves the loader parsing them again.
-        self._sent: set[str] = set()
+        # Numbered across the build: two files' flows between the same systems are two flows.
+        self._flow_ids = {} if flow_ids is None else flow_ids
+        # System facts and edges repeat on every row that names them. Each is sent once, in
+        # the graph of the first file that states it: the loader parses it once, and stores
+        # that count a triple once per named graph in their union (Oxigraph before 0.6,
+        # Virtuoso) give each row and count once, however many files repeat it.
+        self._sent = set() if stated is None else stated
         self._mechanisms = [r for r in cat.text_rules if r.kind == "mechanism"]
         self._frequencies = [r for r in cat.text_rules if r.kind == "frequency"]
 
@@ -133,12 +144,15 @@ class FlowMapper:
             for rule in self._frequencies:
                 if rule.pattern.search(rec.description):
                     yield q(flow, I_FREQUENCY, iri(rule.term))
+        sent = self._sent
         for a, b in rec.directions:
-            yield q(self.resolve.system(a)[0], I_SENDS_DATA_TO, self.resolve.system(b)[0])
-
+            edge = q(self.resolve.system(a)[0], I_SENDS_DATA_TO, self.resolve.system(b)[0])
+            if edge not in sent:
+                sent.add(edge)
+                yield edge
         for line in self._systems(rec, src, dst):
-            if line not in self._sent:
-                self._sent.add(line)
+            if line not in sent:
+                sent.add(line)
                 yield line
 
         yield q(claim, TYPE, I_CLAIM)

@@ -58,7 +58,7 @@ class StreamedDumps:
 
     Re-reading a large on-disk store costs about 15 µs a triple; the stream is already text.
     TriG is the stream itself, one block per graph. Turtle is the same triples without the
-    graph blocks (a triple that two graphs state appears twice, which parsers merge). A third
+    graph blocks (no triple is in two graphs: see produce.graph_blocks). A third
     process follows the TriG file as it grows and writes it as JSON-LD (expanded form: every
     IRI in full, so it needs no context) with the store's Rust serialiser.
     Call it as the loader's tee; `close` when the last block is written, then `wait`.
