@@ -6,8 +6,9 @@ writes a complete data folder (raw/ plus the curated tables from data/) that `ic
 --data` reads. The flows tables keep the real file's quirks: three tables per file with
 repeated headers and blank lines, Cyrillic look-alike letters in 'ICM', misspelled agency
 names, N/A placeholders, HTML in citation cells and several citations run together. Systems
-form chains that end in ICM, so reachability queries have real paths to follow. One dossier
-page in the real format is written per 10,000 rows.
+form chains that end in ICM, so reachability queries have real paths to follow; as in the real
+table, each system keeps one full name and one role towards ICM (feeds it, receives from it,
+or both) on every row. One dossier page in the real format is written per 10,000 rows.
 """
 
 from __future__ import annotations
@@ -70,8 +71,22 @@ def system_name(i: int) -> str:
     return f"SYS{i:06d}"
 
 
-def full_name(rng: random.Random) -> str:
-    return " ".join(rng.sample(WORDS, 3)) + " System"
+def system_count(rows: int) -> int:
+    """How many systems `rows` flow rows name: eight rows a system on average."""
+    return max(10, rows // 8)
+
+
+def full_name(system: str) -> str:
+    """One full name per system, as in the real table, where a system keeps its name."""
+    rng = random.Random(system)
+    return "N/A" if rng.random() < 0.02 else " ".join(rng.sample(WORDS, 3)) + " System"
+
+
+def role(system: str) -> str:
+    """How a system trades data with ICM, the same on every row that names it, in about the
+    real table's proportions (16 systems feed ICM, 4 receive from it, 1 does both)."""
+    r = random.Random(system + "/role").random()
+    return "Inbound" if r < 0.75 else "Outbound" if r < 0.95 else "Bi-directional"
 
 
 def row(rng: random.Random, source: str, dest: str, sharing: str) -> str:
@@ -81,7 +96,7 @@ def row(rng: random.Random, source: str, dest: str, sharing: str) -> str:
     refs = rng.sample(CITATIONS, rng.choice((1, 1, 2, 3)))
     other = dest if source.startswith(("ICM", "\u0406")) else source
     desc = rng.choice(DESCRIPTIONS).format(s=other)
-    name = "N/A" if rng.random() < 0.02 else full_name(rng)
+    name = full_name(other)
     classification = "Commercial" if agency.startswith("National Insurance") else "Government"
     return "\t".join(
         (source, dest, name, classification, sharing, agency, sub, desc, " ".join(refs))
@@ -101,7 +116,7 @@ def flows_file(path: Path, rng: random.Random, start: int, count: int, systems: 
         hub = rng.choice(HUBS) if rng.random() < 0.05 else "ICM"
         a = system_name(i % systems)
         if rng.random() < 0.7:
-            sharing = rng.choice(("Inbound", "Inbound", "Outbound", "Bi-directional"))
+            sharing = role(a)
             src, dst = (hub, a) if sharing == "Outbound" and rng.random() < 0.8 else (a, hub)
         else:
             # a system feeding one with a lower number: chains that end at systems feeding ICM
@@ -135,7 +150,7 @@ def main() -> int:
     for csv in (ROOT / "data").glob("*.csv"):
         if csv.name != "wikidata-links.csv":
             shutil.copy(csv, args.out / csv.name)
-    systems = max(10, args.rows // 8)
+    systems = system_count(args.rows)
     done = 0
     part = 0
     while done < args.rows:

@@ -4,7 +4,8 @@
 
 For each size: generate synthetic inputs (benchmarks/generate.py), run `icegraph build` and
 time every stage and the peak memory of all its processes, compact the store as `--optimize`
-does (timed apart) and time each catalogue query on it; then, on the same output, the peers:
+does (timed apart) and time each catalogue query on it, and "whose data reaches X" for a few
+systems drawn at random; then, on the same output, the peers:
 the `oxigraph` CLI bulk-loading the same N-Quads (the floor for loading) and the naive stack
 (rdflib + pyshacl + rdflib serialisers, up to --naive-max rows and --naive-timeout seconds).
 The build's findings are compared with pyshacl's (where the naive stack runs) and with the
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import random
 import shutil
 import sys
 import tempfile
@@ -29,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 import pyoxigraph  # noqa: E402
 from tests.servers import oxigraph_binary  # noqa: E402
 
+from benchmarks.generate import system_count, system_name  # noqa: E402
 from benchmarks.measure import run  # noqa: E402
 from icegraph.queries import catalogue, run_select  # noqa: E402
 
@@ -75,6 +78,14 @@ def bench(rows: int, work: Path, args: argparse.Namespace) -> dict:
     result["optimize_s"] = round(compact.seconds, 2)
     result["queries"] = {q.name: timed_query(out / "store", q.name, args.query_timeout)
                          for q in catalogue()}  # fmt: skip
+    # "whose data reaches X" for systems drawn at random, beside the catalogue's default (ICM)
+    picked = random.Random(args.seed).sample(range(system_count(rows)), args.reach_samples)
+    result["reachability"] = {
+        system_name(k): timed_query(
+            out / "store", "reaches-system", args.query_timeout, {"system": system_name(k)}
+        )
+        for k in sorted(picked)
+    }
     # the peers read the same quads as N-Quads, converted from the published TriG (reading
     # them back out of the on-disk store would take longer than the build)
     nq = work / "build.nq"
@@ -138,20 +149,22 @@ def _ratio(num: float | None, den: float | None) -> str:
     return f"{num / den:,.1f}×" if num and den else "—"
 
 
-def _query_child(store: str, name: str, conn) -> None:
+def _query_child(store: str, name: str, params: dict[str, str] | None, conn) -> None:
     from icegraph.queries import find_query
 
     s = pyoxigraph.Store.read_only(store)
     t = time.perf_counter()
-    _names, found = run_select(s, find_query(name))
+    _names, found = run_select(s, find_query(name), params)
     conn.send((time.perf_counter() - t, len(found)))
 
 
-def timed_query(store: Path, name: str, timeout: float) -> dict:
+def timed_query(
+    store: Path, name: str, timeout: float, params: dict[str, str] | None = None
+) -> dict:
     """One catalogue query in its own process, stopped after `timeout` seconds."""
     ctx = mp.get_context("spawn")
     reader, writer = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_query_child, args=(str(store), name, writer))
+    proc = ctx.Process(target=_query_child, args=(str(store), name, params, writer))
     proc.start()
     writer.close()
     if reader.poll(timeout):
@@ -206,7 +219,9 @@ def table(results: list[dict]) -> str:
         if "optimize_s" in r:
             took = f"{r['optimize_s']:.1f} s"
             lines.append(f"queries, on the store compacted as by --optimize ({took}):")
-        for name, q in r.get("queries", {}).items():
+        timed = list(r.get("queries", {}).items())
+        timed += [(f"reaches-system {x}", q) for x, q in r.get("reachability", {}).items()]
+        for name, q in timed:
             if q["s"] is None:
                 lines.append(f"  query {name:34} stopped after {q['timeout_s']:.0f} s")
             else:
@@ -228,6 +243,12 @@ def main() -> int:
     )
     ap.add_argument("--build-timeout", type=float, default=3600)
     ap.add_argument("--query-timeout", type=float, default=60, help="Seconds per query.")
+    ap.add_argument(
+        "--reach-samples",
+        type=int,
+        default=3,
+        help="Systems drawn at random for 'whose data reaches X' (reaches-system).",
+    )
     ap.add_argument("--json", type=Path, default=ROOT / "build" / "benchmark.json")
     ap.add_argument("--keep", action="store_true", help="Keep the generated inputs and builds.")
     args = ap.parse_args()

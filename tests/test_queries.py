@@ -72,10 +72,10 @@ HAND_MADE = """
 @prefix ag: <https://w3id.org/icegraph/id/agency/> .
 @prefix ex: <https://example.org/> .
 
-sys:icm rdfs:label "ICM" .
-sys:broker rdfs:label "broker" ; ig:sourceClassification ig:commercialSource ;
+sys:icm a ig:System ; rdfs:label "ICM" .
+sys:broker a ig:System ; rdfs:label "broker" ; ig:sourceClassification ig:commercialSource ;
     ig:operatedBy ag:vendor ; ig:sendsDataTo sys:hub , sys:icm .
-sys:hub rdfs:label "Hub" ; ig:operatedBy ag:vendor ; ig:sendsDataTo sys:icm .
+sys:hub a ig:System ; rdfs:label "Hub" ; ig:operatedBy ag:vendor ; ig:sendsDataTo sys:icm .
 ag:vendor rdfs:label "Vendor" ; org:subOrganizationOf ag:parent .
 ag:parent rdfs:label "Parent" .
 

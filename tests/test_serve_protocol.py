@@ -195,7 +195,7 @@ def test_query_page_dataset_dumps_and_diagram(client):
     assert "/static/query.js" in home
     assert client.get("/static/query.js").status_code == 200
     catalogue = json.loads(home.split('id="queries">')[1].split("</script>")[0])
-    assert 'VALUES (?system) { ("ICM") }' in catalogue["reaches-system"]
+    assert 'VALUES ?system { "ICM" }' in catalogue["reaches-system"]
     ds = client.get("/dataset", headers={"Accept": "text/turtle"})
     assert "void:triples" in ds.text and "dcat:Dataset" in ds.text
     dump = client.get("/dumps/icegraph.ttl")

@@ -38,10 +38,30 @@ _PARAM = re.compile(r"^#\s*param\s+(\w+)\s*=\s*(.+?)\s*$")
 
 
 def bind_values(text: str, values: dict[str, str]) -> str:
-    """Append a VALUES clause: each value becomes one RDF term, never pasted SPARQL."""
-    names = list(values)
-    terms = " ".join(sparql_term(values[n]) for n in names)
-    return f"{text.rstrip()}\nVALUES ({' '.join('?' + n for n in names)}) {{ ({terms}) }}\n"
+    """Bind parameters as RDF terms, never pasted SPARQL.
+
+    A query may hold its own `VALUES ?name { default }` where the parameter is best known
+    (at the top of its WHERE clause, so a store plans the rest with the value in hand, and the
+    file runs as it is in any SPARQL tool); the value replaces that default. Parameters without
+    one are bound by a VALUES clause appended to the query.
+    """
+    terms = {name: sparql_term(value) for name, value in values.items()}
+    if not terms:
+        return text
+    inline = re.compile(r"VALUES\s+\?(" + "|".join(re.escape(n) for n in terms) + r")\s*\{[^{}]*\}")
+    placed: set[str] = set()
+
+    def place(m: re.Match[str]) -> str:
+        placed.add(m.group(1))
+        return f"VALUES ?{m.group(1)} {{ {terms[m.group(1)]} }}"
+
+    # one pass over the original text: a value is never searched again once it is in
+    text = inline.sub(place, text)
+    rest = [n for n in terms if n not in placed]
+    if not rest:
+        return text
+    names = " ".join("?" + n for n in rest)
+    return f"{text.rstrip()}\nVALUES ({names}) {{ ({' '.join(terms[n] for n in rest)}) }}\n"
 
 
 def sparql_term(value: str) -> str:
