@@ -7,8 +7,9 @@ writes a complete data folder (raw/ plus the curated tables from data/) that `ic
 repeated headers and blank lines, Cyrillic look-alike letters in 'ICM', misspelled agency
 names, N/A placeholders, HTML in citation cells and several citations run together. Systems
 form chains that end in ICM, so reachability queries have real paths to follow; as in the real
-table, each system keeps one full name and one role towards ICM (feeds it, receives from it,
-or both) on every row. One dossier page in the real format is written per 10,000 rows.
+table, each system keeps one full name, one operating agency and one role towards ICM (feeds
+it, receives from it, or both) on every row. One dossier page in the real format is written
+per 10,000 rows.
 """
 
 from __future__ import annotations
@@ -90,11 +91,12 @@ def role(system: str) -> str:
 
 
 def row(rng: random.Random, source: str, dest: str, sharing: str) -> str:
-    agency, sub = rng.choice(AGENCIES)
+    other = dest if source.startswith(("ICM", "\u0406")) else source
+    # one agency runs a system; a row now and then leaves the sub-agency out, as the real one
+    agency, sub = random.Random(other + "/agency").choice(AGENCIES)
     if rng.random() < 0.03:
         sub = "N/A"
     refs = rng.sample(CITATIONS, rng.choice((1, 1, 2, 3)))
-    other = dest if source.startswith(("ICM", "\u0406")) else source
     desc = rng.choice(DESCRIPTIONS).format(s=other)
     name = full_name(other)
     classification = "Commercial" if agency.startswith("National Insurance") else "Government"
