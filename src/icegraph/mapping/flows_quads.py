@@ -92,8 +92,8 @@ class FlowMapper:
         self._flow_ids = {} if flow_ids is None else flow_ids
         # System facts and edges repeat on every row that names them. Each is sent once, in
         # the graph of the first file that states it: the loader parses it once, and stores
-        # that count a triple once per named graph in their union (Oxigraph before 0.6,
-        # Virtuoso) give each row and count once, however many files repeat it.
+        # that count a triple once per named graph in their union (Oxigraph 0.5, Virtuoso)
+        # give each row and count once, however many files repeat it.
         self._sent = set() if stated is None else stated
         self._mechanisms = [r for r in cat.text_rules if r.kind == "mechanism"]
         self._frequencies = [r for r in cat.text_rules if r.kind == "frequency"]
