@@ -18,6 +18,7 @@ import argparse
 import random
 import shutil
 import sys
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,12 +78,15 @@ def system_count(rows: int) -> int:
     return max(10, rows // 8)
 
 
+# A system's traits are the same on every row: worked out once, not on each of its rows.
+@cache
 def full_name(system: str) -> str:
     """One full name per system, as in the real table, where a system keeps its name."""
     rng = random.Random(system)
     return "N/A" if rng.random() < 0.02 else " ".join(rng.sample(WORDS, 3)) + " System"
 
 
+@cache
 def role(system: str) -> str:
     """How a system trades data with ICM, the same on every row that names it, in about the
     real table's proportions (16 systems feed ICM, 4 receive from it, 1 does both)."""
@@ -90,10 +94,16 @@ def role(system: str) -> str:
     return "Inbound" if r < 0.75 else "Outbound" if r < 0.95 else "Bi-directional"
 
 
+@cache
+def operator(system: str) -> tuple[str, str]:
+    """The one agency and sub-agency that run a system (a row may still leave the sub-agency
+    out, as the real table does)."""
+    return random.Random(system + "/agency").choice(AGENCIES)
+
+
 def row(rng: random.Random, source: str, dest: str, sharing: str) -> str:
     other = dest if source.startswith(("ICM", "\u0406")) else source
-    # one agency runs a system; a row now and then leaves the sub-agency out, as the real one
-    agency, sub = random.Random(other + "/agency").choice(AGENCIES)
+    agency, sub = operator(other)
     if rng.random() < 0.03:
         sub = "N/A"
     refs = rng.sample(CITATIONS, rng.choice((1, 1, 2, 3)))

@@ -35,7 +35,7 @@ from icegraph.mapping.catalogue_quads import (
 from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
-from icegraph.mapping.terms import Q, Term, Triple, graph, lines, trig
+from icegraph.mapping.terms import Q, Term, Triple, graph, lines, trig, unstated
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.publish.metadata import Typed
 from icegraph.readers.dossier_page import read_dossier
@@ -109,14 +109,14 @@ def graph_blocks(
             vocabulary.append(q(str(t.subject), str(t.predicate), str(t.object)))
     stated: set[Triple] = set()
     flow_ids: dict[str, int] = {}
-    yield Block(VOCABULARY_GRAPH, _first(vocabulary, stated))
-    yield Block(ENTITIES_GRAPH, _first(entity_quads(cat), stated))
-    yield Block(SOURCES_GRAPH, _first(source_quads(cat), stated))
+    yield Block(VOCABULARY_GRAPH, list(unstated(vocabulary, stated)))
+    yield Block(ENTITIES_GRAPH, list(unstated(entity_quads(cat), stated)))
+    yield Block(SOURCES_GRAPH, list(unstated(source_quads(cat), stated)))
     links = read_review(cat.directory / "wikidata-links.csv")
     report.count(
         "Wikidata links published (accepted reviews)", sum(r.status == "accepted" for r in links)
     )
-    yield Block(LINKS_GRAPH, _first(link_quads(links), stated))
+    yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     for path, reader in inputs:
@@ -136,18 +136,8 @@ def graph_blocks(
             records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
             m = DossierMapper(cat, path.name, report)
             # facts share their activity and agent; pages share the entities they name
-            yield Block(m.q.g, _first(m.quads(dossier), stated))
+            yield Block(m.q.g, list(unstated(m.quads(dossier), stated)))
         report.inputs.append({"file": shown, "reader": reader, "records": records})
-
-
-def _first(triples: Iterable[Triple], stated: set[Triple]) -> list[Triple]:
-    """The triples no earlier block stated, each once; `stated` learns them."""
-    fresh = []
-    for t in triples:
-        if t not in stated:
-            stated.add(t)
-            fresh.append(t)
-    return fresh
 
 
 class _Spent:

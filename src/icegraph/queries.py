@@ -31,7 +31,7 @@ class CatalogueQuery:
                 f"{self.name} has no parameter {', '.join(unknown)}",
                 expected="one of: " + ", ".join(self.params),
             )
-        return bind_values(self.text, merged) if merged else self.text
+        return bind_values(self.text, merged)
 
 
 _PARAM = re.compile(r"^#\s*param\s+(\w+)\s*=\s*(.+?)\s*$")

@@ -25,6 +25,7 @@ from icegraph.mapping.terms import (
     iri,
     slug,
     text,
+    unstated,
 )
 from icegraph.readers.flows_table import FIELD_TITLES
 from icegraph.records import FlowRecord, Repair
@@ -76,8 +77,8 @@ class FlowMapper:
         self,
         cat: Catalogue,
         file_name: str,
-        stated: set[Triple] | None = None,
-        flow_ids: dict[str, int] | None = None,
+        stated: set[Triple],
+        flow_ids: dict[str, int],
     ) -> None:
         """`stated` and `flow_ids` are shared by every file of a build: what earlier files
         already stated, and how many flows each pair of systems has had so far."""
@@ -89,12 +90,12 @@ class FlowMapper:
         self.hubs = hub_keys(cat)
         self.activity = entity(f"activity/{input_slug(file_name)}-compilation")
         # Numbered across the build: two files' flows between the same systems are two flows.
-        self._flow_ids = {} if flow_ids is None else flow_ids
+        self._flow_ids = flow_ids
         # System facts and edges repeat on every row that names them. Each is sent once, in
         # the graph of the first file that states it: the loader parses it once, and stores
         # that count a triple once per named graph in their union (Oxigraph 0.5, Virtuoso)
         # give each row and count once, however many files repeat it.
-        self._sent = set() if stated is None else stated
+        self._sent = stated
         self._mechanisms = [r for r in cat.text_rules if r.kind == "mechanism"]
         self._frequencies = [r for r in cat.text_rules if r.kind == "frequency"]
 
@@ -144,16 +145,10 @@ class FlowMapper:
             for rule in self._frequencies:
                 if rule.pattern.search(rec.description):
                     yield q(flow, I_FREQUENCY, iri(rule.term))
-        sent = self._sent
-        for a, b in rec.directions:
-            edge = q(self.resolve.system(a)[0], I_SENDS_DATA_TO, self.resolve.system(b)[0])
-            if edge not in sent:
-                sent.add(edge)
-                yield edge
-        for line in self._systems(rec, src, dst):
-            if line not in sent:
-                sent.add(line)
-                yield line
+        system = self.resolve.system
+        edges = (q(system(a)[0], I_SENDS_DATA_TO, system(b)[0]) for a, b in rec.directions)
+        yield from unstated(edges, self._sent)
+        yield from unstated(self._systems(rec, src, dst), self._sent)
 
         yield q(claim, TYPE, I_CLAIM)
         yield q(claim, LABEL, text(f"Flow {rec.source} → {rec.destination} as the table states it"))

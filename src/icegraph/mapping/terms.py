@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from icegraph.namespaces import (
@@ -117,6 +118,14 @@ class Q:
 
     def __call__(self, s: Term, p: Term, o: Term) -> Triple:
         return (s, p, o)
+
+
+def unstated(triples: Iterable[Triple], stated: set[Triple]) -> Iterator[Triple]:
+    """The triples not in `stated`, each once; `stated` learns them as they pass."""
+    for t in triples:
+        if t not in stated:
+            stated.add(t)
+            yield t
 
 
 def lines(triples: list[Triple]) -> str:
