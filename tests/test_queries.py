@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph
 import pytest
 
 from icegraph.errors import QueryError
 from icegraph.queries import catalogue, find_query, run_select
+
+ONTOLOGY = Path(__file__).resolve().parents[1] / "ontology" / "icegraph.ttl"
 
 
 def answer(store, name: str) -> list[tuple[str, ...]]:
@@ -108,3 +112,64 @@ def test_rewritten_queries_keep_their_meaning_on_edge_cases(hand_made_store):
     assert answer(hand_made_store, "flows-per-agency") == [("Parent", "Vendor", "2")]
     # sorted regardless of case
     assert [r[1] for r in answer(hand_made_store, "reaches-icm")] == ["broker", "Hub"]
+
+
+ROUTES = """
+@prefix ig: <https://w3id.org/icegraph/ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix sys: <https://w3id.org/icegraph/id/system/> .
+@prefix ex: <https://example.org/> .
+
+sys:icm a ig:System ; rdfs:label "ICM" .
+sys:a a ig:System ; rdfs:label "A" .   sys:b a ig:System ; rdfs:label "B" .
+sys:c a ig:System ; rdfs:label "C" .   sys:d a ig:System ; rdfs:label "D" .
+sys:e a ig:System ; rdfs:label "E" .   sys:g a ig:System ; rdfs:label "G" .
+sys:far a ig:System ; rdfs:label "Far" .
+
+# A → ICM rests on an inference only, A → B → ICM on primary sources: the longer route wins
+ex:ai ig:dataFrom sys:a ; ig:dataTo sys:icm .
+ex:ab ig:dataFrom sys:a ; ig:dataTo sys:b .
+ex:bi ig:dataFrom sys:b ; ig:dataTo sys:icm .
+# B → ICM is also claimed by a secondary source: an edge is as strong as its best claim
+ex:bi2 ig:dataFrom sys:b ; ig:dataTo sys:icm .
+# C → A: the three-hop route C → A → B → ICM, all primary
+ex:ca ig:dataFrom sys:c ; ig:dataTo sys:a .
+# D → ICM and D → B → ICM equally strong (secondary): the shorter is shown
+ex:di ig:dataFrom sys:d ; ig:dataTo sys:icm .
+ex:db ig:dataFrom sys:d ; ig:dataTo sys:b .
+# ICM ⇄ E, bi-directional: E's data reaches ICM through the flow stated from ICM
+ex:ie ig:dataFrom sys:icm ; ig:dataTo sys:e ; ig:sharingType ig:bidirectional .
+# G → C: within three hops only G → C → A → ICM, on the inference (the primary route is
+# four hops long)
+ex:gc ig:dataFrom sys:g ; ig:dataTo sys:c .
+# Far → G → … and a loop G → Far: neither reaches ICM in three hops
+ex:fg ig:dataFrom sys:far ; ig:dataTo sys:g .
+ex:gf ig:dataFrom sys:g ; ig:dataTo sys:far .
+
+ex:c-ai ig:asserts ex:ai ; ig:confidence ig:inferential .
+ex:c-ab ig:asserts ex:ab ; ig:confidence ig:primary .
+ex:c-bi ig:asserts ex:bi ; ig:confidence ig:secondary .
+ex:c-bi2 ig:asserts ex:bi2 ; ig:confidence ig:primary .
+ex:c-ca ig:asserts ex:ca ; ig:confidence ig:primary .
+ex:c-di ig:asserts ex:di ; ig:confidence ig:secondary .
+ex:c-db ig:asserts ex:db ; ig:confidence ig:secondary .
+ex:c-ie ig:asserts ex:ie ; ig:confidence ig:secondary .
+ex:c-gc ig:asserts ex:gc ; ig:confidence ig:primary .
+ex:c-fg ig:asserts ex:fg ; ig:confidence ig:primary .
+ex:c-gf ig:asserts ex:gf ; ig:confidence ig:primary .
+"""
+
+
+def test_weakest_link_picks_each_systems_strongest_route():
+    store = pyoxigraph.Store()
+    store.load(ROUTES.encode(), format=pyoxigraph.RdfFormat.TURTLE)
+    store.load(path=ONTOLOGY, format=pyoxigraph.RdfFormat.TURTLE)
+    got = [r[1:] for r in answer(store, "weakest-link-to-icm")]
+    assert got == [
+        ("B → ICM", "1", "primary"),
+        ("D → ICM", "1", "secondary"),
+        ("E → ICM", "1", "secondary"),
+        ("A → B → ICM", "2", "primary"),
+        ("C → A → B → ICM", "3", "primary"),
+        ("G → C → A → ICM", "3", "inferential"),
+    ]
