@@ -98,6 +98,7 @@ class FlowMapper:
         self._sent = stated
         self._mechanisms = [r for r in cat.text_rules if r.kind == "mechanism"]
         self._frequencies = [r for r in cat.text_rules if r.kind == "frequency"]
+        self._descriptions: dict[str, list[tuple[Term, Term]]] = {}
 
     def header(self) -> Iterator[Triple]:
         q = self.q
@@ -139,12 +140,8 @@ class FlowMapper:
         yield q(flow, I_SHARING_TYPE, ig(rec.sharing_type))
         if rec.description:
             yield q(flow, I_DATA_DESCRIPTION, text(rec.description))
-            for rule in self._mechanisms:
-                if rule.pattern.search(rec.description):
-                    yield q(flow, I_MECHANISM, ig(rule.term))
-            for rule in self._frequencies:
-                if rule.pattern.search(rec.description):
-                    yield q(flow, I_FREQUENCY, iri(rule.term))
+            for p, o in self._described(rec.description):
+                yield q(flow, p, o)
         system = self.resolve.system
         edges = (q(system(a)[0], I_SENDS_DATA_TO, system(b)[0]) for a, b in rec.directions)
         yield from unstated(edges, self._sent)
@@ -176,6 +173,23 @@ class FlowMapper:
             if minted is not None:
                 minted.append(node)
             yield from self._repair(claim, node, repair)
+
+    def _described(self, description: str) -> list[tuple[Term, Term]]:
+        """How and how often, as the text rules read them in the description. A system's
+        description recurs on every row about it, so each is read once."""
+        found = self._descriptions.get(description)
+        if found is None:
+            found = [
+                (I_MECHANISM, ig(r.term)) for r in self._mechanisms if r.pattern.search(description)
+            ]
+            found += [
+                (I_FREQUENCY, iri(r.term))
+                for r in self._frequencies
+                if r.pattern.search(description)
+            ]
+            if len(self._descriptions) < 65536:  # bounded, whatever the input
+                self._descriptions[description] = found
+        return found
 
     def _systems(self, rec: FlowRecord, src: Term, dst: Term) -> Iterator[Triple]:
         q = self.q
