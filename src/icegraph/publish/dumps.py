@@ -69,14 +69,14 @@ class StreamedDumps:
         import multiprocessing as mp
 
         self.trig = (staging / "icegraph.trig").open("wb")
-        self.ttl_path = staging / "icegraph.ttl"
-        self.ttl = self.ttl_path.open("wb")
+        ttl_path = staging / "icegraph.ttl"
+        self.ttl = ttl_path.open("wb")
         ctx = mp.get_context("spawn")
         self.done = ctx.Event()
         self.reader, writer = ctx.Pipe(duplex=False)
         self.process = ctx.Process(
             target=_follow_as_jsonld,
-            args=(str(self.ttl_path), str(staging / "icegraph.jsonld"), self.done, writer),
+            args=(str(ttl_path), str(staging / "icegraph.jsonld"), self.done, writer),
             name="icegraph-jsonld",
         )
         self.process.start()
