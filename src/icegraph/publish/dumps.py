@@ -121,8 +121,7 @@ class _Following(io.RawIOBase):
         return True
 
     def readinto(self, b) -> int:  # type: ignore[override]
-        # `done` is asked only at the end of what is written so far: asking it costs a lock,
-        # and the parser reads a few kilobytes at a time
+        # `done` is asked only when the file has nothing more to give: asking costs a lock
         while True:
             n = self.fh.readinto(b)
             if n:
