@@ -104,21 +104,21 @@ def _in_languages(ranges: list[str], v: str) -> bool:
 
 def _value_tests(src: _Source, s: Shape) -> list[tuple[str, str]]:
     """Each per-value constraint as (component, Python expression true when `v` passes), in
-    the order they report; sh:class is apart, as it reads the graph."""
+    the order they report; sh:class is apart, as it reads the graph. `lx` is the value's
+    lexical form (None for a blank node, which no pattern or length admits)."""
     tests = [("DatatypeConstraintComponent", f"has_datatype({dt!r}, v)") for dt in s.datatypes]
     tests += [("NodeKindConstraintComponent", f"v[0] in {_KINDS[k]!r}") for k in s.node_kinds]
     tests += [("InConstraintComponent", f"v in {src.const(members)}") for members in s.ins]
     tests += [
-        ("PatternConstraintComponent",
-         f"(v[0] != '_' and {src.const(p)}.search(lexical(v)) is not None)")
+        ("PatternConstraintComponent", f"(lx is not None and {src.const(p)}.search(lx))")
         for p in s.patterns
-    ]  # fmt: skip
+    ]
     tests += [
-        ("MinLengthConstraintComponent", f"(v[0] != '_' and len(lexical(v)) >= {n})")
+        ("MinLengthConstraintComponent", f"(lx is not None and len(lx) >= {n})")
         for n in s.min_lengths
     ]
     tests += [
-        ("MaxLengthConstraintComponent", f"(v[0] != '_' and len(lexical(v)) <= {n})")
+        ("MaxLengthConstraintComponent", f"(lx is not None and len(lx) <= {n})")
         for n in s.max_lengths
     ]
     tests += [
@@ -147,7 +147,7 @@ def _source(s: Shape, names: dict[int, int], consts: dict[str, object]) -> _Sour
         # whether the focus is the block's own, and its predicates, asked once per call
         src.emit(1, "mine = ck.local is None or f in ck.local")
         src.emit(1, "out = ck.graph.out.get(f, NP) if mine else NP")
-    _body(src, s, names, 1)
+    _body(src, [s], names, 1)
     src.emit(1, "return failed")
     return src
 
@@ -160,10 +160,12 @@ def _reads_focus(s: Shape) -> bool:
     return any(p.path is not None and p.path[0] == "p" and not p.deactivated for p in s.properties)
 
 
-def _body(src: _Source, s: Shape, names: dict[int, int], d: int) -> None:
-    """The checks of s on the focus `f`, at indent d; they set `failed` and append to hits."""
-    shape = src.const(s.node)
-    path = s.path
+def _body(src: _Source, group: list[Shape], names: dict[int, int], d: int) -> None:
+    """The checks of the shapes in `group` on the focus `f`, at indent d; they set `failed`
+    and append to hits. A group is one shape, or the property shapes of one node shape that
+    share a path (a text's "no HTML" and "Latin letters" rules): their values are read, and
+    each value's lexical form taken, once for all of them."""
+    path = group[0].path
     single = path is None  # a node shape: the focus is its only value
     if path is None:
         src.emit(d, "values = (f,)")
@@ -181,22 +183,42 @@ def _body(src: _Source, s: Shape, names: dict[int, int], d: int) -> None:
             src.emit(d, "for v in values:")
             body(d + 1)
 
-    tests = _value_tests(src, s)
-    classes = [src.const(c) for c in s.classes]
-    if tests or classes:
+    checks = [
+        (src.const(s.node), _value_tests(src, s), [src.const(c) for c in s.classes]) for s in group
+    ]
+    if any(tests or classes for _, tests, classes in checks):
 
         def per_value(i: int) -> None:
-            for comp, expr in tests:
-                src.emit(i, f"if not ({expr}):")
-                src.fail(i + 1, "v", comp, shape)
-            for cls in classes:
-                # a shared node found in the class once stays in it: asked without a call
-                src.emit(
-                    i, f"if (v, {cls}) not in ck.classes.shared_in and not ck.has_class(v, {cls}):"
-                )
-                src.fail(i + 1, "v", "ClassConstraintComponent", shape)
+            if any("lx" in expr for _, tests, _ in checks for _, expr in tests):
+                src.emit(i, "lx = lexical(v) if v[0] != '_' else None")
+            for shape, tests, classes in checks:
+                for comp, expr in tests:
+                    src.emit(i, f"if not ({expr}):")
+                    src.fail(i + 1, "v", comp, shape)
+                for cls in classes:
+                    # a shared node found in the class once stays in it: asked without a call
+                    src.emit(
+                        i,
+                        f"if (v, {cls}) not in ck.classes.shared_in "
+                        f"and not ck.has_class(v, {cls}):",
+                    )
+                    src.fail(i + 1, "v", "ClassConstraintComponent", shape)
 
         each_value(per_value)
+    for s in group:
+        _rest(src, s, names, d, each_value)
+
+
+def _rest(
+    src: _Source,
+    s: Shape,
+    names: dict[int, int],
+    d: int,
+    each_value: Callable[[Callable[[int], None]], None],
+) -> None:
+    """The checks of s that look at its values together, or hand them to other shapes."""
+    shape = src.const(s.node)
+    single = s.path is None
     if s.min_counts or s.max_counts:
         src.emit(d, "n = len(values)")
         for low in s.min_counts:
@@ -208,7 +230,7 @@ def _body(src: _Source, s: Shape, names: dict[int, int], d: int) -> None:
     for hv in s.has_values:
         src.emit(d, f"if {src.const(hv)} not in values:")
         src.fail(d + 1, "None", "HasValueConstraintComponent", shape)
-    if s.unique_lang and path is not None:
+    if s.unique_lang and not single:
         src.emit(d, "if duplicate_language(values):")
         src.fail(d + 1, "None", "UniqueLangConstraintComponent", shape)
 
@@ -240,12 +262,13 @@ def _body(src: _Source, s: Shape, names: dict[int, int], d: int) -> None:
         if high is not None:
             src.emit(d, f"if n > {high}:")
             src.fail(d + 1, "None", "QualifiedMaxCountConstraintComponent", shape)
+    inline: dict[str, list[Shape]] = {}  # by path, written out
     for prop in s.properties:
         if single and prop.path is not None:
             # a node shape's property shapes have the same focus: written out in place, they
             # save a call each; they come last, so reusing values, v and n harms nothing
             if not prop.deactivated:
-                _body(src, prop, names, d)
+                inline.setdefault(repr(prop.path), []).append(prop)
             continue
 
         def nested(i: int, prop: Shape = prop) -> None:
@@ -255,6 +278,8 @@ def _body(src: _Source, s: Shape, names: dict[int, int], d: int) -> None:
             src.emit(i + 1, "failed = True")
 
         each_value(nested)
+    for group in inline.values():
+        _body(src, group, names, d)
 
 
 def compile_shapes(shapes: Collection[Shape]) -> dict[int, CheckFunction]:

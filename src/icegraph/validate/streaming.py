@@ -202,18 +202,24 @@ class StreamValidator:
         kept = triples if isinstance(triples, list) else list(triples)
         escapes = False
         read = self.program.read_predicates
+        # Graph.add, written out, for every triple of the build. A record's triples come
+        # grouped by subject, so whether the subject is local, and its index, is asked once
+        # per run of the same subject.
+        last = mine = None
+        preds: dict[str, set[str]] = _NO_PREDICATES
         for s, p, o in kept:
-            if s in local:
+            if s is not last:
+                last, mine = s, s in local
+                if mine:
+                    preds = out.get(s) or out.setdefault(s, {})
+            if mine:
                 if p not in read:
                     continue  # no check reads it; it is in `kept` if the block is deferred
-                # Graph.add, written out: this loop runs for every triple of the build
-                preds = out.get(s)
-                if preds is None:
-                    out[s] = {p: {o}}
-                elif p in preds:
-                    preds[p].add(o)
-                else:
+                objs = preds.get(p)
+                if objs is None:
                     preds[p] = {o}
+                else:
+                    objs.add(o)
                 if p in backward:
                     back.setdefault(o, {}).setdefault(p, set()).add(s)
                     if o not in local and o[0] != '"':
@@ -285,8 +291,10 @@ class StreamValidator:
                 root.run(checker, n, found)  # type: ignore[misc]
         except Defer:
             return False
-        self.hits.update(found)
-        self._checked_nodes.update(n for n in local if n in self._by_node)
+        if found:
+            self.hits.update(found)
+        if self._by_node:
+            self._checked_nodes.update(n for n in local if n in self._by_node)
         return True
 
     def finish(self) -> list[Hit]:
