@@ -11,6 +11,7 @@ the same pipe and are raised here with their file, line and field.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import multiprocessing as mp
 import sys
@@ -176,6 +177,9 @@ def _produce(
     try:
         cat = load_catalogue(Path(data_dir))
         validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
+        # The catalogue and the shapes (an rdflib graph) live as long as the process: the
+        # collector need not walk them again every time the records' garbage is collected.
+        gc.freeze()
         checking = _Spent()
         buf: list[str] = []
         size = 0
