@@ -88,8 +88,18 @@ def read_flows(path: Path, display_name: str | None = None) -> Iterator[FlowReco
                         field=FIELD_TITLES[fld],
                         expected="a value (write N/A where there is none)",
                     )
+            source, destination, full_name, classification, sharing, *rest = values
+            agency, sub_agency, description, reference = rest
             yield FlowRecord(
                 Location(name, lineno),
-                *[v or None for v in values],
+                source,
+                destination,
+                full_name or None,
+                classification or None,
+                sharing,
+                agency or None,
+                sub_agency or None,
+                description or None,
+                reference or None,
                 columns=columns,
             )

@@ -254,13 +254,13 @@ def _rest(
             src.fail(i + 1, "v", f"{comp}ConstraintComponent", shape)
 
         each_value(logical)
-    for q, low, high in s.qualified:
+    for q, qlow, qhigh in s.qualified:
         src.emit(d, f"n = sum(not {_function_name(names, q)}(ck, v, None) for v in values)")
-        if low is not None:
-            src.emit(d, f"if n < {low}:")
+        if qlow is not None:
+            src.emit(d, f"if n < {qlow}:")
             src.fail(d + 1, "None", "QualifiedMinCountConstraintComponent", shape)
-        if high is not None:
-            src.emit(d, f"if n > {high}:")
+        if qhigh is not None:
+            src.emit(d, f"if n > {qhigh}:")
             src.fail(d + 1, "None", "QualifiedMaxCountConstraintComponent", shape)
     inline: dict[str, list[Shape]] = {}  # by path, written out
     for prop in s.properties:
