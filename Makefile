@@ -8,7 +8,11 @@ PORT ?= 8000
 
 .PHONY: run test build lint browser bench clean
 
-$(STAMP): pyproject.toml
+# Any change to the sources reinstalls: the hot modules are compiled (setup.py), and a
+# compiled copy older than its source would run old code.
+SOURCES := $(shell find src -name '*.py')
+
+$(STAMP): pyproject.toml setup.py $(SOURCES)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -38,5 +42,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/load.py --seconds 60 --clients 20
 
+# Also removes the compiled modules; `make clean && ICEGRAPH_PURE=1 make test` runs the
+# sources as plain Python.
 clean:
-	rm -rf build .pytest_cache
+	rm -rf build .pytest_cache .mypyc $(STAMP)
+	find src -name '*.so' -delete
