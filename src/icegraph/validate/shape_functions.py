@@ -189,7 +189,7 @@ def _body(src: _Source, group: list[Shape], names: dict[int, int], d: int) -> No
     if any(tests or classes for _, tests, classes in checks):
 
         def per_value(i: int) -> None:
-            if any("lx" in expr for _, tests, _ in checks for _, expr in tests):
+            if any(s.patterns or s.min_lengths or s.max_lengths for s in group):
                 src.emit(i, "lx = lexical(v) if v[0] != '_' else None")
             for shape, tests, classes in checks:
                 for comp, expr in tests:
