@@ -34,18 +34,13 @@ COMPILED = [
 
 
 class OptionalBuildExt(build_ext):
-    """A failed compile leaves the pure-Python modules in place rather than failing."""
+    """A failed compile leaves the pure-Python modules in place rather than failing. All or
+    nothing: the modules' shims cannot load without the shared library they are built with."""
 
     def run(self) -> None:
         try:
             super().run()
         except Exception as exc:  # no compiler, no headers: plain Python still works
-            _skip(exc)
-
-    def build_extension(self, ext) -> None:
-        try:
-            super().build_extension(ext)
-        except Exception as exc:
             _skip(exc)
 
 

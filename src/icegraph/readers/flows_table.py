@@ -88,8 +88,10 @@ def read_flows(path: Path, display_name: str | None = None) -> Iterator[FlowReco
                         field=FIELD_TITLES[fld],
                         expected="a value (write N/A where there is none)",
                     )
-            source, destination, full_name, classification, sharing, *rest = values
-            agency, sub_agency, description, reference = rest
+            (
+                source, destination, full_name, classification, sharing,
+                agency, sub_agency, description, reference,
+            ) = values  # fmt: skip
             yield FlowRecord(
                 Location(name, lineno),
                 source,

@@ -183,8 +183,10 @@ def _body(src: _Source, group: list[Shape], names: dict[int, int], d: int) -> No
             src.emit(d, "for v in values:")
             body(d + 1)
 
+    shapes = [src.const(s.node) for s in group]
     checks = [
-        (src.const(s.node), _value_tests(src, s), [src.const(c) for c in s.classes]) for s in group
+        (shape, _value_tests(src, s), [src.const(c) for c in s.classes])
+        for shape, s in zip(shapes, group, strict=True)
     ]
     if any(tests or classes for _, tests, classes in checks):
 
@@ -205,19 +207,20 @@ def _body(src: _Source, group: list[Shape], names: dict[int, int], d: int) -> No
                     src.fail(i + 1, "v", "ClassConstraintComponent", shape)
 
         each_value(per_value)
-    for s in group:
-        _rest(src, s, names, d, each_value)
+    for shape, s in zip(shapes, group, strict=True):
+        _rest(src, s, shape, names, d, each_value)
 
 
 def _rest(
     src: _Source,
     s: Shape,
+    shape: str,
     names: dict[int, int],
     d: int,
     each_value: Callable[[Callable[[int], None]], None],
 ) -> None:
-    """The checks of s that look at its values together, or hand them to other shapes."""
-    shape = src.const(s.node)
+    """The checks of s (its node a constant named `shape`) that look at its values together,
+    or hand them to other shapes."""
     single = s.path is None
     if s.min_counts or s.max_counts:
         src.emit(d, "n = len(values)")
