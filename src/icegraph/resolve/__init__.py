@@ -1,0 +1,1 @@
+"""Names to entities: one node per real thing, whichever document names it first."""
