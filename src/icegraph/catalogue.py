@@ -10,10 +10,10 @@ import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from icegraph.errors import CatalogueError, Location
+from icegraph.resolve.names import ordered_keys
 
 ENTITY_TYPES = (
     "Agency",
@@ -99,10 +99,8 @@ class Catalogue:
     def lookup(self, name: str, types: Iterable[str] | None = None) -> EntityEntry | None:
         """The catalogue entity whose label, acronym or alternative label is `name`."""
         wanted = tuple(types) if types else ENTITY_TYPES
-        # 'US Department of Homeland Security (DHS)': the name, then without the acronym.
-        stripped = _TRAILING_PARENTHESES.sub("", name)
-        for candidate in dict.fromkeys((name, stripped)):
-            key = name_key(candidate)
+        # 'US Department of Homeland Security (DHS)': the whole, the name, then the acronym.
+        for key in ordered_keys(name):
             for t in wanted:
                 eid = self._names.get((t, key))
                 if eid is not None:
@@ -117,7 +115,6 @@ class Catalogue:
 
 
 _ID = re.compile(r"[a-z0-9][a-z0-9/_.-]*")
-_TRAILING_PARENTHESES = re.compile(r"\s*\([^()]*\)$")
 
 
 def _check_id(value: str, loc: Location, fld: str) -> None:
@@ -129,12 +126,6 @@ def _check_id(value: str, loc: Location, fld: str) -> None:
             field=fld,
             expected="lower-case letters, digits and / _ . - (e.g. agency/ice)",
         )
-
-
-@lru_cache(maxsize=65536)  # the same few names on every record
-def name_key(name: str) -> str:
-    """Case- and space-insensitive key, so 'Department of state' finds 'Department of State'."""
-    return " ".join(name.split()).casefold()
 
 
 def _rows(path: Path, required: tuple[str, ...]) -> Iterable[tuple[int, dict[str, str]]]:
@@ -241,7 +232,8 @@ def _load_entities(cat: Catalogue, path: Path) -> None:
         lines[entry.id] = line
         for name in [entry.label, entry.acronym, *entry.alt_labels]:
             if name:
-                cat._names.setdefault((entry.type, name_key(name)), entry.id)
+                for key in ordered_keys(name):
+                    cat._names.setdefault((entry.type, key), entry.id)
     for eid, entry in cat.entities.items():
         for fld in ("parent", "operator", "part_of", "developer"):
             ref = getattr(entry, fld)

@@ -16,8 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyoxigraph import Store
+
 from icegraph.catalogue import load_catalogue
+from icegraph.derive.corroboration import corroboration_quads
 from icegraph.errors import InputError, Location, ValidationFailed
+from icegraph.mapping.contradictions import DERIVED_GRAPH
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.produce import Block, Progress, count_lines, load_mapped
 from icegraph.publish.dumps import StreamedDumps, write_context, write_readable
@@ -116,9 +120,7 @@ def build(
                 progress,
                 validate=validator == "fast",
                 tee=streamed,
-                finale=lambda s, typed: Block(
-                    METADATA_GRAPH, list(metadata_quads(s, files, typed))
-                ),
+                finale=lambda s, typed: _finale(s, files, typed),
             )
         report.merge(mapped)
         if streamed is not None:
@@ -163,6 +165,14 @@ def build(
         if streamed is not None:
             streamed.stop()
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _finale(store: Store, files: list[str], typed: dict) -> Iterator[Block]:
+    """What is worked out over the loaded graph: each flow's and relationship's support, then
+    the dataset's description (which counts the support too)."""
+    derived = list(corroboration_quads(store))  # no rdf:type among them: `typed` holds
+    yield Block(DERIVED_GRAPH, derived, list(dict.fromkeys(s for s, _p, _o in derived)))
+    yield Block(METADATA_GRAPH, list(metadata_quads(store, files, typed)))
 
 
 class _Stopwatch:

@@ -33,17 +33,21 @@ from icegraph.mapping.catalogue_quads import (
     entity_quads,
     source_quads,
 )
+from icegraph.mapping.contradictions import DERIVED_GRAPH, Contradictions
 from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
+from icegraph.mapping.resolved_quads import RESOLVED_GRAPH, resolved_quads
 from icegraph.mapping.terms import Q, Term, Triple, graph, lines, trig, unstated
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.publish.metadata import Typed
 from icegraph.readers.dossier_page import read_dossier
 from icegraph.readers.flows_table import read_flows
+from icegraph.records import Finding
 from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.flows import repair_flows
 from icegraph.report import Report
+from icegraph.resolve.gather import gather
 from icegraph.validate.results import ShapeResult
 from icegraph.validate.shapes_program import load_shapes
 from icegraph.validate.streaming import StreamValidator
@@ -109,7 +113,6 @@ def graph_blocks(
         for t in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE):
             vocabulary.append(q(str(t.subject), str(t.predicate), str(t.object)))
     stated: set[Triple] = set()
-    flow_ids: dict[str, int] = {}
     yield Block(VOCABULARY_GRAPH, list(unstated(vocabulary, stated)))
     yield Block(ENTITIES_GRAPH, list(unstated(entity_quads(cat), stated)))
     yield Block(SOURCES_GRAPH, list(unstated(source_quads(cat), stated)))
@@ -118,12 +121,28 @@ def graph_blocks(
         "Wikidata links published (accepted reviews)", sum(r.status == "accepted" for r in links)
     )
     yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
+    if progress:
+        progress("gathering every name the documents give …")
+    ids, operated = gather(cat, inputs)
+    for conflict in ids.conflicts:
+        report.add_finding(Finding(None, "identity", conflict))
+    report.count(
+        "entities named by the documents (not curated)",
+        sum(e.curated is None for e in ids.entities.values()),
+    )
+    report.count(
+        "IRIs of earlier builds kept as redirects",
+        sum(len(e.aliases) for e in ids.entities.values()),
+    )
+    yield Block(RESOLVED_GRAPH, list(unstated(resolved_quads(ids, operated), stated)))
+    tracker = Contradictions()
+    flows: set[Term] = set()
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     for path, reader in inputs:
         shown = str(path)
         if reader == "flows_table":
-            mapper = FlowMapper(cat, path.name, stated, flow_ids)
+            mapper = FlowMapper(cat, ids, path.name, stated, flows, tracker, report)
             # first: the records' checks need the compiling activity's class
             yield Block(mapper.q.g, list(mapper.header()))
             records = 0
@@ -135,10 +154,18 @@ def graph_blocks(
         else:
             dossier = repair_dossier(read_dossier(path, shown), cat, report)
             records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
-            m = DossierMapper(cat, path.name, report)
+            m = DossierMapper(cat, ids, path.name, report, tracker)
             # facts share their activity and agent; pages share the entities they name
             yield Block(m.q.g, list(unstated(m.quads(dossier), stated)))
         report.inputs.append({"file": shown, "reader": reader, "records": records})
+    report.count("information flows", len(flows))
+    found = tracker.found()
+    report.count("contradictions between sources", len(found))
+    report.set_table(
+        "Where the sources contradict each other", [row for c in found for row in c.rows()]
+    )
+    derived = list(tracker.quads(found))
+    yield Block(DERIVED_GRAPH, derived, list(dict.fromkeys(s for s, _p, _o in derived)))
 
 
 class _Spent:
@@ -169,8 +196,9 @@ def _produce(
     validate: bool,
 ) -> None:
     """The mapper process: chunks of one graph's lines (graph IRI on the first line), then an
-    empty chunk and the typed-entity counts; then it takes the loader's last block (or None)
-    on `last_conn`, and sends the outcome: the report and, when asked, what the shapes found.
+    empty chunk and the typed-entity counts; then it takes the loader's last blocks (a list,
+    empty when the loader stopped early) on `last_conn`, and sends the outcome: the report
+    and, when asked, what the shapes found.
     A failure sends the outcome at once."""
     report = Report()
     ended = False
@@ -212,8 +240,8 @@ def _produce(
         last = last_conn.recv()
         if validator is not None:
             with checking:
-                if last is not None:
-                    validator.add(last.triples, last.minted)
+                for block in last or ():
+                    validator.add(block.triples, block.minted)
                 results = validator.results()
             report.timings["validate (while mapping)"] = round(checking.wall, 3)
             report.timings["validate, CPU time"] = round(checking.cpu, 3)
@@ -273,11 +301,13 @@ def load_mapped(
     progress: Progress | None,
     validate: bool = True,
     tee: Tee | None = None,
-    finale: Callable[[Store, dict], Block] | None = None,
+    finale: Callable[[Store, dict], Iterator[Block]] | None = None,
 ) -> tuple[Report, list[ShapeResult] | None]:
     """Map (and check) every input in a second process and bulk-load its triples.
 
-    `finale` makes one last block from the loaded store and the stream's typed-entity counts
+    `finale` makes the last blocks from the loaded store and the stream's typed-entity counts
+    (the derived statements, then the dataset's own description), each loaded before the
+    next is made
     (the dataset's own description); it is loaded, teed and checked like the rest. Returns
     the mapper's report and, with `validate`, what the shapes found in the whole graph.
     """
@@ -302,7 +332,7 @@ def load_mapped(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     outcome = None
-    last = None
+    last: list[Block] = []
     try:
         store.bulk_load(input=_PipeReader(reader, tee), format=pyoxigraph.RdfFormat.TRIG)
         timings["stream and bulk load"] = round(time.perf_counter() - started, 3)
@@ -311,14 +341,10 @@ def load_mapped(
         if first[0] != "counts":
             outcome = first  # the mapper failed; below says how
         elif finale is not None:
-            last = finale(store, first[1])
+            for block in finale(store, first[1]):
+                _load_block(store, block, tee)
+                last.append(block)
         timings["dataset description"] = round(time.perf_counter() - started, 3)
-        if last is not None:
-            text = lines(last.triples)
-            block = trig(last.graph, text)
-            store.load(input=block.encode(), format=pyoxigraph.RdfFormat.TRIG)
-            if tee is not None:
-                tee(block.encode(), text.encode())
     except (SyntaxError, OSError) as exc:
         # text the loader cannot parse is a bug in the mapper: stop it, say what broke
         process.kill()
@@ -342,6 +368,14 @@ def load_mapped(
     timings["shared nodes checked (after the load)"] = round(time.perf_counter() - started, 3)
     payload[0].timings.update(timings)
     return payload
+
+
+def _load_block(store: Store, block: Block, tee: Tee | None) -> None:
+    text = lines(block.triples)
+    encoded = trig(block.graph, text).encode()
+    store.load(input=encoded, format=pyoxigraph.RdfFormat.TRIG)
+    if tee is not None:
+        tee(encoded, text.encode())
 
 
 def _receive(reader) -> tuple:

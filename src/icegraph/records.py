@@ -44,6 +44,9 @@ class FlowRecord:
     description: str | None
     reference: str | None
     columns: dict[str, int]
+    # The row's cells as read, before any repair: what names its claim (stable when rows
+    # are inserted or moved, the same for a row repeated word for word).
+    fingerprint: str = ""
     raw_reference: str | None = None
     repairs: list[Repair] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import PurePath
 
-from icegraph.catalogue import Catalogue, name_key
+from icegraph.catalogue import Catalogue
 from icegraph.mapping.catalogue_quads import document_type, relation_type, relation_type_quads
+from icegraph.mapping.contradictions import Contradictions, Said, Subject
 from icegraph.mapping.iris import Resolver, input_graph, input_slug
 from icegraph.mapping.terms import (
     ALT_LABEL,
@@ -32,14 +35,14 @@ from icegraph.mapping.terms import (
     ig,
     integer,
     iri,
-    slug,
     text,
-    value_of,
 )
 from icegraph.namespaces import DCTERMS, PROV
 from icegraph.records import Connection, Dossier, DossierSource, Fact, Finding
 from icegraph.repair.dossier import method_of, source_for
 from icegraph.report import Report
+from icegraph.resolve.identity import Entity, Identities
+from icegraph.resolve.names import name_key, slug
 
 ACTIVITY_CLASS = {
     "automatedAnalysis": "AutomatedAnalysis",
@@ -49,10 +52,22 @@ ACTIVITY_CLASS = {
 
 
 class DossierMapper:
-    def __init__(self, cat: Catalogue, file_name: str, report: Report) -> None:
+    """Maps one dossier page. Its claims are named by the page and a digest of what they say
+    (`claim/{page}/fact-{digest}`), never by their position, so a fact added above another
+    leaves the other's IRI alone; relationships are named by their two entities and type."""
+
+    def __init__(
+        self,
+        cat: Catalogue,
+        ids: Identities,
+        file_name: str,
+        report: Report,
+        tracker: Contradictions,
+    ) -> None:
         self.cat = cat
         self.report = report
-        self.resolve = Resolver(cat)
+        self.tracker = tracker
+        self.resolve = Resolver(ids)
         self.q = Q(input_graph(file_name))
         self.file = "raw/" + PurePath(file_name).name
         self.key = input_slug(file_name)
@@ -60,7 +75,9 @@ class DossierMapper:
 
     def quads(self, d: Dossier) -> Iterator[Triple]:
         q = self.q
-        subject, _etype, _entry = self.resolve.by_kind(d.header.name, d.header.kind)
+        self._sources = {src.number: self._source_path(src) for src in d.sources}
+        subject_entity = self.resolve.by_kind(d.header.name, d.header.kind)
+        subject = entity(subject_entity.id)
         yield from self._entity(d.header.name, d.header.kind)
         yield q(subject, iri(DCTERMS + "description"), text(d.header.summary))
         yield q(subject, NOTE, text(d.header.role))
@@ -91,14 +108,10 @@ class DossierMapper:
     def _entity(self, name: str, kind: str) -> Iterator[Triple]:
         """Type and label for a named entity; page spellings of curated ones become altLabels."""
         q = self.q
-        node, etype, entry = self.resolve.by_kind(name, kind)
-        if entry is None:
-            yield q(node, TYPE, ig(etype))
-            yield q(node, LABEL, text(name))
-            if etype == "System":
-                yield q(node, ig("operatedBy"), ig("unknownOperator"))
-        elif name_key(name) != name_key(entry.label):
-            yield q(node, ALT_LABEL, text(name))
+        found = self.resolve.by_kind(name, kind)
+        entry = found.curated
+        if entry is not None and name_key(name) != name_key(entry.label):
+            yield q(entity(found.id), ALT_LABEL, text(name))
         if entry is not None and entry.candidates:
             self.report.add_finding(
                 Finding(None, "ambiguous", f"'{name}' may mean any of: "
@@ -120,8 +133,11 @@ class DossierMapper:
 
     # ------------------------------------------------------------ sources and facts
 
+    def _source_path(self, s: DossierSource) -> str:
+        return f"source/{self.key}/{slug(s.doc_type)}-{digest(s.label)}"
+
     def _source_node(self, number: int) -> Term:
-        return entity(f"source/{self.key}/{number}")
+        return entity(self._sources[number])
 
     def _source(self, s: DossierSource) -> Iterator[Triple]:
         q = self.q
@@ -177,7 +193,7 @@ class DossierMapper:
 
     def _fact(self, f: Fact, d: Dossier, subject: Term) -> Iterator[Triple]:
         q = self.q
-        claim = entity(f"claim/{self.key}/fact-{f.number}")
+        claim = entity(f"claim/{self.key}/fact-{digest(f.text)}")
         activity, activity_quads = self._activity(f.method_label)
         yield from activity_quads
         yield q(claim, TYPE, ig("Claim"))
@@ -220,26 +236,28 @@ class DossierMapper:
         q = self.q
         for c in d.connections:
             assert c.name is not None and c.kind is not None
-            target, _etype, _entry = self.resolve.by_kind(c.name, c.kind)
+            found = self.resolve.by_kind(c.name, c.kind)
+            target = entity(found.id)
             yield from self._entity(c.name, c.kind)
             term, label = self._relation_term(c)
-            rel = entity(f"relationship/{_local(subject)}--{slug(term)}--{_local(target)}")
+            origin = self.resolve.by_kind(d.header.name, d.header.kind)
+            rel = entity(f"relationship/{origin.local}--{slug(term)}--{found.local}")
             yield q(rel, TYPE, ig("Relationship"))
-            yield q(rel, LABEL, text(f"{d.header.name} — {label} → {c.name}"))
+            yield q(rel, LABEL, text(f"{origin.label} — {label} → {found.label}"))
             yield q(rel, ig("relationFrom"), subject)
             yield q(rel, ig("relationTo"), target)
             yield q(rel, ig("relationType"), relation_type(term))
-            yield q(rel, ig("rawLabel"), text(c.relation))
-            if c.since:
-                yield q(rel, ig("since"), date(c.since))
 
-            claim = entity(f"claim/{self.key}/connection-{c.number}")
+            key = "|".join((c.name, c.relation, c.tier, c.since or "", c.description))
+            claim = entity(f"claim/{self.key}/connection-{digest(key)}")
+            self._track(c, claim, origin, found, label)
             yield q(claim, TYPE, ig("Claim"))
             yield q(claim, LABEL, text(f"Connection {c.number} of the dossier {d.header.name}"))
             yield q(claim, ig("asserts"), rel)
             yield q(claim, ig("statement"), text(c.description))
             yield q(claim, ig("confidence"), ig(c.tier))
             yield q(claim, ig("rawConfidence"), text(c.tier))
+            yield q(claim, ig("rawLabel"), text(c.relation))
             yield q(claim, ig("verification"), ig("notAssessed"))
             yield q(claim, ig("method"), ig("documentReview"))
             yield q(claim, GENERATED_BY, review)
@@ -260,6 +278,21 @@ class DossierMapper:
                     f"'{c.name}' by its identical description"))  # fmt: skip
             yield q(claim, ig("sourceFile"), text(self.file))
             yield q(claim, ig("sourceLine"), integer(c.location.line or 0))
+
+    def _track(
+        self, c: Connection, claim: Term, origin: Entity, target: Entity, label: str
+    ) -> None:
+        """What this connection says that another statement may contradict: the kind of
+        relationship between the two entities, and the relationship's date and grade."""
+        said = partial(Said, claim, file=self.file, line=c.location.line or 0)
+        ends = (entity(origin.id), entity(target.id))
+        pair = Subject(f"{origin.id} {target.id}", ends, f"{origin.label} and {target.label}")
+        term, _ = self._relation_term(c)
+        self.tracker.say(pair, "relation-type", said(term, label))
+        path = f"relationship/{origin.local}--{slug(term)}--{target.local}"
+        rel = Subject(path, (entity(path),), f"{origin.label} — {label} → {target.label}")
+        self.tracker.say(rel, "since", said(c.since or "", c.since or "no date"))
+        self.tracker.say(rel, "confidence", said(c.tier, c.tier))
 
     def _relation_term(self, c: Connection) -> tuple[str, str]:
         hit = self.cat.relation_types.get(c.relation.casefold())
@@ -303,8 +336,10 @@ class DossierMapper:
         )
 
 
-def _local(node: Term) -> str:
-    return slug(value_of(node).rsplit("/", 1)[-1])
+def digest(value: str) -> str:
+    """A short digest of a statement, spacing and case aside: what names its claim."""
+    key = " ".join(value.split()).casefold()
+    return hashlib.blake2b(key.encode(), digest_size=5).hexdigest()
 
 
 def _mention_pattern(cat: Catalogue) -> re.Pattern[str] | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import PurePath
 
-from icegraph.catalogue import Catalogue, name_key
+from icegraph.catalogue import Catalogue
 from icegraph.mapping.catalogue_quads import source_node, strongest_confidence
+from icegraph.mapping.contradictions import Contradictions, Said, Subject
 from icegraph.mapping.iris import Resolver, input_graph, input_slug
 from icegraph.mapping.terms import (
     ALT_LABEL,
@@ -23,13 +25,15 @@ from icegraph.mapping.terms import (
     ig,
     integer,
     iri,
-    slug,
     text,
     unstated,
 )
 from icegraph.readers.flows_table import FIELD_TITLES
-from icegraph.records import FlowRecord, Repair
+from icegraph.records import Finding, FlowRecord, Repair
 from icegraph.repair.directions import described_system, hub_keys
+from icegraph.report import Report
+from icegraph.resolve.identity import Entity, Identities
+from icegraph.resolve.names import name_key
 
 # Terms of the hot path, built once.
 I_CLAIM = ig("Claim")
@@ -71,31 +75,46 @@ CLASSIFICATION_TERM = {"government": "governmentSource", "commercial": "commerci
 
 
 class FlowMapper:
-    """Maps the records of one flows file; keeps only what IRIs need to stay unique."""
+    """Maps the records of one flows file.
+
+    A flow is one movement of data, from one system to another: the same two systems in the
+    same direction are one flow, whichever documents state it and however they spell the
+    systems, named `flow/{from}--{to}` after the two entities. Each row is a claim
+    (`claim/{file}/{source}--{destination}-{digest of the row's cells}`): it asserts one flow,
+    or two for a bi-directional row, and keeps what the row says (sharing type, data
+    description, citations, file and line). A row repeated word for word in one file is one
+    claim.
+    """
 
     def __init__(
         self,
         cat: Catalogue,
+        ids: Identities,
         file_name: str,
         stated: set[Triple],
-        flow_ids: dict[str, int],
+        flows: set[Term],
+        tracker: Contradictions,
+        report: Report,
     ) -> None:
-        """`stated` and `flow_ids` are shared by every file of a build: what earlier files
-        already stated, and how many flows each pair of systems has had so far."""
+        """`stated` and `flows` are shared by every file of a build: what earlier files already
+        stated, and the flows already described."""
         self.cat = cat
-        self.resolve = Resolver(cat)
+        self.resolve = Resolver(ids)
         self.q = Q(input_graph(file_name))
+        self.key = input_slug(file_name)
         self.file = "raw/" + PurePath(file_name).name
         self._file_term = text(self.file)
         self.hubs = hub_keys(cat)
-        self.activity = entity(f"activity/{input_slug(file_name)}-compilation")
-        # Numbered across the build: two files' flows between the same systems are two flows.
-        self._flow_ids = flow_ids
+        self.activity = entity(f"activity/{self.key}-compilation")
+        self.tracker = tracker
+        self.report = report
         # System facts and edges repeat on every row that names them. Each is sent once, in
         # the graph of the first file that states it: the loader parses it once, and stores
         # that count a triple once per named graph in their union (Oxigraph 0.5, Virtuoso)
         # give each row and count once, however many files repeat it.
         self._sent = stated
+        self._flows = flows
+        self._claims: dict[str, int] = {}  # claim path → the line that first stated it
         self._mechanisms = [r for r in cat.text_rules if r.kind == "mechanism"]
         self._frequencies = [r for r in cat.text_rules if r.kind == "frequency"]
         self._descriptions: dict[str, list[tuple[Term, Term]]] = {}
@@ -109,51 +128,63 @@ class FlowMapper:
     def quads(self, records: Iterable[FlowRecord]) -> Iterator[Triple]:
         yield from self.header()
         for rec in records:
-            yield from self.record(rec)
-
-    def _flow_slug(self, rec: FlowRecord) -> str:
-        base = f"{slug(rec.source)}--{slug(rec.destination)}"
-        n = self._flow_ids.get(base, 0) + 1
-        self._flow_ids[base] = n
-        return base if n == 1 else f"{base}-{n}"
+            yield from self.block(rec)[0]
 
     def block(self, rec: FlowRecord) -> tuple[list[Triple], list[Term]]:
-        """The record's triples, and the nodes minted for it alone (its flow, claim, repairs):
-        no other record mentions them, which lets validation finish with the record."""
+        """The record's triples, and the nodes minted for it alone (its claim, its repairs,
+        and the flows no earlier record stated): no other record's triples start from them,
+        which lets validation finish with the record."""
         minted: list[Term] = []
         return list(self.record(rec, minted)), minted
 
-    def record(self, rec: FlowRecord, minted: list[Term] | None = None) -> Iterator[Triple]:
+    def record(self, rec: FlowRecord, minted: list[Term]) -> Iterator[Triple]:
         q = self.q
-        fslug = self._flow_slug(rec)
-        flow = entity("flow/" + fslug)
-        claim = entity("claim/flow/" + fslug)
-        if minted is not None:
-            minted += (flow, claim)
-        src, _ = self.resolve.system(rec.source)
-        dst, _ = self.resolve.system(rec.destination)
-
-        yield q(flow, TYPE, I_INFORMATION_FLOW)
-        yield q(flow, LABEL, text(f"{rec.source} → {rec.destination}"))
-        yield q(flow, I_DATA_FROM, src if rec.directions[0][0] == rec.source else dst)
-        yield q(flow, I_DATA_TO, dst if rec.directions[0][1] == rec.destination else src)
-        yield q(flow, I_SHARING_TYPE, ig(rec.sharing_type))
-        if rec.description:
-            yield q(flow, I_DATA_DESCRIPTION, text(rec.description))
-            for p, o in self._described(rec.description):
-                yield q(flow, p, o)
-        system = self.resolve.system
-        edges = (q(system(a)[0], I_SENDS_DATA_TO, system(b)[0]) for a, b in rec.directions)
-        yield from unstated(edges, self._sent)
+        src = self.resolve.system(rec.source)
+        dst = self.resolve.system(rec.destination)
+        path = f"{self.key}/{src.local}--{dst.local}-{rec.fingerprint}"
+        first = self._claims.get(path)
+        if first is not None:
+            self.report.add_finding(
+                Finding(rec.location, "repeated row",
+                        f"repeats line {first} word for word; counted as one claim")
+            )  # fmt: skip
+            return
+        self._claims[path] = rec.location.line or 0
+        claim = entity("claim/" + path)
+        minted.append(claim)
+        flows = []
+        for a_name, b_name in rec.directions:
+            a, b = self.resolve.system(a_name), self.resolve.system(b_name)
+            flow = entity(f"flow/{a.local}--{b.local}")
+            flows.append(flow)
+            if flow not in self._flows:
+                self._flows.add(flow)
+                minted.append(flow)
+                yield q(flow, TYPE, I_INFORMATION_FLOW)
+                yield q(flow, LABEL, text(f"{a.label} → {b.label}"))
+                yield q(flow, I_DATA_FROM, entity(a.id))
+                yield q(flow, I_DATA_TO, entity(b.id))
+            edge = q(entity(a.id), I_SENDS_DATA_TO, entity(b.id))
+            if edge not in self._sent:
+                self._sent.add(edge)
+                yield edge
         yield from unstated(self._systems(rec, src, dst), self._sent)
 
+        arrow = "↔" if rec.sharing_type == "bidirectional" else "→"
         yield q(claim, TYPE, I_CLAIM)
-        yield q(claim, LABEL, text(f"Flow {rec.source} → {rec.destination} as the table states it"))
-        yield q(claim, I_ASSERTS, flow)
+        yield q(claim, LABEL, text(f"{rec.source} {arrow} {rec.destination}, as {self.file} "
+                                   f"states it on line {rec.location.line}"))  # fmt: skip
+        for flow in flows:
+            yield q(claim, I_ASSERTS, flow)
         statement = f"{rec.source} → {rec.destination} ({SHARING_LABEL[rec.sharing_type]})"
         if rec.description:
             statement += f": {rec.description}"
         yield q(claim, I_STATEMENT, text(statement))
+        yield q(claim, I_SHARING_TYPE, ig(rec.sharing_type))
+        if rec.description:
+            yield q(claim, I_DATA_DESCRIPTION, text(rec.description))
+            for p, o in self._described(rec.description):
+                yield q(claim, p, o)
         for sid in rec.citations:
             yield q(claim, DERIVED_FROM, source_node(sid))
         grade = strongest_confidence(self.cat, rec.citations)
@@ -162,17 +193,46 @@ class FlowMapper:
         yield q(claim, I_METHOD, I_DOCUMENT_REVIEW)
         yield q(claim, GENERATED_BY, self.activity)
         yield q(claim, I_UNDATED, boolean(True))
-        yield q(claim, I_ABOUT, src)
-        yield q(claim, I_ABOUT, dst)
+        yield q(claim, I_ABOUT, entity(src.id))
+        if dst.id != src.id:
+            yield q(claim, I_ABOUT, entity(dst.id))
         yield q(claim, I_SOURCE_FILE, self._file_term)
         yield q(claim, I_SOURCE_LINE, integer(rec.location.line or 0))
         if rec.raw_reference:
             yield q(claim, I_RAW_CITATION, text(rec.raw_reference))
         for i, repair in enumerate(rec.repairs, start=1):
-            node = entity(f"repair/{fslug}/{i}")
-            if minted is not None:
-                minted.append(node)
+            node = entity(f"repair/{path}/{i}")
+            minted.append(node)
             yield from self._repair(claim, node, repair)
+        self._track(rec, claim, src, dst)
+
+    def _track(self, rec: FlowRecord, claim: Term, src: Entity, dst: Entity) -> None:
+        """What this row says that another document may contradict."""
+        line = rec.location.line or 0
+        said = partial(Said, claim, file=self.file, line=line)
+        a, b = sorted((src, dst), key=lambda e: e.id)
+        pair = Subject(f"{a.id} {b.id}", (entity(a.id), entity(b.id)), f"{a.label} and {b.label}")
+        moves = sorted({(self.resolve.system(x).label, self.resolve.system(y).label)
+                        for x, y in rec.directions})  # fmt: skip
+        shown = " and ".join(f"{x} → {y}" for x, y in moves)
+        self.tracker.say(pair, "direction", said(shown, shown))
+        kind = SHARING_LABEL[rec.sharing_type]
+        columns = (rec.source, rec.destination)
+        if rec.sharing_type != "bidirectional" and rec.directions[0] != columns:
+            self.tracker.within(
+                pair, "sharing-type-vs-columns",
+                said(f"{rec.source} → {rec.destination}",
+                     f"columns: {rec.source} → {rec.destination}"),
+                said(shown, f"sharing type '{kind}': {shown}"),
+            )  # fmt: skip
+        described = described_system(rec, self.hubs)
+        system = src if described == rec.source else dst
+        about = Subject(system.id, (entity(system.id),), system.label)
+        if rec.operator_id:
+            operator = self.cat.entities[rec.operator_id].label
+            self.tracker.say(about, "operator", said(rec.operator_id, operator))
+        if rec.full_name:
+            self.tracker.say(about, "full-name", said(name_key(rec.full_name), rec.full_name))
 
     def _described(self, description: str) -> list[tuple[Term, Term]]:
         """How and how often, as the text rules read them in the description. A system's
@@ -191,23 +251,17 @@ class FlowMapper:
                 self._descriptions[description] = found
         return found
 
-    def _systems(self, rec: FlowRecord, src: Term, dst: Term) -> Iterator[Triple]:
+    def _systems(self, rec: FlowRecord, src: Entity, dst: Entity) -> Iterator[Triple]:
+        """What the row says of the system it describes, when data/entities.csv does not."""
         q = self.q
         described = described_system(rec, self.hubs)
-        for name, node in ((rec.source, src), (rec.destination, dst)):
-            entry = self.resolve.system(name)[1]
-            if entry is not None:
-                continue  # curated: the catalogue graph describes it
-            yield q(node, TYPE, I_SYSTEM)
-            yield q(node, LABEL, text(name))
-            if name != described:
-                continue
-            if rec.full_name and name_key(rec.full_name) != name_key(name):
-                yield q(node, ALT_LABEL, text(rec.full_name))
+        system = src if described == rec.source else dst
+        if system.curated is None:
+            node = entity(system.id)
             if rec.classification:
                 yield q(node, I_SOURCE_CLASSIFICATION, ig(CLASSIFICATION_TERM[rec.classification]))
-            operator = entity(rec.operator_id) if rec.operator_id else I_UNKNOWN_OPERATOR
-            yield q(node, I_OPERATED_BY, operator)
+            if rec.operator_id:
+                yield q(node, I_OPERATED_BY, entity(rec.operator_id))
         yield from self._variant_labels(rec)
 
     def _variant_labels(self, rec: FlowRecord) -> Iterator[Triple]:

@@ -1,33 +1,15 @@
-"""Stable entity IRIs: catalogue ids where the entity is curated, readable slugs otherwise."""
+"""Entity IRIs: names are settled into entities by resolve/identity.py; this names graphs and
+answers, for a dossier's kind of thing, which entity type to look for."""
 
 from __future__ import annotations
 
 from pathlib import PurePath
 
-from icegraph.catalogue import Catalogue, EntityEntry
-from icegraph.mapping.terms import Term, entity, graph, slug
+from icegraph.mapping.terms import Term, graph
+from icegraph.resolve.identity import TYPE_PREFIX, Entity, Identities, kind_type
+from icegraph.resolve.names import slug
 
-# Dossier page kinds and the entity types they stand for.
-KIND_TYPES = {
-    "institution": ("Agency", "InternationalOrganization", "PrivateOrganization"),
-    "company": ("Company", "PrivateOrganization"),
-    "person": ("Person",),
-    "instrument": ("System",),
-}
-TYPE_PREFIX = {
-    "Agency": "agency",
-    "InternationalOrganization": "org",
-    "Company": "org",
-    "PrivateOrganization": "org",
-    "Person": "person",
-    "System": "system",
-}
-KIND_DEFAULT_TYPE = {
-    "institution": "Agency",
-    "company": "Company",
-    "person": "Person",
-    "instrument": "System",
-}
+__all__ = ["TYPE_PREFIX", "Resolver", "input_graph", "input_slug"]
 
 
 def input_graph(file_name: str) -> Term:
@@ -40,25 +22,13 @@ def input_slug(file_name: str) -> str:
 
 
 class Resolver:
-    """Names to entity IRIs, through the catalogue first; each answer is cached."""
+    """Names to entities for one document's mapper."""
 
-    def __init__(self, cat: Catalogue) -> None:
-        self.cat = cat
-        self._systems: dict[str, tuple[Term, EntityEntry | None]] = {}
+    def __init__(self, ids: Identities) -> None:
+        self.ids = ids
 
-    def system(self, name: str) -> tuple[Term, EntityEntry | None]:
-        hit = self._systems.get(name)
-        if hit is None:
-            entry = self.cat.lookup(name, ("System",))
-            node = entity(entry.id if entry else "system/" + slug(name))
-            hit = self._systems[name] = (node, entry)
-        return hit
+    def system(self, name: str) -> Entity:
+        return self.ids.resolve(name, "System")
 
-    def by_kind(self, name: str, kind: str) -> tuple[Term, str, EntityEntry | None]:
-        """IRI, entity type and catalogue entry for a name the dossier gives with a kind."""
-        types = KIND_TYPES.get(kind)
-        entry = self.cat.lookup(name, types)
-        if entry is not None:
-            return entity(entry.id), entry.type, entry
-        etype = KIND_DEFAULT_TYPE.get(kind, "Agency")
-        return entity(f"{TYPE_PREFIX[etype]}/{slug(name)}"), etype, None
+    def by_kind(self, name: str, kind: str) -> Entity:
+        return self.ids.resolve(name, kind_type(kind))

@@ -10,7 +10,6 @@ lines inside `<graph> { … }` is TriG, which is what the store loads and the du
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
@@ -94,17 +93,6 @@ def date(value: str) -> Term:
     return typed(value, XSD + dt)
 
 
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-@lru_cache(maxsize=65536)  # system names recur on many records
-def slug(value: str) -> str:
-    """Readable, stable IRI segment: ASCII, lower case, words joined by hyphens."""
-    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    out = _NOT_SLUG.sub("-", folded.lower()).strip("-")
-    return out or "unnamed"
-
-
 Triple = tuple[Term, Term, Term]
 
 
@@ -160,3 +148,4 @@ ASSOCIATED_WITH = iri(PROV + "wasAssociatedWith")
 PROV_ACTIVITY = iri(PROV + "Activity")
 PROV_AGENT = iri(PROV + "SoftwareAgent")
 SAME_AS = iri(OWL + "sameAs")
+IS_REPLACED_BY = iri(DCTERMS + "isReplacedBy")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +41,12 @@ def recognises(head: str) -> bool:
 
 
 register("flows_table", recognises)
+
+
+def fingerprint(cells: list[str]) -> str:
+    """A short digest of a row's cells, spacing and case aside."""
+    text = "\t".join(" ".join(c.split()).casefold() for c in cells)
+    return hashlib.blake2b(text.encode(), digest_size=5).hexdigest()
 
 
 def read_flows(path: Path, display_name: str | None = None) -> Iterator[FlowRecord]:
@@ -104,4 +111,5 @@ def read_flows(path: Path, display_name: str | None = None) -> Iterator[FlowReco
                 description or None,
                 reference or None,
                 columns=columns,
+                fingerprint=fingerprint(values),
             )

@@ -7,9 +7,10 @@ means ICM data goes to the warehouse. The description is read for corroboration 
 
 from __future__ import annotations
 
-from icegraph.catalogue import Catalogue, name_key
+from icegraph.catalogue import Catalogue
 from icegraph.errors import InputError
 from icegraph.records import Finding, FlowRecord
+from icegraph.resolve.names import name_key
 
 SHARING_TYPES = {
     "inbound": "inbound",

@@ -15,11 +15,10 @@ from functools import lru_cache
 
 from icegraph.repair.lookalikes import fold
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _PARENTHESES = re.compile(r"^(?P<name>.*\S)\s*\((?P<inner>[^()]+)\)$")
 _NOT_WORD = re.compile(r"[^\w]+")
-_UNITED_STATES = re.compile(
-    r"\b(?:u s a|u s|usa|us|united states of america)\b(?=\s|$)"
-)
+_UNITED_STATES = re.compile(r"\b(?:u s a|u s|usa|us|united states of america)\b(?=\s|$)")
 
 
 @lru_cache(maxsize=65536)  # the same few names on every record
@@ -54,6 +53,18 @@ def name_keys(name: str) -> list[str]:
     return [k for k in dict.fromkeys(keys) if k]
 
 
+def ordered_keys(name: str) -> list[str]:
+    """A name's keys, most specific first. 'Automated Targeting System (ATS)' is first the
+    whole, then the name, then the acronym; 'MOSAIC (Migrant Operational Support and
+    Information Center)' is first the whole, then the expansion, then the short name."""
+    keys = [name_key(name)]
+    base, inner = name_parts(name)
+    if inner is not None:
+        pair = (base, inner) if acronym_of(name) else (inner, base)
+        keys += [name_key(p) for p in pair]
+    return [k for k in dict.fromkeys(keys) if k]
+
+
 def acronym_of(name: str) -> str | None:
     """The acronym a name carries in parentheses, when it looks like one ('ATS', 'FALCON-SA')."""
     _base, inner = name_parts(name)
@@ -70,3 +81,11 @@ def looks_like_acronym(text: str) -> bool:
         and bool(letters)
         and sum(c.isupper() for c in letters) >= max(2, len(letters) // 2)
     )
+
+
+@lru_cache(maxsize=65536)  # system names recur on many records
+def slug(value: str) -> str:
+    """Readable, stable IRI segment: ASCII, lower case, words joined by hyphens."""
+    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    out = _NOT_SLUG.sub("-", folded.lower()).strip("-")
+    return out or "unnamed"

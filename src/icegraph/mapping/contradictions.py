@@ -1,0 +1,157 @@
+"""Where documents disagree: gathered while the claims are mapped, published at the end.
+
+Each mapper tells the tracker what a claim says about a subject (a system's operator, the
+way data moves between two systems, a relationship's type or date). Two claims that say
+different things about the same subject and aspect make a contradiction: a node in the derived
+graph naming the subject, the aspect, and each claim with its value, file and line, plus a
+section of the build report. A contradiction is information, never an error.
+
+Memory grows with the number of subjects, not of claims: per subject and aspect, the first
+claim of each distinct value is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from icegraph.mapping.terms import (
+    LABEL,
+    TYPE,
+    Q,
+    Term,
+    Triple,
+    entity,
+    graph,
+    ig,
+    integer,
+    iri,
+    text,
+)
+from icegraph.namespaces import DCTERMS
+
+DERIVED_GRAPH = graph("derived")
+SUBJECT = iri(DCTERMS + "subject")
+
+# What each aspect is called in the report and on the entity page.
+ASPECTS = {
+    "operator": "operator",
+    "full-name": "full name",
+    "direction": "direction of the data",
+    "sharing-type-vs-columns": "sharing type against the row's own columns",
+    "relation-type": "kind of relationship",
+    "since": "start date",
+    "confidence": "confidence",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """One claim's value for one aspect of one subject."""
+
+    claim: Term
+    value: str
+    shown: str  # the value as a reader sees it
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What the claims disagree about: a key, the entities it is about, and a label."""
+
+    key: str
+    about: tuple[Term, ...]
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contradiction:
+    subject: Subject
+    aspect: str
+    said: tuple[Said, ...]
+
+    @property
+    def subject_label(self) -> str:
+        return self.subject.label
+
+    @property
+    def path(self) -> str:
+        digest = hashlib.blake2b(
+            "|".join([self.subject.key, self.aspect, *sorted(s.value for s in self.said)]).encode(),
+            digest_size=5,
+        ).hexdigest()
+        return f"contradiction/{self.aspect}-{digest}"
+
+    @property
+    def node(self) -> Term:
+        return entity(self.path)
+
+    @property
+    def title(self) -> str:
+        return f"Sources disagree on the {ASPECTS[self.aspect]}: {self.subject.label}"
+
+    def rows(self) -> list[dict[str, str | int]]:
+        """The report's rows: one per position."""
+        return [
+            {"about": self.subject.label, "what": ASPECTS[self.aspect], "says": s.shown,
+             "claim": s.claim[1:-1], "where": f"{s.file}:{s.line}"}
+            for s in self.said
+        ]  # fmt: skip
+
+    def to_json(self) -> dict:
+        return {
+            "about": [a[1:-1] for a in self.subject.about],
+            "label": self.subject.label,
+            "aspect": ASPECTS[self.aspect],
+            "claims": [
+                {"claim": s.claim[1:-1], "says": s.shown, "file": s.file, "line": s.line}
+                for s in self.said
+            ],
+        }
+
+
+class Contradictions:
+    """Collects what claims say; `found()` lists the disagreements."""
+
+    def __init__(self) -> None:
+        self._said: dict[tuple[str, str], dict[str, Said]] = {}
+        self._subjects: dict[str, Subject] = {}
+        self._within: list[Contradiction] = []
+
+    def say(self, subject: Subject, aspect: str, said: Said) -> None:
+        values = self._said.setdefault((subject.key, aspect), {})
+        if said.value not in values:
+            values[said.value] = said
+        self._subjects.setdefault(subject.key, subject)
+
+    def within(self, subject: Subject, aspect: str, *said: Said) -> None:
+        """A claim that disagrees with itself (a row whose columns and sharing type differ)."""
+        self._within.append(Contradiction(subject, aspect, said))
+
+    def found(self) -> list[Contradiction]:
+        out = list(self._within)
+        for (key, aspect), values in self._said.items():
+            if len(values) > 1:
+                ordered = sorted(values.values(), key=lambda s: (s.file, s.line, s.value))
+                out.append(Contradiction(self._subjects[key], aspect, tuple(ordered)))
+        return sorted(out, key=lambda c: (c.subject.label.casefold(), c.aspect, c.path))
+
+    def quads(self, found: list[Contradiction]) -> Iterator[Triple]:
+        q = Q(DERIVED_GRAPH)
+        for c in found:
+            node = c.node
+            yield q(node, TYPE, ig("Contradiction"))
+            yield q(node, LABEL, text(c.title))
+            for about in c.subject.about:
+                yield q(node, SUBJECT, about)
+            yield q(node, ig("aspect"), text(ASPECTS[c.aspect]))
+            for i, s in enumerate(c.said, start=1):
+                part = entity(f"{c.path}/{i}")
+                yield q(node, ig("hasPosition"), part)
+                yield q(part, TYPE, ig("Position"))
+                yield q(part, LABEL, text(s.shown))
+                yield q(part, ig("statedBy"), s.claim)
+                yield q(part, ig("sourceFile"), text(s.file))
+                yield q(part, ig("sourceLine"), integer(s.line))
