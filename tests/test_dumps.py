@@ -49,6 +49,8 @@ def test_dumps_parse_with_pyoxigraph_and_trig_keeps_one_graph_per_input(seed_bui
         "https://w3id.org/icegraph/graph/vocabulary",
         "https://w3id.org/icegraph/graph/metadata",
         "https://w3id.org/icegraph/graph/wikidata-links",
+        "https://w3id.org/icegraph/graph/resolved",
+        "https://w3id.org/icegraph/graph/derived",
     }
     assert len({(q.subject, q.predicate, q.object) for q in quads}) == len(set(ttl))
 
@@ -76,7 +78,7 @@ def test_dataset_metadata_counts_what_is_there(seed_store):
         """SELECT ?n WHERE { ?ds void:classPartition ?p .
         ?p void:class ig:InformationFlow ; void:entities ?n }""",
     )
-    assert parts == [("21",)]
+    assert parts == [("24",)]
     assert_description_matches_store(seed_store)
 
 

@@ -52,20 +52,23 @@ def test_dossier_counts_tiers_and_verification(seed_store):
 def test_fact_claims_carry_method_activity_agent_date_and_raw_tier(seed_store):
     got = rows(
         seed_store,
-        f"""SELECT ?method ?class ?agentType ?date ?raw ?source WHERE {{
-        <{ID}claim/{D}/fact-8> ig:method ?method ; prov:wasGeneratedBy ?a ;
+        """SELECT ?method ?class ?agentType ?date ?raw ?source WHERE {
+        ?fact rdfs:label "Fact 8 of the dossier US Immigration and Customs Enforcement (ICE)" ;
+            ig:method ?method ; prov:wasGeneratedBy ?a ;
             prov:generatedAtTime ?date ; ig:rawConfidence ?raw ; prov:wasDerivedFrom ?source .
         ?a a ?class ; prov:wasAssociatedWith/a ?agentType .
-        FILTER(?class != prov:Activity) }}""",
+        FILTER(?class != prov:Activity) }""",
     )
     assert got == [(
         IG + "automatedAnalysis", IG + "AutomatedAnalysis", "http://www.w3.org/ns/prov#SoftwareAgent",
-        "2026-04-07", "Secondary — Press & Filings (14)", f"{ID}source/{D}/1",
+        "2026-04-07", "Secondary — Press & Filings (14)",
+        f"{ID}source/{D}/government-disclosure-be4e6ab62b",
     )]  # fmt: skip
     research = rows(
         seed_store,
-        f"""SELECT ?method ?ver WHERE {{ <{ID}claim/{D}/fact-11>
-        ig:method ?method ; ig:verification ?ver }}""",
+        """SELECT ?method ?ver WHERE {
+        ?fact rdfs:label "Fact 11 of the dossier US Immigration and Customs Enforcement (ICE)" ;
+        ig:method ?method ; ig:verification ?ver }""",
     )
     assert research == [(IG + "recordsSearch", IG + "unverified")]
 
@@ -82,7 +85,9 @@ def test_connections_two_claims_one_relationship(seed_store):
     assert len(by_rel) == 9
     assert sum(by_rel.values()) == 11
     since = rows(
-        seed_store, f"SELECT ?y WHERE {{ <{ID}relationship/ice--parentagency--dhs> ig:since ?y }}"
+        seed_store,
+        f"SELECT DISTINCT ?y WHERE {{ ?c ig:asserts <{ID}relationship/ice--parentagency--dhs> ; "
+        "ig:since ?y }",
     )
     assert since == [("2003",)]
 
@@ -90,9 +95,9 @@ def test_connections_two_claims_one_relationship(seed_store):
 def test_relation_types_are_a_scheme_with_raw_labels_kept(seed_store):
     got = rows(
         seed_store,
-        f"""SELECT ?raw WHERE {{ <{ID}relationship/ice--contractor--palantir>
-        ig:rawLabel ?raw ; ig:relationType ?t . ?t skos:inScheme ig:RelationTypeScheme }}
-        ORDER BY ?raw""",
+        f"""SELECT ?raw WHERE {{ ?c ig:asserts <{ID}relationship/ice--contractor--palantir> ;
+        ig:rawLabel ?raw . <{ID}relationship/ice--contractor--palantir> ig:relationType ?t .
+        ?t skos:inScheme ig:RelationTypeScheme }} ORDER BY ?raw""",
     )
     assert got == [("CONTRACTOR",), ("technology_contractor",)]
 
@@ -130,7 +135,7 @@ def test_inferential_claims_name_their_basis_where_the_page_does(seed_store):
 def test_ai_only_verified_claim_is_a_warning_not_a_failure(seed_build: BuildResult):
     (warning,) = seed_build.warnings
     assert warning.severity == "Warning"
-    assert warning.focus.endswith(f"claim/{D}/fact-8")
+    assert warning.focus.startswith(f"{ID}claim/{D}/fact-")
     assert warning.rule == "AutomatedClaimStrengthShape"
     assert warning.where.endswith("004_5faac12a7c82fa76.txt, line 56")
     md = (seed_build.out_dir / "report.md").read_text(encoding="utf-8")
@@ -152,11 +157,13 @@ def test_dossier_queries(seed_store):
     assert verified[2] == "automated analysis"
     inferential = {r[1].split(" — ")[1] for r in names("inferential-only-relationships")}
     assert inferential == {"Indirect connection → Thiel Capital", "Uses the system → ImmigrationOS"}
-    verdicts = {r[1].split(" — ")[1]: r[5] for r in names("repeated-or-disagreeing")}
+    verdicts = {r[1].split(" — ")[1]: (r[2], r[5], r[6], r[7])
+                for r in names("repeated-or-disagreeing")}  # fmt: skip
     assert verdicts == {
-        "Contractor → Palantir Technologies": "disagree",
-        "Parent agency → US Department of Homeland Security (DHS)": "repeat",
-    }
+        "Contractor → Palantir Technologies": ("2", "primary", "inferential", "disagree"),
+        "Parent agency → U.S. Department of Homeland Security": (
+            "2", "primary", "primary", "repeat"),
+    }  # fmt: skip
     weakest = {r[1]: r[3] for r in names("weakest-link-to-icm")}
     assert weakest["NCIC → ACRIMe → ICM"] == "primary"
     palantir = names("palantir-evidence")

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from icegraph.pipeline import BuildResult
 from icegraph.serve.app import ServeConfig, create_app
 from icegraph.serve.conneg import choose
+from tests.conftest import rows
 
 SELECT = "SELECT ?s WHERE { ?s a ig:Agency } ORDER BY ?s LIMIT 3"
 CONSTRUCT = "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s a ig:Agency ; rdfs:label ?l } LIMIT 2"
@@ -177,8 +178,11 @@ def test_entity_pages_negotiate(client):
     assert client.get("/id/system/nothing-here").status_code == 404
 
 
-def test_entity_page_shows_claims_and_escapes_raw_html(client):
-    page = client.get("/id/claim/flow/tecs--icm", headers={"Accept": "text/html"}).text
+def test_entity_page_shows_claims_and_escapes_raw_html(client, seed_store):
+    claim = rows(seed_store, "SELECT ?c WHERE { ?c ig:asserts <https://w3id.org/icegraph/id/"
+                             "flow/tecs--icm> }")[0][0]  # fmt: skip
+    path = claim.removeprefix("https://w3id.org/icegraph")
+    page = client.get(path, headers={"Accept": "text/html"}).text
     assert "&lt;i&gt;Mijente&lt;/i&gt;" in page
     assert "<i>Mijente</i>" not in page
     ice = client.get("/id/agency/ice", headers={"Accept": "text/html"}).text

@@ -28,9 +28,9 @@ ig:agencyA a ig:Organization .
 ig:unknownOperator a ig:Organization .
 :doc a ig:Source ; dcterms:title "A document" .
 :act a prov:Activity .
-:flow a ig:InformationFlow ; ig:dataFrom :a ; ig:dataTo :b ; ig:sharingType ig:inbound ;
-    rdfs:label "A → B" .
+:flow a ig:InformationFlow ; ig:dataFrom :a ; ig:dataTo :b ; rdfs:label "A → B" .
 :claim a ig:Claim ; ig:asserts :flow ; prov:wasDerivedFrom :doc ; prov:wasGeneratedBy :act ;
+    ig:sharingType ig:inbound ;
     ig:statement "A sends to B" ; ig:confidence ig:primary ; ig:verification ig:notAssessed ;
     ig:method ig:documentReview ; ig:undated true .
 """
@@ -87,7 +87,12 @@ def test_a_good_graph_passes():
     [
         ("", "ig:dataTo :b ;", ("flow", "flow-to")),
         (":flow ig:dataFrom :b .", "", ("flow", "flow-from")),
-        ("", "ig:sharingType ig:inbound ;", ("flow", "flow-sharing-type")),
+        (":claim ig:sharingType ig:outbound .", "", ("claim", "claim-sharing-type")),
+        (
+            ":claim ig:sharingType ig:primary .",
+            "ig:sharingType ig:inbound ;",
+            ("claim", "claim-sharing-type"),
+        ),  # fmt: skip
         ("", "ig:asserts :flow ;", ("flow", "flow-claim")),
         ("", "prov:wasDerivedFrom :doc ;", ("claim", "claim-source")),
         ("", "prov:wasGeneratedBy :act ;", ("claim", "claim-activity")),

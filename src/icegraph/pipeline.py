@@ -71,7 +71,8 @@ def discover_inputs(data_dir: Path) -> list[tuple[Path, str]]:
             raise InputError(
                 "no reader recognises this file",
                 Location(str(path), 1),
-                expected="a flows table (header 'Source<TAB>Destination…') or a dossier page",
+                expected="a flows table (header 'Source<TAB>Destination…'), a dossier page, or a "
+                "statements CSV (header 'statement,from,…')",
             )
         found.append((path, reader))
     if not found:

@@ -38,11 +38,13 @@ from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
 from icegraph.mapping.resolved_quads import RESOLVED_GRAPH, resolved_quads
+from icegraph.mapping.statements_quads import StatementMapper
 from icegraph.mapping.terms import Q, Term, Triple, graph, lines, trig, unstated
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.publish.metadata import Typed
 from icegraph.readers.dossier_page import read_dossier
 from icegraph.readers.flows_table import read_flows
+from icegraph.readers.statements_csv import read_statements
 from icegraph.records import Finding
 from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.flows import repair_flows
@@ -92,11 +94,15 @@ def count_lines(path: Path) -> int:
 
 
 class Block(NamedTuple):
-    """Triples of one named graph; `minted` are nodes no other block mentions."""
+    """Triples of one named graph; `minted` are nodes whose every triple is in this block
+    (with `context`), so the block can be checked on its own. `context` are triples an earlier
+    block already stored, shown to the checker again and not loaded twice: a flow that a
+    second record restates comes back with its record."""
 
     graph: Term
     triples: list[Triple]
     minted: Sequence[Term] = ()
+    context: list[Triple] = []
 
 
 def graph_blocks(
@@ -123,7 +129,7 @@ def graph_blocks(
     yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
     if progress:
         progress("gathering every name the documents give …")
-    ids, operated = gather(cat, inputs)
+    ids, unknown_operator = gather(cat, inputs)
     for conflict in ids.conflicts:
         report.add_finding(Finding(None, "identity", conflict))
     report.count(
@@ -134,7 +140,7 @@ def graph_blocks(
         "IRIs of earlier builds kept as redirects",
         sum(len(e.aliases) for e in ids.entities.values()),
     )
-    yield Block(RESOLVED_GRAPH, list(unstated(resolved_quads(ids, operated), stated)))
+    yield Block(RESOLVED_GRAPH, list(unstated(resolved_quads(ids, unknown_operator), stated)))
     tracker = Contradictions()
     flows: set[Term] = set()
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
@@ -151,6 +157,14 @@ def graph_blocks(
                 records += 1
                 yield Block(mapper.q.g, *mapper.block(rec))
             report.count("flows read", records)
+        elif reader == "statements_csv":
+            entered = StatementMapper(cat, ids, path.name, stated, flows, tracker)
+            yield Block(entered.q.g, list(entered.header()))
+            records = 0
+            for statement in read_statements(path, shown):
+                records += 1
+                yield Block(entered.q.g, list(unstated(entered.record(statement), stated)))
+            report.count("statements entered by hand", records)
         else:
             dossier = repair_dossier(read_dossier(path, shown), cat, report)
             records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
@@ -221,11 +235,14 @@ def _produce(
         paths = [(Path(p), r) for p, r in inputs]
         progress = _stderr if show_progress else None
         typed = Typed()
+        records_checked = 0
         for block in graph_blocks(cat, paths, report, progress):
             typed.add(block.triples, block.minted)
             if validator is not None:
+                if block.graph == DERIVED_GRAPH:  # not a record: counted apart
+                    records_checked = validator.blocks_checked
                 with checking:
-                    validator.add(block.triples, block.minted)
+                    validator.add(block.triples + block.context, block.minted)
             if block.graph != current or size >= CHUNK:
                 flush()
                 current, size = block.graph, 0
@@ -239,14 +256,14 @@ def _produce(
         results = None
         last = last_conn.recv()
         if validator is not None:
+            report.count("records checked as they were mapped", records_checked)
+            report.count("records checked at the end", validator.blocks_deferred)
             with checking:
                 for block in last or ():
                     validator.add(block.triples, block.minted)
                 results = validator.results()
             report.timings["validate (while mapping)"] = round(checking.wall, 3)
             report.timings["validate, CPU time"] = round(checking.cpu, 3)
-            report.count("records checked as they were mapped", validator.blocks_checked)
-            report.count("records checked at the end", validator.blocks_deferred)
         conn.send(("ok", (report, results)))
     except IcegraphError as exc:
         if not ended:

@@ -133,3 +133,27 @@ class Dossier:
     connections: list[Connection]
     sources: list[DossierSource]
     findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class EnteredStatement:
+    """One flow or relationship a person entered by hand from a document that is not a table
+    (a report's paragraph, a contract), with where in the document it is said."""
+
+    location: Location
+    statement: str  # "flow" or "relationship"
+    origin: str
+    origin_kind: str
+    target: str
+    target_kind: str
+    relation: str
+    both_ways: bool
+    data: str
+    since: str | None
+    source: str
+    locator: str
+    confidence: str
+    entered_by: str
+    entered_on: str
+    fingerprint: str
+    columns: dict[str, int] = field(default_factory=dict)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pyoxigraph import Store
+from pyoxigraph import RdfFormat, Store
 
 from icegraph.mapping.contradictions import DERIVED_GRAPH
 from icegraph.mapping.terms import Q, Term, Triple, ig, integer
@@ -21,7 +21,7 @@ RANKS = {"primary": 1, "secondary": 2, "inferential": 3}
 
 _VOICES = """
 SELECT ?src ?org ?name WHERE {
-  ?src a ig:Source .
+  { SELECT DISTINCT ?src WHERE { ?claim prov:wasDerivedFrom ?src } }
   OPTIONAL { ?src ig:publishedBy ?by .
              ?by org:subOrganizationOf* ?org .
              FILTER NOT EXISTS { ?org org:subOrganizationOf ?above } }
@@ -54,6 +54,12 @@ def _voices(store: Store) -> dict[str, str]:
     return voices
 
 
+def derive(store: Store) -> None:
+    """Add the summaries to a store that holds claims (a hand-made one, say)."""
+    text = "".join(f"{s} {p} {o} {DERIVED_GRAPH} .\n" for s, p, o in corroboration_quads(store))
+    store.load(input=text.encode(), format=RdfFormat.N_QUADS)
+
+
 def corroboration_quads(store: Store) -> Iterator[Triple]:
     """One summary per asserted flow or relationship, into graph/derived."""
     voices = _voices(store)
@@ -72,4 +78,3 @@ def corroboration_quads(store: Store) -> Iterator[Triple]:
         yield q(x, ig("publisherCount"), integer(int(row["voices"].value)))
         yield q(x, ig("strongestConfidence"), by_rank[int(row["best"].value)])
         yield q(x, ig("weakestConfidence"), by_rank[int(row["worst"].value)])
-

@@ -90,6 +90,10 @@ class Contradiction:
 
     @property
     def title(self) -> str:
+        if len({s.claim for s in self.said}) == 1:
+            return f"One statement disagrees with itself on the {ASPECTS[self.aspect]}: " + (
+                self.subject.label
+            )
         return f"Sources disagree on the {ASPECTS[self.aspect]}: {self.subject.label}"
 
     def rows(self) -> list[dict[str, str | int]]:

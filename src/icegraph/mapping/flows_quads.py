@@ -128,16 +128,19 @@ class FlowMapper:
     def quads(self, records: Iterable[FlowRecord]) -> Iterator[Triple]:
         yield from self.header()
         for rec in records:
-            yield from self.block(rec)[0]
+            yield from self.record(rec, [])
 
-    def block(self, rec: FlowRecord) -> tuple[list[Triple], list[Term]]:
-        """The record's triples, and the nodes minted for it alone (its claim, its repairs,
-        and the flows no earlier record stated): no other record's triples start from them,
-        which lets validation finish with the record."""
+    def block(self, rec: FlowRecord) -> tuple[list[Triple], list[Term], list[Triple]]:
+        """The record's triples; the nodes whose every triple the block holds (its claim, its
+        repairs, the flows it asserts), which lets validation finish with the record; and the
+        triples of the flows an earlier record stated, for the checker only."""
         minted: list[Term] = []
-        return list(self.record(rec, minted)), minted
+        context: list[Triple] = []
+        return list(self.record(rec, minted, context)), minted, context
 
-    def record(self, rec: FlowRecord, minted: list[Term]) -> Iterator[Triple]:
+    def record(
+        self, rec: FlowRecord, minted: list[Term], context: list[Triple] | None = None
+    ) -> Iterator[Triple]:
         q = self.q
         src = self.resolve.system(rec.source)
         dst = self.resolve.system(rec.destination)
@@ -157,13 +160,18 @@ class FlowMapper:
             a, b = self.resolve.system(a_name), self.resolve.system(b_name)
             flow = entity(f"flow/{a.local}--{b.local}")
             flows.append(flow)
+            minted.append(flow)
+            described = [
+                q(flow, TYPE, I_INFORMATION_FLOW),
+                q(flow, LABEL, text(f"{a.label} → {b.label}")),
+                q(flow, I_DATA_FROM, entity(a.id)),
+                q(flow, I_DATA_TO, entity(b.id)),
+            ]
             if flow not in self._flows:
                 self._flows.add(flow)
-                minted.append(flow)
-                yield q(flow, TYPE, I_INFORMATION_FLOW)
-                yield q(flow, LABEL, text(f"{a.label} → {b.label}"))
-                yield q(flow, I_DATA_FROM, entity(a.id))
-                yield q(flow, I_DATA_TO, entity(b.id))
+                yield from described
+            elif context is not None:
+                context += described
             edge = q(entity(a.id), I_SENDS_DATA_TO, entity(b.id))
             if edge not in self._sent:
                 self._sent.add(edge)

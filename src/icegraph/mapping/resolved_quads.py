@@ -23,16 +23,15 @@ from icegraph.resolve.names import name_key
 RESOLVED_GRAPH = graph("resolved")
 
 
-def resolved_quads(ids: Identities, operated: set[str]) -> Iterator[Triple]:
-    """`operated`: the systems some row names an operator for; the others are said to have
-    an unknown operator, as the shapes require."""
+def resolved_quads(ids: Identities, unknown_operator: set[str]) -> Iterator[Triple]:
+    """`unknown_operator`: the systems documents describe without naming who runs them."""
     q = Q(RESOLVED_GRAPH)
     for e in sorted(ids.entities.values(), key=lambda e: e.id):
         node = entity(e.id)
         if e.curated is None:
             yield q(node, TYPE, ig(e.type))
             yield q(node, LABEL, text(e.label))
-            if e.type == "System" and e.id not in operated:
+            if e.id in unknown_operator:
                 yield q(node, ig("operatedBy"), ig("unknownOperator"))
             known = {name_key(e.label)}
             for name in sorted(e.names):

@@ -33,9 +33,13 @@ PALETTE = (
     "#bc80bd",
 )
 _FLOWS = """
-SELECT ?from ?to ?type WHERE {
-  ?f a ig:InformationFlow ; ig:dataFrom ?from ; ig:dataTo ?to ; ig:sharingType ?t .
-  BIND(STRAFTER(STR(?t), "#") AS ?type)
+SELECT DISTINCT ?from ?to ?type WHERE {
+  ?f a ig:InformationFlow ; ig:dataFrom ?from ; ig:dataTo ?to .
+  # a flow each way is drawn once, as one two-headed arrow
+  BIND(EXISTS { ?back ig:dataFrom ?to ; ig:dataTo ?from } AS ?both)
+  FILTER(!?both || STR(?from) < STR(?to))
+  BIND(IF(?both, "bidirectional",
+          IF(?from = <https://w3id.org/icegraph/id/system/icm>, "outbound", "inbound")) AS ?type)
 } ORDER BY ?from ?to
 """
 _NODES = """

@@ -26,7 +26,7 @@ def register(name: str, recognises: Callable[[str], bool]) -> None:
 
 def reader_for(path: Path) -> str | None:
     """Name of the reader that recognises the file's first lines, or None."""
-    from icegraph.readers import dossier_page, flows_table  # noqa: F401  (registration)
+    from icegraph.readers import dossier_page, flows_table, statements_csv  # noqa: F401
 
     with path.open(encoding="utf-8", errors="replace") as fh:
         head = fh.read(4096)

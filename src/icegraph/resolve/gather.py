@@ -14,37 +14,59 @@ from pathlib import Path
 from icegraph.catalogue import Catalogue
 from icegraph.readers.dossier_page import read_dossier
 from icegraph.readers.flows_table import read_flows
+from icegraph.readers.statements_csv import read_statements
 from icegraph.repair.directions import described_system, hub_keys
 from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.flows import repair_flows
 from icegraph.report import Report
 from icegraph.resolve.identity import Identities, kind_type
 
-Gatherer = Callable[[Identities, Path, Catalogue, set[str]], None]
+# Per system name: True when a row names its operator, False when a document describes it
+# without one (a row whose agency columns are N/A, a dossier page, a hand-entered statement).
+# A system only ever named at the far end of a row gets neither: the shapes then ask for it.
+Operators = dict[str, bool]
+Gatherer = Callable[[Identities, Path, Catalogue, Operators], None]
 
 
-def _flows_table(ids: Identities, path: Path, cat: Catalogue, operated: set[str]) -> None:
+def _flows_table(ids: Identities, path: Path, cat: Catalogue, operators: Operators) -> None:
     hubs = hub_keys(cat)
     for rec in repair_flows(read_flows(path, str(path)), cat, path.name, Report()):
         described = described_system(rec, hubs)
         for name in (rec.source, rec.destination):
             mine = name == described
             ids.mention(name, "System", [rec.full_name] if mine and rec.full_name else [])
-            if mine and rec.operator_id:
-                operated.add(name)
+            if mine:
+                operators[name] = operators.get(name, False) or rec.operator_id is not None
 
 
-def _dossier_page(ids: Identities, path: Path, cat: Catalogue, _operated: set[str]) -> None:
+def _mention(ids: Identities, name: str, kind: str, operators: Operators) -> None:
+    etype = kind_type(kind)
+    ids.mention(name, etype)
+    if etype == "System":
+        operators.setdefault(name, False)
+
+
+def _dossier_page(ids: Identities, path: Path, cat: Catalogue, operators: Operators) -> None:
     d = repair_dossier(read_dossier(path, str(path)), cat, Report())
-    ids.mention(d.header.name, kind_type(d.header.kind))
+    _mention(ids, d.header.name, d.header.kind, operators)
     for k in d.key_connections:
-        ids.mention(k.name, kind_type(k.kind))
+        _mention(ids, k.name, k.kind, operators)
     for c in d.connections:
         if c.name and c.kind:
-            ids.mention(c.name, kind_type(c.kind))
+            _mention(ids, c.name, c.kind, operators)
 
 
-GATHERERS: dict[str, Gatherer] = {"flows_table": _flows_table, "dossier_page": _dossier_page}
+def _statements_csv(ids: Identities, path: Path, cat: Catalogue, operators: Operators) -> None:
+    for rec in read_statements(path, str(path)):
+        _mention(ids, rec.origin, rec.origin_kind, operators)
+        _mention(ids, rec.target, rec.target_kind, operators)
+
+
+GATHERERS: dict[str, Gatherer] = {
+    "flows_table": _flows_table,
+    "dossier_page": _dossier_page,
+    "statements_csv": _statements_csv,
+}
 
 
 def gather(
@@ -53,11 +75,15 @@ def gather(
     folds: dict[str, str] | None = None,
     folds_file: str = "",
 ) -> tuple[Identities, set[str]]:
-    """The settled identities of every name in `inputs`, and the ids of the systems some row
-    names an operator for."""
+    """The settled identities of every name in `inputs`, and the ids of the systems whose
+    operator no document names although one describes them (they get 'unknown operator')."""
     ids = Identities(cat)
-    operated: set[str] = set()
+    operators: Operators = {}
     for path, reader in inputs:
-        GATHERERS[reader](ids, path, cat, operated)
+        GATHERERS[reader](ids, path, cat, operators)
     ids.finish(folds, folds_file)
-    return ids, {ids.resolve(n, "System").id for n in operated}
+    known: dict[str, bool] = {}
+    for name, operated in operators.items():
+        eid = ids.resolve(name, "System").id
+        known[eid] = known.get(eid, False) or operated
+    return ids, {eid for eid, operated in known.items() if not operated}

@@ -131,11 +131,13 @@ SELECT DISTINCT ?e ?claim ?statement ?conf ?ver ?method ?date ?target WHERE {
 } LIMIT 501
 """
 _FLOWS = """
-SELECT ?e ?flow ?label ?other ?sharing ?description WHERE {
-  ?flow ig:FROMTO ?e ; ig:OTHER ?other ; rdfs:label ?label ;
-        ig:sharingType/skos:prefLabel ?sharing .
-  OPTIONAL { ?flow ig:dataDescription ?description }
-} LIMIT 501
+SELECT ?e ?flow ?label ?other (GROUP_CONCAT(DISTINCT ?kind; separator=", ") AS ?sharing)
+       (SAMPLE(?data) AS ?description) WHERE {
+  ?flow ig:FROMTO ?e ; ig:OTHER ?other ; rdfs:label ?label .
+  # what each claim says of the flow: its document's sharing type and data description
+  OPTIONAL { ?claim ig:asserts ?flow ; ig:sharingType/skos:prefLabel ?kind }
+  OPTIONAL { ?said ig:asserts ?flow ; ig:dataDescription ?data }
+} GROUP BY ?e ?flow ?label ?other LIMIT 501
 """
 
 
