@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from icegraph.validate import ENGINES
+
 
 def path_option(flag: str, dest: str, default: str, help: str, folder: bool = True):
     """A --flag PATH option; every path option of the CLI is declared through this."""
@@ -47,7 +49,7 @@ auth_option = click.option(
 )
 validator_option = click.option(
     "--validator",
-    type=click.Choice(["fast", "pyshacl"]),
+    type=click.Choice(ENGINES),
     default="fast",
     show_default=True,
     help="fast: SHACL Core, checked record by record as the graph is made (refuses shapes it "

@@ -78,12 +78,11 @@ def query_command(
     q = find_query(query)
     values = _params(params)
     if endpoint:
-        from icegraph.namespaces import PREFIXES
+        from icegraph.namespaces import with_prefixes
         from icegraph.publish.remote import Remote, remote_graphs, remote_select
 
         remote = Remote(endpoint, auth_header)
-        prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
-        names, rows = remote_select(remote, prologue + q.bound(values), remote_graphs(remote))
+        names, rows = remote_select(remote, with_prefixes(q.bound(values)), remote_graphs(remote))
     else:
         from icegraph.store import open_store
 
