@@ -41,4 +41,3 @@ class CorrectionBook:
         return [
             c for cs in self.by_line.values() for c in cs if c not in self.used and c.file != "*"
         ]
-

@@ -34,4 +34,3 @@ def engine(name: str) -> Engine:
 
         return validate_store
     raise IcegraphError(f"unknown validator '{name}'", expected="fast or pyshacl")
-

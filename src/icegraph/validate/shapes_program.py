@@ -1,15 +1,18 @@
-"""SHACL Core shapes compiled once into plain Python objects the streaming validator runs.
+"""SHACL Core shapes read once into plain Python objects: the parser.
 
 Reading the shapes graph happens here and only here: each shape becomes a `Shape` holding its
-path and constraint parameters as N-Triples terms and compiled regular expressions, and then one
-generated function (`shape_functions`), so checking a focus node never goes back to rdflib. A
-shapes graph that uses anything outside SUPPORTED is refused with `Unsupported`, naming the
-shape and the parameter, rather than half-checked; `--validator pyshacl` evaluates full SHACL.
+path and constraint parameters as N-Triples terms and compiled regular expressions, every
+parameter checked against what SHACL allows (shape_parameters) as it is read. The generator
+(shape_functions) then writes one function per shape, so checking a focus node never goes back
+to rdflib. A shapes graph that uses anything outside SUPPORTED is refused with `Unsupported`,
+naming the shape and the parameter, rather than half-checked; `--validator pyshacl` evaluates
+full SHACL.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +24,8 @@ from rdflib.namespace import SH
 
 from icegraph.errors import IcegraphError
 from icegraph.mapping.terms import text
-from icegraph.validate.shape_functions import CheckFunction, compile_shapes
+from icegraph.validate.results import Hit, shape_name
+from icegraph.validate.shape_parameters import ShapeError, check_parameters, error
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = f"<{RDF.type}>"
@@ -44,6 +48,9 @@ _CANON = pyoxigraph.Store()
 # ("*", path), ("+", path), ("?", path). Inverses are pushed down to single predicates when
 # compiling, so evaluation only ever steps forwards or backwards along one predicate.
 PropertyPath = tuple
+
+# (checker, focus, hits) -> whether the focus fails; see shape_functions
+CheckFunction = Callable[[object, str, "list[Hit] | None"], bool]
 
 
 class Unsupported(IcegraphError):
@@ -74,7 +81,8 @@ class Shape:
     logical: list[tuple[str, list[Shape]]] = field(default_factory=list)  # Node/Not/And/Or/Xone
     qualified: list[tuple[Shape, int | None, int | None]] = field(default_factory=list)
     properties: list[Shape] = field(default_factory=list)
-    # the generated function that checks a focus node against this shape (shape_functions)
+    # the generated function that checks a focus node against this shape, set by
+    # shape_functions.compile_shapes
     run: CheckFunction | None = None
     # targets (only on shapes that have them)
     target_classes: list[str] = field(default_factory=list)
@@ -117,11 +125,12 @@ def term(node: rdflib.term.Node) -> str:
 
 
 class Program:
-    """Every shape of a shapes graph, compiled; `roots` are the shapes with targets."""
+    """Every shape of a shapes graph, read and checked; `roots` are the shapes with targets."""
 
     def __init__(self, shapes: rdflib.Graph) -> None:
         self.g = shapes
-        self._shapes: dict[rdflib.term.Node, Shape] = {}
+        # every shape read, in the order met: roots and the shapes they refer to
+        self.shapes: dict[rdflib.term.Node, Shape] = {}
         roots = set()
         for pred in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
             roots.update(shapes.subjects(pred, None))
@@ -129,30 +138,39 @@ class Program:
             if (s, RDF.type, SH.NodeShape) in shapes or (s, RDF.type, SH.PropertyShape) in shapes:
                 roots.add(s)  # implicit class target
         self.roots = [self.shape(n) for n in sorted(roots, key=str)]
-        functions = compile_shapes(list(self._shapes.values()))
-        for s in self._shapes.values():
-            s.run = functions[id(s)]
         # walked backwards: the validator indexes them by object
         self.inverse_predicates = {
-            p for s in self._shapes.values() for p in _predicates(s.path, ("^",))
+            p for s in self.shapes.values() for p in _predicates(s.path, ("^",))
         }
         self.object_targets = {p for r in self.roots for p in r.target_objects_of}
         # every predicate a check can read: a record's other triples need not be indexed
         self.read_predicates = {RDF_TYPE, SUBCLASS_OF, *self.object_targets}
-        for s in self._shapes.values():
+        for s in self.shapes.values():
             self.read_predicates |= _predicates(s.path) | set(s.target_subjects_of)
 
+    def name(self, node: rdflib.term.Node) -> str:
+        """A shape as a reader finds it in the file: its name, or for a blank node the named
+        shape that holds it and its path."""
+        g = self.g
+        if not isinstance(node, BNode):
+            return node.n3(g.namespace_manager)
+        path = g.value(node, SH.path)
+        holder = shape_name(node, g)
+        where = f" on {path.n3(g.namespace_manager)}" if isinstance(path, URIRef) else ""
+        return f"<{holder}>'s nested shape{where}"
+
     def shape(self, node: rdflib.term.Node) -> Shape:
-        if node in self._shapes:
-            return self._shapes[node]
+        if node in self.shapes:
+            return self.shapes[node]
         g = self.g
         for p in set(g.predicates(node, None)):
             if str(p).startswith(str(SH)) and p not in SUPPORTED:
                 raise Unsupported(
-                    f"shape {node} uses {p.n3(g.namespace_manager)}, which the fast validator "
-                    "does not evaluate",
+                    f"shape {self.name(node)} uses {p.n3(g.namespace_manager)}, which the fast "
+                    "validator does not evaluate",
                     fix="Use --validator pyshacl for full SHACL.",
                 )
+        check_parameters(g, node, self.name(node))
         path_node = g.value(node, SH.path)
         message = g.value(node, SH.message)
         s = Shape(
@@ -163,7 +181,7 @@ class Program:
             str(message) if message is not None else None,
             deactivated=g.value(node, SH.deactivated) == Literal(True),
         )
-        self._shapes[node] = s  # before the nested shapes, which may refer back to it
+        self.shapes[node] = s  # before the nested shapes, which may refer back to it
         self._constraints(s)
         return s
 
@@ -184,8 +202,13 @@ class Program:
             try:
                 s.patterns.append(re.compile(str(p), bits))
             except re.error as exc:
-                raise Unsupported(
-                    f"shape {node}: the pattern {str(p)!r} is not valid: {exc}"
+                raise error(
+                    self.name(node),
+                    SH.pattern,
+                    g,
+                    f"{str(p)!r} is not a regular expression ({exc})",
+                    "a regular expression",
+                    "PatternConstraintComponent",
                 ) from exc
         s.min_lengths = [int(n) for n in g.objects(node, SH.minLength)]
         s.max_lengths = [int(n) for n in g.objects(node, SH.maxLength)]
@@ -241,7 +264,10 @@ class Program:
         alt = g.value(node, SH.alternativePath)
         if alt is not None:
             return ("alt", [self.path(n, inverse) for n in Collection(g, alt)])
-        raise Unsupported(f"path {node} is not a SHACL property path")
+        raise ShapeError(
+            f"the path {node.n3(g.namespace_manager)} is not a SHACL property path",
+            fix="See https://www.w3.org/TR/shacl/#property-paths",
+        )
 
 
 def _int(n: rdflib.term.Node | None) -> int | None:
