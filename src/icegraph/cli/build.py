@@ -14,7 +14,7 @@ from icegraph.cli.options import (
     quiet_option,
     validator_option,
 )
-from icegraph.pipeline import build
+from icegraph.pipeline import BuildResult, build
 
 
 @click.command("build")
@@ -103,7 +103,7 @@ def validate_command(
     click.echo("No rule violated.")
 
 
-def _summary(result) -> None:
+def _summary(result: BuildResult) -> None:
     for w in result.warnings:
         click.echo(str(w), err=True)
     repairs = sum(result.report.repairs_by_rule.values())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -77,6 +78,7 @@ def query_command(
         return
     q = find_query(query)
     values = _params(params)
+    rows: Sequence[Sequence[object]]
     if endpoint:
         from icegraph.namespaces import with_prefixes
         from icegraph.publish.remote import Remote, remote_graphs, remote_select

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from icegraph.catalogue import Catalogue
-from icegraph.errors import CatalogueError, InputError
+from icegraph.errors import CatalogueError, InputError, Location
 from icegraph.records import Dossier, Fact, Finding
 from icegraph.report import Report
 
@@ -56,5 +56,5 @@ def repair_dossier(dossier: Dossier, cat: Catalogue, report: Report) -> Dossier:
     return dossier
 
 
-def _finding(location, message: str) -> Finding:
+def _finding(location: Location | None, message: str) -> Finding:
     return Finding(location, "vocabulary", message)

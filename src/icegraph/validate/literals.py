@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -87,7 +88,9 @@ def well_formed(lex: str, datatype: str) -> bool:
     return True
 
 
-def _value(lex: str, local: str):
+def _value(lex: str, local: str) -> Any:
+    """The Python value of a lexical form (float, Decimal, date, datetime, bool or str); `compare`
+    only ever orders two values of the same kind."""
     if local in ("double", "float"):
         return float(lex)
     if local in _NUMERIC:

@@ -63,7 +63,7 @@ def _integer(g: rdflib.Graph, v: rdflib.term.Node) -> bool:
 
 
 def _count(g: rdflib.Graph, v: rdflib.term.Node) -> bool:
-    return _integer(g, v) and int(v) >= 0
+    return isinstance(v, Literal) and _integer(g, v) and v.value >= 0
 
 
 def _shape(g: rdflib.Graph, v: rdflib.term.Node) -> bool:

@@ -119,8 +119,9 @@ def term(node: rdflib.term.Node) -> str:
             return f"{text(str(node))}@{node.language.lower()}"
         if node.datatype is None or str(node.datatype) == XSD + "string":
             return text(str(node))
-        row = next(iter(_CANON.query(f"SELECT ?x WHERE {{ VALUES ?x {{ {node.n3()} }} }}")))
-        return str(row[0])
+        rows = _CANON.query(f"SELECT ?x WHERE {{ VALUES ?x {{ {node.n3()} }} }}")
+        assert isinstance(rows, pyoxigraph.QuerySolutions)
+        return str(next(iter(rows))[0])
     raise Unsupported(f"{node!r} is not an RDF term")
 
 
@@ -131,12 +132,12 @@ class Program:
         self.g = shapes
         # every shape read, in the order met: roots and the shapes they refer to
         self.shapes: dict[rdflib.term.Node, Shape] = {}
-        roots = set()
+        roots: set[rdflib.term.Node] = set()
         for pred in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
             roots.update(shapes.subjects(pred, None))
-        for s in shapes.subjects(RDF.type, RDFS.Class):
-            if (s, RDF.type, SH.NodeShape) in shapes or (s, RDF.type, SH.PropertyShape) in shapes:
-                roots.add(s)  # implicit class target
+        for c in shapes.subjects(RDF.type, RDFS.Class):
+            if (c, RDF.type, SH.NodeShape) in shapes or (c, RDF.type, SH.PropertyShape) in shapes:
+                roots.add(c)  # implicit class target
         self.roots = [self.shape(n) for n in sorted(roots, key=str)]
         # walked backwards: the validator indexes them by object
         self.inverse_predicates = {
@@ -210,8 +211,8 @@ class Program:
                     "a regular expression",
                     "PatternConstraintComponent",
                 ) from exc
-        s.min_lengths = [int(n) for n in g.objects(node, SH.minLength)]
-        s.max_lengths = [int(n) for n in g.objects(node, SH.maxLength)]
+        s.min_lengths = _integers(g, node, SH.minLength)
+        s.max_lengths = _integers(g, node, SH.maxLength)
         for pred, op, comp in (
             (SH.minInclusive, ">=", "MinInclusive"),
             (SH.maxInclusive, "<=", "MaxInclusive"),
@@ -223,8 +224,8 @@ class Program:
             [str(x) for x in Collection(g, lst)] for lst in g.objects(node, SH.languageIn)
         ]
         s.unique_lang = (node, SH.uniqueLang, Literal(True)) in g
-        s.min_counts = [int(n) for n in g.objects(node, SH.minCount)]
-        s.max_counts = [int(n) for n in g.objects(node, SH.maxCount)]
+        s.min_counts = _integers(g, node, SH.minCount)
+        s.max_counts = _integers(g, node, SH.maxCount)
         for n in g.objects(node, SH.node):
             s.logical.append(("Node", [self.shape(n)]))
         for n in g.objects(node, SH["not"]):
@@ -271,7 +272,12 @@ class Program:
 
 
 def _int(n: rdflib.term.Node | None) -> int | None:
-    return int(n) if n is not None else None
+    return int(str(n)) if n is not None else None
+
+
+def _integers(g: rdflib.Graph, node: rdflib.term.Node, pred: rdflib.term.Node) -> list[int]:
+    """The values of an integer parameter (checked on load: each an xsd:integer)."""
+    return [int(str(n)) for n in g.objects(node, pred)]
 
 
 def _predicates(path: PropertyPath | None, steps: tuple[str, ...] = ("p", "^")) -> set[str]:
