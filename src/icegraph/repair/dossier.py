@@ -42,15 +42,21 @@ def repair_dossier(dossier: Dossier, cat: Catalogue, report: Report) -> Dossier:
     for c in dossier.connections:
         if c.relation.casefold() not in cat.relation_types:
             report.add_finding(
-                _finding(c.location, f"relation type '{c.relation}' is not in "
-                         "data/relation-types.csv; a concept was minted from the raw label")
-            )  # fmt: skip
+                _finding(
+                    c.location,
+                    f"relation type '{c.relation}' is not in "
+                    "data/relation-types.csv; a concept was minted from the raw label",
+                )
+            )
     for s in dossier.sources:
         if s.doc_type.replace("_", "-") not in cat.document_types:
             report.add_finding(
-                _finding(s.location, f"document type '{s.doc_type}' is not in "
-                         "data/document-types.csv; a concept was minted from the raw label")
-            )  # fmt: skip
+                _finding(
+                    s.location,
+                    f"document type '{s.doc_type}' is not in "
+                    "data/document-types.csv; a concept was minted from the raw label",
+                )
+            )
     for f in dossier.findings:
         report.add_finding(f)
     return dossier

@@ -24,12 +24,20 @@ _LEXICAL = {
 }
 _LEXICAL["float"] = _LEXICAL["double"]
 _INTEGER_RANGES = {
-    "byte": (-128, 127), "short": (-32768, 32767), "int": (-(2**31), 2**31 - 1),
-    "long": (-(2**63), 2**63 - 1), "unsignedByte": (0, 255), "unsignedShort": (0, 65535),
-    "unsignedInt": (0, 2**32 - 1), "unsignedLong": (0, 2**64 - 1),
-    "nonNegativeInteger": (0, None), "positiveInteger": (1, None),
-    "nonPositiveInteger": (None, 0), "negativeInteger": (None, -1), "integer": (None, None),
-}  # fmt: skip
+    "byte": (-128, 127),
+    "short": (-32768, 32767),
+    "int": (-(2**31), 2**31 - 1),
+    "long": (-(2**63), 2**63 - 1),
+    "unsignedByte": (0, 255),
+    "unsignedShort": (0, 65535),
+    "unsignedInt": (0, 2**32 - 1),
+    "unsignedLong": (0, 2**64 - 1),
+    "nonNegativeInteger": (0, None),
+    "positiveInteger": (1, None),
+    "nonPositiveInteger": (None, 0),
+    "negativeInteger": (None, -1),
+    "integer": (None, None),
+}
 _COMPILED = {k: re.compile(v) for k, v in _LEXICAL.items()}
 _NUMERIC = {"decimal", "double", "float", *_INTEGER_RANGES}
 

@@ -81,8 +81,14 @@ def _list_of(member: Allows) -> Allows:
     return allows
 
 
-_NODE_KINDS = {SH.BlankNode, SH.IRI, SH.Literal, SH.BlankNodeOrIRI, SH.BlankNodeOrLiteral,
-               SH.IRIOrLiteral}  # fmt: skip
+_NODE_KINDS = {
+    SH.BlankNode,
+    SH.IRI,
+    SH.Literal,
+    SH.BlankNodeOrIRI,
+    SH.BlankNodeOrLiteral,
+    SH.IRIOrLiteral,
+}
 
 IRI = "an IRI"
 COUNT = "a non-negative xsd:integer"
@@ -136,9 +142,22 @@ PARAMETERS: dict[rdflib.term.Node, Parameter] = {
 }
 
 # Parameters a shape may give only once (SHACL's syntax rules for each component).
-SINGLE = {SH.datatype, SH.nodeKind, SH.minCount, SH.maxCount, SH.minLength, SH.maxLength,
-          SH.flags, SH.uniqueLang, SH.languageIn, SH.qualifiedMinCount, SH.qualifiedMaxCount,
-          SH.deactivated, SH.severity, SH.path}  # fmt: skip
+SINGLE = {
+    SH.datatype,
+    SH.nodeKind,
+    SH.minCount,
+    SH.maxCount,
+    SH.minLength,
+    SH.maxLength,
+    SH.flags,
+    SH.uniqueLang,
+    SH.languageIn,
+    SH.qualifiedMinCount,
+    SH.qualifiedMaxCount,
+    SH.deactivated,
+    SH.severity,
+    SH.path,
+}
 
 
 def check_parameters(g: rdflib.Graph, shape: rdflib.term.Node, name: str) -> None:
