@@ -18,8 +18,9 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import IO, Any, NamedTuple, TypeVar, cast
 
 import pyoxigraph
 from pyoxigraph import Store
@@ -163,8 +164,8 @@ def _stderr(message: str) -> None:
 def _produce(
     data_dir: str,
     inputs: list[tuple[str, str]],
-    conn,
-    last_conn,
+    conn: Connection,
+    last_conn: Connection,
     show_progress: bool,
     validate: bool,
 ) -> None:
@@ -237,7 +238,7 @@ class _PipeReader(io.RawIOBase):
     """The mapper's chunks as one TriG stream the bulk loader reads; each chunk also goes to
     `tee` when given, which writes the streamed dumps."""
 
-    def __init__(self, conn, tee: Tee | None = None) -> None:
+    def __init__(self, conn: Connection, tee: Tee | None = None) -> None:
         self.conn = conn
         self.tee = tee
         self.buf = memoryview(b"")
@@ -246,7 +247,7 @@ class _PipeReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b) -> int:  # type: ignore[override]
+    def readinto(self, b: Any) -> int:
         while not self.buf and not self.ended:
             try:
                 chunk = self.conn.recv_bytes()
@@ -304,7 +305,9 @@ def load_mapped(
     outcome = None
     last = None
     try:
-        store.bulk_load(input=_PipeReader(reader, tee), format=pyoxigraph.RdfFormat.TRIG)
+        store.bulk_load(
+            input=cast(IO[bytes], _PipeReader(reader, tee)), format=pyoxigraph.RdfFormat.TRIG
+        )
         timings["stream and bulk load"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         first = _receive(reader)
@@ -344,7 +347,7 @@ def load_mapped(
     return payload
 
 
-def _receive(reader) -> tuple:
+def _receive(reader: Connection) -> tuple[Any, ...]:
     try:
         return reader.recv()
     except EOFError:
