@@ -81,6 +81,22 @@ def test_a_bad_parameter_is_refused_on_load_naming_shape_and_spec(shape: str, me
     assert str(caught.value).startswith(message), str(caught.value)
 
 
+def test_a_bad_parameter_in_a_shapes_file_is_located_at_its_line(tmp_path: Path):
+    from icegraph.validate.shapes_program import load_shapes
+
+    (tmp_path / "rules.ttl").write_text(
+        HEAD + "\nex:S a sh:NodeShape ;\n    sh:targetClass ex:C ;\n"
+        "    sh:property [\n        sh:path ex:p ;\n        sh:minLength \"abc\" ] .\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ShapeError) as caught:
+        Program(load_shapes(tmp_path))
+    assert str(caught.value).startswith(
+        f"{tmp_path / 'rules.ttl'}, line 10: shape <http://example.org/S>'s nested shape on "
+        'ex:p: sh:minLength is "abc".'
+    ), str(caught.value)
+
+
 def test_a_bad_path_names_the_spec_section():
     with pytest.raises(ShapeError, match="is not a SHACL property path.*#property-paths"):
         _program('ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path "p" ] .')

@@ -23,6 +23,9 @@ SPEC = "https://www.w3.org/TR/shacl/"
 class ShapeError(IcegraphError):
     """A shape gives a parameter a value SHACL does not allow."""
 
+    # the parameter as written in Turtle ("sh:minLength"), to find its line in the file
+    parameter: str | None = None
+
 
 Allows = Callable[[rdflib.Graph, rdflib.term.Node], bool]
 
@@ -180,8 +183,10 @@ def error(
     name: str, p: rdflib.term.Node, g: rdflib.Graph, what: str, expected: str, anchor: str
 ) -> ShapeError:
     """A ShapeError naming the shape, the parameter and the section of the specification."""
-    return ShapeError(
+    err = ShapeError(
         f"shape {name}: {p.n3(g.namespace_manager)} {what}",
         expected=expected,
         fix=f"See {SPEC}#{anchor}",
     )
+    err.parameter = p.n3(g.namespace_manager)
+    return err

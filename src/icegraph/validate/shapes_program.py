@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 import rdflib
@@ -22,7 +23,7 @@ from rdflib import RDF, RDFS, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
-from icegraph.errors import IcegraphError
+from icegraph.errors import IcegraphError, Location
 from icegraph.mapping.terms import text
 from icegraph.validate.results import Hit, shape_name
 from icegraph.validate.shape_parameters import ShapeError, check_parameters, error
@@ -132,11 +133,21 @@ class Shape:
         )
 
 
-def load_shapes(shapes_dir: Path) -> rdflib.Graph:
+class ShapesGraph(rdflib.Graph):
+    """The shapes as one graph, and the files they were read from: a mistake in a shape is
+    reported at its line."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sources: list[Path] = []
+
+
+def load_shapes(shapes_dir: Path) -> ShapesGraph:
     """Every shapes file of a folder, as one graph (both engines read this)."""
-    shapes = rdflib.Graph()
+    shapes = ShapesGraph()
     for path in sorted(shapes_dir.glob("*.ttl")):
         shapes.parse(path, format="turtle")
+        shapes.sources.append(path)
     return shapes
 
 
@@ -203,20 +214,44 @@ class Program:
                     "validator does not evaluate",
                     fix="Use --validator pyshacl for full SHACL.",
                 )
-        check_parameters(g, node, self.name(node))
-        path_node = g.value(node, SH.path)
-        message = g.value(node, SH.message)
-        s = Shape(
-            node,
-            self.path(path_node) if path_node is not None else None,
-            path_node,
-            str(g.value(node, SH.severity) or SH.Violation).rsplit("#", 1)[-1],
-            str(message) if message is not None else None,
-            deactivated=g.value(node, SH.deactivated) == Literal(True),
-        )
-        self.shapes[node] = s  # before the nested shapes, which may refer back to it
-        self._constraints(s)
+        try:
+            check_parameters(g, node, self.name(node))
+            path_node = g.value(node, SH.path)
+            message = g.value(node, SH.message)
+            s = Shape(
+                node,
+                self.path(path_node) if path_node is not None else None,
+                path_node,
+                str(g.value(node, SH.severity) or SH.Violation).rsplit("#", 1)[-1],
+                str(message) if message is not None else None,
+                deactivated=g.value(node, SH.deactivated) == Literal(True),
+            )
+            self.shapes[node] = s  # before the nested shapes, which may refer back to it
+            self._constraints(s)
+        except ShapeError as exc:
+            if exc.location is None:  # a nested shape's error is located already
+                exc.location = self.locate(node, exc.parameter)
+            raise
         return s
+
+    def locate(self, node: rdflib.term.Node, parameter: str | None) -> Location | None:
+        """The line of a shapes file where `node` (or the named shape holding it) gives
+        `parameter`; or where that shape starts; None for shapes not read from files."""
+        sources = self.g.sources if isinstance(self.g, ShapesGraph) else []
+        named = URIRef(shape_name(node, self.g))
+        starts = (named.n3(self.g.namespace_manager), f"<{named}>")
+        for path in sources:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            first = next((i for i, line in enumerate(lines) if line.startswith(starts)), None)
+            if first is None:
+                continue
+            for i in range(first, len(lines)):
+                if i > first and lines[i][:1] not in ("", " ", "\t", "#"):
+                    break  # the next statement: the parameter was not on its own line
+                if parameter and parameter in lines[i]:
+                    return Location(str(path), i + 1)
+            return Location(str(path), first + 1)
+        return None
 
     def _constraints(self, s: Shape) -> None:
         g, node = self.g, s.node
@@ -297,10 +332,12 @@ class Program:
         alt = g.value(node, SH.alternativePath)
         if alt is not None:
             return ("alt", [self.path(n, inverse) for n in Collection(g, alt)])
-        raise ShapeError(
+        err = ShapeError(
             f"the path {node.n3(g.namespace_manager)} is not a SHACL property path",
             fix="See https://www.w3.org/TR/shacl/#property-paths",
         )
+        err.parameter = "sh:path"
+        raise err
 
 
 def _int(n: rdflib.term.Node | None) -> int | None:
