@@ -86,7 +86,7 @@ def test_a_bad_parameter_in_a_shapes_file_is_located_at_its_line(tmp_path: Path)
 
     (tmp_path / "rules.ttl").write_text(
         HEAD + "\nex:S a sh:NodeShape ;\n    sh:targetClass ex:C ;\n"
-        "    sh:property [\n        sh:path ex:p ;\n        sh:minLength \"abc\" ] .\n",
+        '    sh:property [\n        sh:path ex:p ;\n        sh:minLength "abc" ] .\n',
         encoding="utf-8",
     )
     with pytest.raises(ShapeError) as caught:
