@@ -8,11 +8,9 @@ PORT ?= 8000
 
 .PHONY: run test build lint browser bench clean
 
-# Any change to the sources reinstalls: the hot modules are compiled (setup.py), and a
-# compiled copy older than its source would run old code.
-SOURCES := $(shell find src -name '*.py')
-
-$(STAMP): pyproject.toml setup.py $(SOURCES)
+# An editable install: edits under src/ take effect at once; only pyproject.toml reinstalls.
+$(STAMP): pyproject.toml
+	@echo "Installing icegraph with its dev dependencies (pyproject.toml) from PyPI into $(VENV)/"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -25,10 +23,12 @@ run: build
 	@echo "Dumps and report: build/   Store: build/store"
 	$(BIN)/icegraph serve --store build/store --host $(HOST) --port $(PORT)
 
-# The browser tests drive Debian's chromium; install it when it is missing and we may.
+# The browser tests drive Debian's chromium; install it when it is missing and we may, and say
+# so before doing it.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  echo "chromium is missing: installing Debian's chromium with apt-get (for tests/test_browser.py)" && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "warning: chromium is not installed; the browser test will be skipped"; }
 
@@ -38,12 +38,10 @@ test: $(STAMP) browser
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/load.py --seconds 60 --clients 20
 
-# Also removes the compiled modules; `make clean && ICEGRAPH_PURE=1 make test` runs the
-# sources as plain Python.
 clean:
-	rm -rf build .pytest_cache .mypyc $(STAMP)
-	find src -name '*.so' -delete
+	rm -rf build .pytest_cache .mypy_cache $(STAMP)

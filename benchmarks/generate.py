@@ -172,8 +172,11 @@ def main() -> int:
         part += 1
     for n in range(max(1, args.rows // 10_000)):
         dossier(raw / f"dossier-{n:04d}.txt", rng, n)
-    print(f"{args.rows:,} flow rows in {part} file(s), {max(1, args.rows // 10_000)} dossier(s), "
-          f"{systems:,} systems: {args.out}", file=sys.stderr)  # fmt: skip
+    print(
+        f"{args.rows:,} flow rows in {part} file(s), {max(1, args.rows // 10_000)} dossier(s), "
+        f"{systems:,} systems: {args.out}",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -30,9 +30,14 @@ from benchmarks.measure import tree_rss_kib  # noqa: E402
 from icegraph.queries import catalogue  # noqa: E402
 
 ENTITIES = [
-    "/id/system/icm", "/id/agency/ice", "/id/system/tecs", "/id/org/palantir",
-    "/id/flow/hsi-data-warehouse--icm", "/id/claim/flow/tecs--icm", "/id/agency/dhs",
-]  # fmt: skip
+    "/id/system/icm",
+    "/id/agency/ice",
+    "/id/system/tecs",
+    "/id/org/palantir",
+    "/id/flow/hsi-data-warehouse--icm",
+    "/id/claim/flow/tecs--icm",
+    "/id/agency/dhs",
+]
 
 
 def main() -> int:
@@ -49,9 +54,19 @@ def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "icegraph.cli", "serve", "--store", str(args.store),
-         "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "icegraph.cli",
+            "serve",
+            "--store",
+            str(args.store),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         for _ in range(300):
             try:

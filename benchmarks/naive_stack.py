@@ -24,12 +24,14 @@ def findings(report: rdflib.Graph, shapes: rdflib.Graph) -> list[list[str | None
     out = set()
     for r in report.subjects(rdflib.RDF.type, sh.ValidationResult):
         value = report.value(r, sh.value)
-        out.add((
-            str(report.value(r, sh.resultSeverity)).rsplit("#", 1)[-1],
-            str(report.value(r, sh.focusNode)),
-            shape_name(report.value(r, sh.sourceShape), shapes).rsplit("#", 1)[-1],
-            str(value) if value is not None else None,
-        ))  # fmt: skip
+        out.add(
+            (
+                str(report.value(r, sh.resultSeverity)).rsplit("#", 1)[-1],
+                str(report.value(r, sh.focusNode)),
+                shape_name(report.value(r, sh.sourceShape), shapes).rsplit("#", 1)[-1],
+                str(value) if value is not None else None,
+            )
+        )
     return sorted(out, key=str)
 
 

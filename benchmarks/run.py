@@ -70,14 +70,17 @@ def bench(rows: int, work: Path, args: argparse.Namespace) -> dict:
         result["icegraph"]["error"] = build.stderr[-500:]
         return result
 
-    print(f"{rows:,} records: build {build.seconds:.1f} s, {result['icegraph']['stages_s']}",
-          flush=True)  # fmt: skip
+    print(
+        f"{rows:,} records: build {build.seconds:.1f} s, {result['icegraph']['stages_s']}",
+        flush=True,
+    )
     # what `icegraph build --optimize` adds, timed apart: the compaction a server wants
     compact = run([PY, "-c", OPTIMIZE, str(out / "store")])
     assert compact.returncode == 0, compact.stderr
     result["optimize_s"] = round(compact.seconds, 2)
-    result["queries"] = {q.name: timed_query(out / "store", q.name, args.query_timeout)
-                         for q in catalogue()}  # fmt: skip
+    result["queries"] = {
+        q.name: timed_query(out / "store", q.name, args.query_timeout) for q in catalogue()
+    }
     # "whose data reaches X" for systems drawn at random, beside the catalogue's default (ICM)
     picked = random.Random(args.seed).sample(range(system_count(rows)), args.reach_samples)
     result["reachability"] = {

@@ -16,11 +16,26 @@ from tests.wikidata_replay import ReplayServer
 def link(seed_build: BuildResult, tmp_path: Path, api: str, *extra: str):
     empty = tmp_path / "no-files"
     empty.mkdir(exist_ok=True)
-    return CliRunner().invoke(main, [
-        "link", "--online", "--api", api, "--rate", "0.05", "--cache", str(tmp_path / "cache"),
-        "--store", str(seed_build.out_dir / "store"), "--review", str(tmp_path / "links.csv"),
-        "--wikidata-dir", str(empty), *extra,
-    ])  # fmt: skip
+    return CliRunner().invoke(
+        main,
+        [
+            "link",
+            "--online",
+            "--api",
+            api,
+            "--rate",
+            "0.05",
+            "--cache",
+            str(tmp_path / "cache"),
+            "--store",
+            str(seed_build.out_dir / "store"),
+            "--review",
+            str(tmp_path / "links.csv"),
+            "--wikidata-dir",
+            str(empty),
+            *extra,
+        ],
+    )
 
 
 def test_online_linking_searches_fetches_and_caches(seed_build: BuildResult, tmp_path: Path):

@@ -118,12 +118,22 @@ def test_unknown_sharing_type_is_an_error(tmp_path: Path):
 
 def test_direction_follows_sharing_type_and_disagreement_is_reported(tmp_path: Path):
     lines = [
-        row(source="HSI Data Warehouse", sharing="Outbound", sub_agency="N/A",
-            description="It receives a direct feed once every 24 hours containing a refresh of ICM data."),
-        row(source="ICM", destination="INTERPOL", sharing="Outbound", agency="Interpol",
-            sub_agency="N/A", description="Any ICM data that, if shared, helps."),
+        row(
+            source="HSI Data Warehouse",
+            sharing="Outbound",
+            sub_agency="N/A",
+            description="It receives a direct feed once every 24 hours containing a refresh of ICM data.",
+        ),
+        row(
+            source="ICM",
+            destination="INTERPOL",
+            sharing="Outbound",
+            agency="Interpol",
+            sub_agency="N/A",
+            description="Any ICM data that, if shared, helps.",
+        ),
         row(source="EID", sharing="Bi-directional", sub_agency="N/A"),
-    ]  # fmt: skip
+    ]
     (dw, interpol, eid), report = repaired(tmp_path, *lines)
     assert dw.directions == [("ICM", "HSI Data Warehouse")]
     assert interpol.directions == [("ICM", "INTERPOL")]

@@ -36,8 +36,8 @@ def suite_tests() -> list[tuple[str, Path, Path, Path]]:
             action = g.value(test, MF.action)
             data = Path(str(g.value(action, SHT.dataGraph)).removeprefix("file://"))
             shapes = Path(str(g.value(action, SHT.shapesGraph)).removeprefix("file://"))
-            found.append((str(test).rsplit("/", 2)[-2] + "/" + str(test).rsplit("/", 1)[-1],
-                          path, data, shapes))  # fmt: skip
+            name = str(test).rsplit("/", 2)[-2] + "/" + str(test).rsplit("/", 1)[-1]
+            found.append((name, path, data, shapes))
     return sorted(found)
 
 
@@ -70,22 +70,25 @@ def expected(manifest: Path, name: str) -> set[tuple]:
     out = set()
     for r in g.objects(report, SH.result):
         path = g.value(r, SH.resultPath)
-        out.add((
-            _key(g.value(r, SH.focusNode)),
-            str(path) if isinstance(path, URIRef) else ("" if path is None else "_:"),
-            _key(g.value(r, SH.value)),
-            _key(g.value(r, SH.sourceShape)),
-            str(g.value(r, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
-            str(g.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
-        ))  # fmt: skip
+        out.add(
+            (
+                _key(g.value(r, SH.focusNode)),
+                str(path) if isinstance(path, URIRef) else ("" if path is None else "_:"),
+                _key(g.value(r, SH.value)),
+                _key(g.value(r, SH.sourceShape)),
+                str(g.value(r, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+                str(g.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
+            )
+        )
     return out
 
 
 def actual(data: Path, shapes_path: Path) -> set[tuple]:
     store = pyoxigraph.Store()
     graph = pyoxigraph.NamedNode("urn:data")
-    store.load(path=str(data), format=pyoxigraph.RdfFormat.TURTLE, to_graph=graph,
-               base_iri=data.as_uri())  # fmt: skip
+    store.load(
+        path=str(data), format=pyoxigraph.RdfFormat.TURTLE, to_graph=graph, base_iri=data.as_uri()
+    )
     shapes = rdflib.Graph().parse(shapes_path, format="turtle", publicID=shapes_path.as_uri())
     compiler, found = hits(store, shapes)
     out = set()

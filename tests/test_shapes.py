@@ -135,10 +135,14 @@ def test_ai_only_verified_claim_is_a_warning_unless_reviewed_with_a_document():
 def test_fast_validator_refuses_what_it_cannot_check():
     import rdflib
 
-    shapes = rdflib.Graph().parse(data=PREFIXES + """
+    shapes = rdflib.Graph().parse(
+        data=PREFIXES
+        + """
         @prefix sh: <http://www.w3.org/ns/shacl#> .
         :S a sh:NodeShape ; sh:targetClass ig:System ; sh:closed true .
-    """, format="turtle")  # fmt: skip
+    """,
+        format="turtle",
+    )
     with pytest.raises(Unsupported, match="uses sh:closed, which the fast validator does not"):
         validate_store_fast(Store(), shapes)
 
@@ -155,7 +159,9 @@ def test_generated_checks_agree_with_pyshacl_on_nested_and_switched_off_shapes()
     same node shape also runs nested (sh:node, sh:or), where it stops at the first failure."""
     import rdflib
 
-    shapes = rdflib.Graph().parse(data=PREFIXES + """
+    shapes = rdflib.Graph().parse(
+        data=PREFIXES
+        + """
         @prefix sh: <http://www.w3.org/ns/shacl#> .
         ig:Named a sh:NodeShape ;
             sh:property [ sh:path rdfs:label ; sh:minCount 1 ; sh:datatype xsd:string ;
@@ -166,7 +172,9 @@ def test_generated_checks_agree_with_pyshacl_on_nested_and_switched_off_shapes()
         ig:FlowShape a sh:NodeShape ; sh:targetClass ig:InformationFlow ;
             sh:property [ sh:path ig:dataFrom ; sh:or ( ig:Named [ sh:hasValue :a ] ) ] ,
                         [ sh:path ig:dataTo ; sh:node ig:Named ; sh:maxCount 1 ] .
-    """, format="turtle")  # fmt: skip
+    """,
+        format="turtle",
+    )
     store = Store()
     data = """
         ig:agencyA a ig:Organization .
@@ -187,7 +195,13 @@ def test_generated_checks_agree_with_pyshacl_on_nested_and_switched_off_shapes()
         return {(r.severity, r.focus, r.path, r.shape, r.value) for r in found}
 
     expected = fields(validate_store(store, shapes))
-    assert {(f.rsplit("/", 1)[-1], v and v.rsplit("/", 1)[-1]) for _s, f, _p, _sh, v in expected} == {
-        ("a", "a"), ("c", "c"), ("f1", "c"), ("f1", None), ("f2", "c"),
-    }  # fmt: skip
+    assert {
+        (f.rsplit("/", 1)[-1], v and v.rsplit("/", 1)[-1]) for _s, f, _p, _sh, v in expected
+    } == {
+        ("a", "a"),
+        ("c", "c"),
+        ("f1", "c"),
+        ("f1", None),
+        ("f2", "c"),
+    }
     assert fields(validate_store_fast(store, shapes)) == expected

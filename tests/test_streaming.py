@@ -24,8 +24,11 @@ def node(path: str) -> str:
 
 def system(name: str) -> list[tuple[str, str, str]]:
     s = node(f"system/{name}")
-    return [(s, RDF_TYPE, ig("System")), (s, LABEL, f'"{name}"'),
-            (s, ig("operatedBy"), ig("unknownOperator"))]  # fmt: skip
+    return [
+        (s, RDF_TYPE, ig("System")),
+        (s, LABEL, f'"{name}"'),
+        (s, ig("operatedBy"), ig("unknownOperator")),
+    ]
 
 
 def shared() -> list[tuple[str, str, str]]:

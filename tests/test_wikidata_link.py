@@ -60,11 +60,15 @@ def test_unreadable_wikidata_file_is_a_clear_error(tmp_path: Path):
 @pytest.mark.parametrize(
     ("entity", "qid"),
     [
-        ("agency/ice", "Q943091"), ("agency/dhs", "Q11231"), ("agency/cbp", "Q368804"),
-        ("agency/doj", "Q1553390"), ("agency/fbi", "Q8333"), ("agency/dea", "Q622899"),
+        ("agency/ice", "Q943091"),
+        ("agency/dhs", "Q11231"),
+        ("agency/cbp", "Q368804"),
+        ("agency/doj", "Q1553390"),
+        ("agency/fbi", "Q8333"),
+        ("agency/dea", "Q622899"),
         ("agency/state", "Q789915"),
     ],
-)  # fmt: skip
+)
 def test_right_item_ranks_first_with_evidence(ranked, entity, qid):
     cands = ranked[ID + entity]
     assert cands[0].qid == qid
@@ -86,8 +90,14 @@ def test_near_misses_and_absent_entities_stay_below_the_threshold(ranked, pool):
     # predecessor agencies are in the pool but never outrank the agency
     assert {"Q3331518", "Q194984"} <= set(pool.items)
     assert all(c.qid not in ("Q3331518", "Q194984") for c in ranked[ID + "agency/cbp"][:1])
-    for absent in ("org/interpol", "agency/atf", "org/palantir", "person/stephen-miller",
-                   "system/icm", "org/nicb"):  # fmt: skip
+    for absent in (
+        "org/interpol",
+        "agency/atf",
+        "org/palantir",
+        "person/stephen-miller",
+        "system/icm",
+        "org/nicb",
+    ):
         assert all(c.score < ACCEPT_THRESHOLD for c in ranked.get(ID + absent, [])), absent
 
 
@@ -112,14 +122,21 @@ def test_review_merge_keeps_decisions_and_never_reproposes_rejections():
         return Candidate(ID + entity, entity, qid, qid, score, [f"evidence {qid}"])
 
     existing = [
-        ReviewRow("agency/a", "A", "Q1", "One", "0.90", "old", "accepted", "Ann", "2026-01-01", "ok"),
-        ReviewRow("agency/b", "B", "Q2", "Two", "0.80", "old", "rejected", "Ann", "2026-01-01", "no"),
+        ReviewRow(
+            "agency/a", "A", "Q1", "One", "0.90", "old", "accepted", "Ann", "2026-01-01", "ok"
+        ),
+        ReviewRow(
+            "agency/b", "B", "Q2", "Two", "0.80", "old", "rejected", "Ann", "2026-01-01", "no"
+        ),
         ReviewRow("agency/b", "B", "Q9", "Nine", "0.50", "old", "proposed"),
-    ]  # fmt: skip
-    merged = merge(existing, {
-        ID + "agency/a": [cand("agency/a", "Q5", 0.95)],
-        ID + "agency/b": [cand("agency/b", "Q2", 0.99), cand("agency/b", "Q3", 0.6)],
-    })  # fmt: skip
+    ]
+    merged = merge(
+        existing,
+        {
+            ID + "agency/a": [cand("agency/a", "Q5", 0.95)],
+            ID + "agency/b": [cand("agency/b", "Q2", 0.99), cand("agency/b", "Q3", 0.6)],
+        },
+    )
     assert [(r.entity, r.qid, r.status, r.evidence) for r in merged] == [
         ("agency/a", "Q1", "accepted", "old"),
         ("agency/b", "Q2", "rejected", "old"),
@@ -143,8 +160,18 @@ def test_link_command_keeps_the_shipped_review(seed_build: BuildResult, tmp_path
     review = tmp_path / "links.csv"
     shutil.copy(DATA / "wikidata-links.csv", review)
     before = review.read_text(encoding="utf-8")
-    result = CliRunner().invoke(main, ["link", "--store", str(seed_build.out_dir / "store"),
-                                       "--review", str(review), "--wikidata-dir", str(DATA / "wikidata")])  # fmt: skip
+    result = CliRunner().invoke(
+        main,
+        [
+            "link",
+            "--store",
+            str(seed_build.out_dir / "store"),
+            "--review",
+            str(review),
+            "--wikidata-dir",
+            str(DATA / "wikidata"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "9 accepted, 6 rejected, 1 proposed for review" in result.output
     assert "repaired: Q1553390.rdf: 92 blank-node id(s)" in result.output
@@ -229,15 +256,18 @@ def test_a_source_address_becomes_a_reference_url(data_copy: Path, tmp_path: Pat
 
     sources = data_copy / "sources.csv"
     lines = sources.read_text(encoding="utf-8").splitlines()
-    lines = [line + "https://example.org/pia-045.pdf" if line.startswith("dhs-ice-pia-045,")
-             else line for line in lines]  # fmt: skip
+    lines = [
+        line + "https://example.org/pia-045.pdf" if line.startswith("dhs-ice-pia-045,") else line
+        for line in lines
+    ]
     sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
     build(data_copy, tmp_path / "out")
     result = CliRunner().invoke(
         main, ["export", "quickstatements", "--store", str(tmp_path / "out" / "store")]
     )
-    assert ('S577\t+2016-06-16T00:00:00Z/11\tS854\t"https://example.org/pia-045.pdf"'
-            in result.stdout)  # fmt: skip
+    assert (
+        'S577\t+2016-06-16T00:00:00Z/11\tS854\t"https://example.org/pia-045.pdf"' in result.stdout
+    )
     lines[1] = lines[1].replace("https://example.org/pia-045.pdf", "not-an-address")
     sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match="'not-an-address' is not a web address"):

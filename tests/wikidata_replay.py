@@ -45,8 +45,9 @@ class ReplayServer:
             name = SEARCHES.get(params.get("search", ""))
             if name:
                 return (FIXTURES / name).read_text(encoding="utf-8")
-            return json.dumps({"searchinfo": {"search": params.get("search")}, "search": [],
-                               "success": 1})  # fmt: skip
+            return json.dumps(
+                {"searchinfo": {"search": params.get("search")}, "search": [], "success": 1}
+            )
         if params.get("action") == "wbgetentities":
             doc = json.loads((FIXTURES / "wbgetentities-Q368804-Q622899.json").read_text("utf-8"))
             wanted = params.get("ids", "").split("|")

@@ -79,7 +79,7 @@ class QueryError(IcegraphError):
     """A catalogue query could not be found, parsed or run."""
 
 
-def _rebuild(cls: type, state: dict) -> IcegraphError:
+def _rebuild(cls: type[IcegraphError], state: dict[str, object]) -> IcegraphError:
     err = cls.__new__(cls)
     Exception.__init__(err, state.get("message", ""))
     err.__dict__.update(state)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 IG = "https://w3id.org/icegraph/ns#"
 ID = "https://w3id.org/icegraph/id/"
 GRAPH = "https://w3id.org/icegraph/graph/"
@@ -45,9 +47,15 @@ PREFIXES: dict[str, str] = {
 }
 
 
-def sparql_prologue() -> str:
-    """PREFIX lines for every namespace, for queries written by people."""
-    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+_DECLARED = re.compile(r"^\s*PREFIX\s+([\w.-]*):", re.IGNORECASE | re.MULTILINE)
+
+
+def with_prefixes(sparql: str) -> str:
+    """The query with PREFIX lines for the known namespaces it does not declare itself, for a
+    server that knows none (a declared prefix is never repeated, nor overridden)."""
+    declared = set(_DECLARED.findall(sparql))
+    missing = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
+    return missing + sparql
 
 
 def curie(iri: str) -> str:

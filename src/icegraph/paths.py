@@ -1,26 +1,35 @@
-"""Where the project's model files live: ontology/, shapes/, queries/ beside src/."""
+"""Where the model files live: ontology/, shapes/ and queries/ inside the package (model/).
+
+They are package data, found with importlib.resources, so an installed wheel carries them; the
+repository's top-level ontology/, shapes/ and queries/ are links to the same folders.
+"""
 
 from __future__ import annotations
 
-import os
+from importlib.resources import files
 from pathlib import Path
 
+from icegraph.errors import IcegraphError
 
-def project_root() -> Path:
-    """ICEGRAPH_HOME when set, else the checkout this package is installed from."""
-    env = os.environ.get("ICEGRAPH_HOME")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2]
+
+def _model(name: str) -> Path:
+    folder = files("icegraph") / "model" / name
+    # pip unpacks wheels onto the file system, and rdflib and glob want real paths
+    if not isinstance(folder, Path):
+        raise IcegraphError(
+            f"icegraph's {name}/ is not on the file system ({folder})",
+            fix="Install icegraph from a wheel or a checkout, not from a zip archive.",
+        )
+    return folder
 
 
 def ontology_dir() -> Path:
-    return project_root() / "ontology"
+    return _model("ontology")
 
 
 def shapes_dir() -> Path:
-    return project_root() / "shapes"
+    return _model("shapes")
 
 
 def queries_dir() -> Path:
-    return project_root() / "queries"
+    return _model("queries")

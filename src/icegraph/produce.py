@@ -18,8 +18,9 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import IO, Any, NamedTuple, TypeVar, cast
 
 import pyoxigraph
 from pyoxigraph import Store
@@ -204,8 +205,8 @@ def _stderr(message: str) -> None:
 def _produce(
     data_dir: str,
     inputs: list[tuple[str, str]],
-    conn,
-    last_conn,
+    conn: Connection,
+    last_conn: Connection,
     show_progress: bool,
     validate: bool,
 ) -> None:
@@ -282,7 +283,7 @@ class _PipeReader(io.RawIOBase):
     """The mapper's chunks as one TriG stream the bulk loader reads; each chunk also goes to
     `tee` when given, which writes the streamed dumps."""
 
-    def __init__(self, conn, tee: Tee | None = None) -> None:
+    def __init__(self, conn: Connection, tee: Tee | None = None) -> None:
         self.conn = conn
         self.tee = tee
         self.buf = memoryview(b"")
@@ -291,7 +292,7 @@ class _PipeReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b) -> int:  # type: ignore[override]
+    def readinto(self, b: Any) -> int:
         while not self.buf and not self.ended:
             try:
                 chunk = self.conn.recv_bytes()
@@ -351,7 +352,9 @@ def load_mapped(
     outcome = None
     last: list[Block] = []
     try:
-        store.bulk_load(input=_PipeReader(reader, tee), format=pyoxigraph.RdfFormat.TRIG)
+        store.bulk_load(
+            input=cast(IO[bytes], _PipeReader(reader, tee)), format=pyoxigraph.RdfFormat.TRIG
+        )
         timings["stream and bulk load"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         first = _receive(reader)
@@ -395,7 +398,7 @@ def _load_block(store: Store, block: Block, tee: Tee | None) -> None:
         tee(encoded, text.encode())
 
 
-def _receive(reader) -> tuple:
+def _receive(reader: Connection) -> tuple[Any, ...]:
     try:
         return reader.recv()
     except EOFError:

@@ -1,4 +1,8 @@
-"""The catalogue of ready-made questions in queries/*.rq, each with its header comment."""
+"""The catalogue of ready-made questions, each a .rq file with its header comment.
+
+The package's own questions (model/queries/, the repository's queries/) come first; a
+`queries/` folder in the working directory adds the user's own.
+"""
 
 from __future__ import annotations
 
@@ -95,8 +99,23 @@ def read_query(path: Path) -> CatalogueQuery:
     return CatalogueQuery(path.stem, " ".join(c for c in comment if c), text, path, params)
 
 
+USER_QUERIES = Path("queries")
+
+
 def catalogue(directory: Path | None = None) -> list[CatalogueQuery]:
-    return [read_query(p) for p in sorted((directory or queries_dir()).glob("*.rq"))]
+    """The questions in `directory`; by default the package's, then the user's ./queries/."""
+    if directory is not None:
+        return [read_query(p) for p in sorted(directory.glob("*.rq"))]
+    found = {q.name: q for q in catalogue(queries_dir())}
+    if USER_QUERIES.is_dir() and USER_QUERIES.resolve() != queries_dir().resolve():
+        for q in catalogue(USER_QUERIES):
+            if q.name in found:
+                raise QueryError(
+                    f"{q.path} has the name of the catalogue's question '{q.name}'",
+                    fix="Rename the file so that both can be asked.",
+                )
+            found[q.name] = q
+    return list(found.values())
 
 
 def find_query(name_or_path: str) -> CatalogueQuery:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
-from pyoxigraph import QuerySolutions, Store, Triple
+from pyoxigraph import QuerySolutions, QueryTriples, Store, Triple
 
 from icegraph.errors import IcegraphError, Location
 
@@ -25,9 +26,9 @@ def open_store(path: Path | None, read_only: bool = False) -> Store:
     return Store(str(path))
 
 
-def select(store: Store, sparql: str, **options) -> QuerySolutions:
+def select(store: Store, sparql: str, **options: Any) -> QuerySolutions:
     """A query over the union of all named graphs, so users need no GRAPH clauses."""
-    return store.query(sparql, use_default_graph_as_union=True, **options)
+    return cast(QuerySolutions, store.query(sparql, use_default_graph_as_union=True, **options))
 
 
 UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -45,11 +46,12 @@ def union_triples(store: Store) -> list[Triple]:
     Holds them all: for graphs small enough to want a sorted, readable dump. Large builds
     write their dumps from the mapping stream instead (see publish/dumps.py).
     """
-    triples = list(store.query(UNION))
+    triples = list(cast(QueryTriples, store.query(UNION)))
     triples.sort(key=_triple_key)
     return triples
 
 
-def _triple_key(t: Triple) -> tuple:
-    o = t.object
-    return (t.subject.value, t.predicate.value, type(o).__name__, o.value, str(o))
+def _triple_key(t: Triple) -> tuple[str, ...]:
+    s: Any = t.subject  # never a quoted triple in our graphs
+    o: Any = t.object
+    return (s.value, t.predicate.value, type(o).__name__, o.value, str(o))

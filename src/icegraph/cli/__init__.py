@@ -19,7 +19,7 @@ from icegraph.errors import IcegraphError
 class _Group(click.Group):
     """Turns library errors into a message with file, line and field, and exit code 1."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except IcegraphError as exc:

@@ -14,7 +14,7 @@ from icegraph.cli.options import (
     quiet_option,
     validator_option,
 )
-from icegraph.pipeline import build
+from icegraph.pipeline import BuildResult, build
 
 
 @click.command("build")
@@ -73,22 +73,37 @@ def build_command(
 @out_option
 @quiet_option
 @validator_option
-def validate_command(data_dir: Path, out_dir: Path, quiet: bool, validator: str) -> None:
+@click.option(
+    "--show-generated",
+    is_flag=True,
+    help="Print the Python the fast validator generates from the shapes, and stop.",
+)
+def validate_command(
+    data_dir: Path, out_dir: Path, quiet: bool, validator: str, show_generated: bool
+) -> None:
     """Check the inputs against every rule in shapes/ and print a readable report.
 
     Exit code 0 when no rule is violated (warnings are printed), 1 otherwise. A passing
     check also refreshes the build in --out, since the checked graph is the build.
 
     \b
-    Example:
+    Examples:
       icegraph validate --data data
+      icegraph validate --show-generated | less
     """
+    if show_generated:
+        from icegraph.paths import shapes_dir
+        from icegraph.validate.shape_functions import generated_source
+        from icegraph.validate.shapes_program import Program, load_shapes
+
+        click.echo(generated_source(Program(load_shapes(shapes_dir()))), nl=False)
+        return
     result = build(data_dir, out_dir, progress=progress_printer(quiet), validator=validator)
     _summary(result)
     click.echo("No rule violated.")
 
 
-def _summary(result) -> None:
+def _summary(result: BuildResult) -> None:
     for w in result.warnings:
         click.echo(str(w), err=True)
     repairs = sum(result.report.repairs_by_rule.values())

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
+from icegraph.validate import ENGINES
 
-def path_option(flag: str, dest: str, default: str, help: str, folder: bool = True):
+
+def path_option(
+    flag: str, dest: str, default: str, help: str, folder: bool = True
+) -> Callable[[Any], Any]:
     """A --flag PATH option; every path option of the CLI is declared through this."""
     return click.option(
         flag,
@@ -27,7 +33,7 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress on 
 store_option = path_option("--store", "store_dir", "build/store", "The built pyoxigraph store.")
 
 
-def progress_printer(quiet: bool):
+def progress_printer(quiet: bool) -> Callable[[str], None] | None:
     if quiet:
         return None
 
@@ -47,7 +53,7 @@ auth_option = click.option(
 )
 validator_option = click.option(
     "--validator",
-    type=click.Choice(["fast", "pyshacl"]),
+    type=click.Choice(ENGINES),
     default="fast",
     show_default=True,
     help="fast: SHACL Core, checked record by record as the graph is made (refuses shapes it "
@@ -55,7 +61,7 @@ validator_option = click.option(
 )
 
 
-def out_file_option(default: str, what: str):
+def out_file_option(default: str, what: str) -> Callable[[Any], Any]:
     """--out FILE, where '-' is stdout; shared by the commands that write one text file."""
     return path_option("--out", "out_file", default, f"{what} to write ('-' for stdout).", False)
 

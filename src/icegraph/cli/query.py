@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -77,13 +78,13 @@ def query_command(
         return
     q = find_query(query)
     values = _params(params)
+    rows: Sequence[Sequence[object]]
     if endpoint:
-        from icegraph.namespaces import PREFIXES
+        from icegraph.namespaces import with_prefixes
         from icegraph.publish.remote import Remote, remote_graphs, remote_select
 
         remote = Remote(endpoint, auth_header)
-        prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
-        names, rows = remote_select(remote, prologue + q.bound(values), remote_graphs(remote))
+        names, rows = remote_select(remote, with_prefixes(q.bound(values)), remote_graphs(remote))
     else:
         from icegraph.store import open_store
 

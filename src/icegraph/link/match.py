@@ -55,10 +55,18 @@ class Candidate:
 
 # Abbreviations people type for words in agency names.
 _ABBREVIATIONS = {
-    "dept": "department", "dep": "department", "admin": "administration",
-    "natl": "national", "intl": "international", "govt": "government", "svc": "service",
-    "svcs": "services", "ofc": "office", "info": "information", "sys": "system",
-}  # fmt: skip
+    "dept": "department",
+    "dep": "department",
+    "admin": "administration",
+    "natl": "national",
+    "intl": "international",
+    "govt": "government",
+    "svc": "service",
+    "svcs": "services",
+    "ofc": "office",
+    "info": "information",
+    "sys": "system",
+}
 
 
 def normalise(name: str) -> str:
@@ -122,8 +130,10 @@ def name_evidence(ours: OurEntity, item: WikidataItem) -> tuple[float, list[str]
                 jaccard = len(a & b) / len(a | b)
                 if jaccard >= 0.5 and 0.4 * jaccard > best:
                     best = round(0.4 * jaccard, 2)
-                    why = [(best, f"only similar: {kind} '{their_name}' ~ our '{our_name}' "
-                                  f"({len(a & b)} of {len(a | b)} words)")]  # fmt: skip
+                    shared = f"{len(a & b)} of {len(a | b)} words"
+                    why = [
+                        (best, f"only similar: {kind} '{their_name}' ~ our '{our_name}' ({shared})")
+                    ]
     why.sort(key=lambda x: -x[0])
     texts: list[str] = []
     seen: set[str] = set()

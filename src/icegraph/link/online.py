@@ -28,8 +28,13 @@ class WikidataUnavailable(IcegraphError):
 
 
 class WikidataAPI:
-    def __init__(self, base_url: str = DEFAULT_API, cache_dir: Path | None = None,
-                 min_interval: float = 1.0, timeout: float = 30.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        base_url: str = DEFAULT_API,
+        cache_dir: Path | None = None,
+        min_interval: float = 1.0,
+        timeout: float = 30.0,
+    ) -> None:
         self.base_url = base_url
         self.cache_dir = cache_dir
         self.min_interval = min_interval
@@ -76,17 +81,31 @@ class WikidataAPI:
         return self.cache_dir / (hashlib.sha256(url.encode()).hexdigest() + ".json")
 
     def search(self, name: str, limit: int = 7) -> list[str]:
-        doc = self._get({"action": "wbsearchentities", "search": name, "language": "en",
-                         "uselang": "en", "type": "item", "limit": str(limit),
-                         "format": "json"})  # fmt: skip
+        doc = self._get(
+            {
+                "action": "wbsearchentities",
+                "search": name,
+                "language": "en",
+                "uselang": "en",
+                "type": "item",
+                "limit": str(limit),
+                "format": "json",
+            }
+        )
         return [hit["id"] for hit in doc.get("search", [])]
 
     def fetch(self, qids: list[str], pool: WikidataPool) -> None:
         for start in range(0, len(qids), 50):  # the API's limit per request
             batch = qids[start : start + 50]
-            doc = self._get({"action": "wbgetentities", "ids": "|".join(batch),
-                             "props": "labels|aliases|descriptions|claims",
-                             "languages": "en", "format": "json"})  # fmt: skip
+            doc = self._get(
+                {
+                    "action": "wbgetentities",
+                    "ids": "|".join(batch),
+                    "props": "labels|aliases|descriptions|claims",
+                    "languages": "en",
+                    "format": "json",
+                }
+            )
             for qid, ent in (doc.get("entities") or {}).items():
                 if "missing" not in ent:
                     add_json_entity(pool, qid, ent, "wikidata-api")

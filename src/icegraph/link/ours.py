@@ -11,8 +11,14 @@ from icegraph.link.match import OurEntity
 from icegraph.namespaces import ID, PREFIXES
 from icegraph.store import select
 
-LINKABLE = ("Agency", "InternationalOrganization", "Company", "PrivateOrganization", "Person",
-            "System")  # fmt: skip
+LINKABLE = (
+    "Agency",
+    "InternationalOrganization",
+    "Company",
+    "PrivateOrganization",
+    "Person",
+    "System",
+)
 
 _ENTITIES = """
 SELECT ?e ?type ?label ?name ?parent ?operator ?note WHERE {

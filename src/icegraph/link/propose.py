@@ -25,7 +25,16 @@ def merge(existing: list[ReviewRow], proposals: dict[str, list[Candidate]]) -> l
         for c in cands:
             if (entity, c.qid) in rejected:
                 continue
-            out.append(ReviewRow(entity, c.entity_label, c.qid, c.wikidata_label,
-                                 f"{c.score:.2f}", c.evidence_text, "proposed"))  # fmt: skip
+            out.append(
+                ReviewRow(
+                    entity,
+                    c.entity_label,
+                    c.qid,
+                    c.wikidata_label,
+                    f"{c.score:.2f}",
+                    c.evidence_text,
+                    "proposed",
+                )
+            )
     out.sort(key=lambda r: (r.entity, -float(r.score or 0), r.qid))
     return out

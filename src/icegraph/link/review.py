@@ -12,8 +12,18 @@ from pathlib import Path
 from icegraph.errors import CatalogueError, Location
 from icegraph.namespaces import ID
 
-COLUMNS = ("entity", "entity_label", "qid", "wikidata_label", "score", "evidence", "status",
-           "reviewer", "reviewed_on", "note")  # fmt: skip
+COLUMNS = (
+    "entity",
+    "entity_label",
+    "qid",
+    "wikidata_label",
+    "score",
+    "evidence",
+    "status",
+    "reviewer",
+    "reviewed_on",
+    "note",
+)
 STATUSES = ("proposed", "accepted", "rejected")
 
 
@@ -52,11 +62,19 @@ def read_review(path: Path) -> list[ReviewRow]:
             loc = Location(str(path), reader.line_num)
             r = ReviewRow(**{c: (row.get(c) or "").strip() for c in COLUMNS})
             if r.status not in STATUSES:
-                raise CatalogueError(f"unknown status '{r.status}'", loc, field="status",
-                                     expected=" or ".join(STATUSES))  # fmt: skip
+                raise CatalogueError(
+                    f"unknown status '{r.status}'",
+                    loc,
+                    field="status",
+                    expected=" or ".join(STATUSES),
+                )
             if not re.fullmatch(r"Q[1-9]\d*", r.qid):
-                raise CatalogueError(f"'{r.qid}' is not a Wikidata item id", loc, field="qid",
-                                     expected="Q followed by digits, e.g. Q943091")  # fmt: skip
+                raise CatalogueError(
+                    f"'{r.qid}' is not a Wikidata item id",
+                    loc,
+                    field="qid",
+                    expected="Q followed by digits, e.g. Q943091",
+                )
             if r.decided and not (r.reviewer and re.fullmatch(r"\d{4}-\d{2}-\d{2}", r.reviewed_on)):
                 raise CatalogueError(
                     f"a row marked {r.status} must say who decided and when",

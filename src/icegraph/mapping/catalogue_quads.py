@@ -21,6 +21,7 @@ from icegraph.mapping.terms import (
     TITLE,
     TYPE,
     Q,
+    Term,
     Triple,
     date,
     entity,
@@ -37,15 +38,15 @@ ENTITIES_GRAPH = graph("entities")
 SOURCES_GRAPH = graph("sources")
 
 
-def document_type(type_id: str):
+def document_type(type_id: str) -> Term:
     return entity("document-type/" + type_id)
 
 
-def relation_type(term: str):
+def relation_type(term: str) -> Term:
     return entity("relation-type/" + term)
 
 
-def source_node(source_id: str):
+def source_node(source_id: str) -> Term:
     return entity("source/" + source_id)
 
 

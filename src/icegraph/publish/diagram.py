@@ -72,11 +72,12 @@ def flow_diagram(store: Store, size: int = 1000, max_nodes: int = 150) -> str:
     ]
     used = {a for a, _b, _t in flows} | {b for _a, b, _t in flows}
     nodes = {
-        r["s"].value: Node(r["s"].value, r["label"].value,
-                           r["owner"].value if r["owner"] else "unknown owner")
+        r["s"].value: Node(
+            r["s"].value, r["label"].value, r["owner"].value if r["owner"] else "unknown owner"
+        )
         for r in select(store, _NODES, prefixes=PREFIXES)
         if r["s"].value in used
-    }  # fmt: skip
+    }
     ring = sorted((n for n in nodes.values() if n.iri != ICM), key=lambda n: (n.owner, n.label))
     note = ""
     if len(ring) > max_nodes:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import time
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -113,14 +115,14 @@ class StreamedDumps:
 class _Following(io.RawIOBase):
     """A file still being written, read to its end once `done` is set."""
 
-    def __init__(self, path: str, done) -> None:
+    def __init__(self, path: str, done: Event) -> None:
         self.fh = open(path, "rb")  # noqa: SIM115 - closed with the reader
         self.done = done
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b) -> int:  # type: ignore[override]
+    def readinto(self, b: Any) -> int:
         # `done` is asked only when the file has nothing more to give: asking costs a lock
         while True:
             n = self.fh.readinto(b)
@@ -136,7 +138,7 @@ class _Following(io.RawIOBase):
         super().close()
 
 
-def _follow_as_jsonld(ttl_path: str, out_path: str, done, conn) -> None:
+def _follow_as_jsonld(ttl_path: str, out_path: str, done: Event, conn: Connection) -> None:
     try:
         started = time.perf_counter()
         with io.BufferedReader(_Following(ttl_path, done), 1 << 20) as source:

@@ -70,10 +70,10 @@ def build_context(ontology_path: Path) -> dict[str, Any]:
     ig = PREFIXES["ig"]
     obj = rdflib.URIRef(OWL + "ObjectProperty")
     dat = rdflib.URIRef(OWL + "DatatypeProperty")
-    for prop in sorted(set(onto.subjects(rdflib.RDF.type, obj))):
+    for prop in sorted(set(onto.subjects(rdflib.RDF.type, obj)), key=str):
         if str(prop).startswith(ig):
             ctx[str(prop)[len(ig) :]] = {"@id": curie(str(prop)), "@type": "@id"}
-    for prop in sorted(set(onto.subjects(rdflib.RDF.type, dat))):
+    for prop in sorted(set(onto.subjects(rdflib.RDF.type, dat)), key=str):
         if str(prop).startswith(ig):
             ctx[str(prop)[len(ig) :]] = curie(str(prop))
     return ctx
@@ -97,7 +97,11 @@ class Compactor:
 
     def node(self, subject: NamedNode | BlankNode, triples: list[Triple]) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self._id(subject)}
-        types = [curie(t.object.value) for t in triples if t.predicate.value == RDF + "type"]
+        types = [
+            curie(t.object.value)
+            for t in triples
+            if t.predicate.value == RDF + "type" and isinstance(t.object, NamedNode)
+        ]
         if types:
             out["type"] = sorted(types) if len(types) > 1 else types[0]
         for t in triples:
@@ -143,7 +147,7 @@ def write_jsonld(triples: Iterable[Triple], out: IO[str], context: dict[str, Any
     out.write(json.dumps(context, indent=1, ensure_ascii=False))
     out.write(',\n"@graph": [\n')
     count = 0
-    current = None
+    current: Any = None  # the subject of `group`: never a quoted triple in our graphs
     group: list[Triple] = []
     for t in triples:
         if t.subject != current:

@@ -50,12 +50,16 @@ def publish(store: Store, remote: Remote, graph: str | None = None) -> list[tupl
     sent = []
     with httpx.Client(timeout=remote.timeout) as client:
         if graph:
-            body = store.query(UNION).serialize(format=pyoxigraph.RdfFormat.N_TRIPLES)
+            triples = store.query(UNION)
+            assert isinstance(triples, pyoxigraph.QueryTriples)  # UNION is a CONSTRUCT
+            body = triples.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES)
+            assert body is not None  # with no file given, the bytes are returned
             _put(client, remote, graph, body)
             sent.append((graph, body.count(b"\n")))
             return sent
         for g in sorted(store.named_graphs(), key=lambda n: n.value):
             body = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=g)
+            assert body is not None
             _put(client, remote, g.value, body)
             sent.append((g.value, body.count(b"\n")))
     return sent
@@ -88,7 +92,7 @@ def remote_graphs(remote: Remote) -> list[str]:
 
 def remote_select(
     remote: Remote, query: str, default_graphs: list[str] | None
-) -> tuple[list[str], list[list[object]]]:
+) -> tuple[list[str], list[list[NamedNode | BlankNode | Literal | None]]]:
     data: list[tuple[str, str]] = [("query", query)]
     for g in default_graphs or []:
         data.append(("default-graph-uri", g))
@@ -117,7 +121,7 @@ def remote_select(
     return names, rows
 
 
-def _term(binding: dict | None) -> object:
+def _term(binding: dict[str, str] | None) -> NamedNode | BlankNode | Literal | None:
     if binding is None:
         return None
     kind, value = binding["type"], binding["value"]

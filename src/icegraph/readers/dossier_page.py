@@ -106,13 +106,15 @@ def read_dossier(path: Path, display_name: str | None = None) -> Dossier:
                    sources, findings)  # fmt: skip
 
 
-def _read_header(lines: _Lines, findings: list[Finding]):
+def _read_header(
+    lines: _Lines, findings: list[Finding]
+) -> tuple[DossierHeader, dict[str, tuple[int, int]]]:
     before: list[tuple[int, str]] = []
     announced: dict[str, tuple[int, int]] = {}
     while True:
         item = lines.peek()
-        if item is None:
-            lines.take("the counts block ('18' / 'Facts' / '11' / 'Connections' / ...)")
+        if item is None:  # the page ends here: take() says so
+            item = lines.take("the counts block ('18' / 'Facts' / '11' / 'Connections' / ...)")
         nxt = lines.items[lines.pos + 1] if lines.pos + 1 < len(lines.items) else None
         if item[1].isdigit() and nxt is not None and nxt[1] in _COUNT_WORDS:
             break
@@ -201,7 +203,7 @@ def _check_count(announced: dict[str, tuple[int, int]], word: str, got: int, lin
         )
 
 
-def _read_facts(lines: _Lines, announced) -> list[Fact]:
+def _read_facts(lines: _Lines, announced: dict[str, tuple[int, int]]) -> list[Fact]:
     n_facts, section_line = _section(lines, "Facts")
     facts: list[Fact] = []
     group_tier, group_label, group_left, group_line = None, "", 0, 0

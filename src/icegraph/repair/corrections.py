@@ -41,8 +41,3 @@ class CorrectionBook:
         return [
             c for cs in self.by_line.values() for c in cs if c not in self.used and c.file != "*"
         ]
-
-
-def unknown_fields(corrections: list[Correction]) -> list[Correction]:
-    """Corrections that name a column the flows table does not have."""
-    return [c for c in corrections if c.field not in _FIELD_BY_TITLE]

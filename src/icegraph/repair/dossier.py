@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from icegraph.catalogue import Catalogue
-from icegraph.errors import CatalogueError, InputError
+from icegraph.errors import CatalogueError, InputError, Location
 from icegraph.records import Dossier, Fact, Finding
 from icegraph.report import Report
 
@@ -42,19 +42,25 @@ def repair_dossier(dossier: Dossier, cat: Catalogue, report: Report) -> Dossier:
     for c in dossier.connections:
         if c.relation.casefold() not in cat.relation_types:
             report.add_finding(
-                _finding(c.location, f"relation type '{c.relation}' is not in "
-                         "data/relation-types.csv; a concept was minted from the raw label")
-            )  # fmt: skip
+                _finding(
+                    c.location,
+                    f"relation type '{c.relation}' is not in "
+                    "data/relation-types.csv; a concept was minted from the raw label",
+                )
+            )
     for s in dossier.sources:
         if s.doc_type.replace("_", "-") not in cat.document_types:
             report.add_finding(
-                _finding(s.location, f"document type '{s.doc_type}' is not in "
-                         "data/document-types.csv; a concept was minted from the raw label")
-            )  # fmt: skip
+                _finding(
+                    s.location,
+                    f"document type '{s.doc_type}' is not in "
+                    "data/document-types.csv; a concept was minted from the raw label",
+                )
+            )
     for f in dossier.findings:
         report.add_finding(f)
     return dossier
 
 
-def _finding(location, message: str) -> Finding:
+def _finding(location: Location | None, message: str) -> Finding:
     return Finding(location, "vocabulary", message)

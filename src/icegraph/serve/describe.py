@@ -9,8 +9,6 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, Variable
 from icegraph.namespaces import ID, PREFIXES, curie
 from icegraph.store import select
 
-SITE_PREFIX = "https://w3id.org/icegraph/"
-
 
 def local_link(iri: str) -> str | None:
     """Where this server shows an IRI of ours, or None for outside IRIs."""

@@ -8,14 +8,20 @@ evaluate; `pyshacl` evaluates full SHACL over the loaded store.
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import rdflib
-from pyoxigraph import Store
+from typing import TYPE_CHECKING
 
 from icegraph.errors import IcegraphError
-from icegraph.validate.results import ShapeResult
 
-Engine = Callable[[Store, rdflib.Graph], list[ShapeResult]]
+if TYPE_CHECKING:  # the CLI reads ENGINES at start-up, before any graph is needed
+    import rdflib
+    from pyoxigraph import Store
+
+    from icegraph.validate.results import ShapeResult
+
+    Engine = Callable[[Store, rdflib.Graph], list[ShapeResult]]
+
+# the names `engine` accepts, for the CLI's choices
+ENGINES = ("fast", "pyshacl")
 
 
 def engine(name: str) -> Engine:
@@ -28,6 +34,3 @@ def engine(name: str) -> Engine:
 
         return validate_store
     raise IcegraphError(f"unknown validator '{name}'", expected="fast or pyshacl")
-
-
-ENGINES = ("fast", "pyshacl")

@@ -42,7 +42,8 @@ def explain(
 
 def _one(r: ShapeResult, store: Store, shapes: rdflib.Graph, data_dir: Path) -> Explained:
     shape = rdflib.URIRef(r.shape)
-    field = shapes.value(shape, SH.name)
+    name = shapes.value(shape, SH.name)
+    field = str(name) if name is not None else None
     if field is None and r.path:
         field = r.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
     node_kind = shapes.value(shape, RDFS.label)
@@ -55,7 +56,7 @@ def _one(r: ShapeResult, store: Store, shapes: rdflib.Graph, data_dir: Path) -> 
     return Explained(
         severity=r.severity,
         entity=entity,
-        field=str(field) if field else "(whole record)",
+        field=field or "(whole record)",
         rule=r.shape.rsplit("#", 1)[-1],
         message=message,
         where=_where(store, r.focus, data_dir),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -23,12 +24,20 @@ _LEXICAL = {
 }
 _LEXICAL["float"] = _LEXICAL["double"]
 _INTEGER_RANGES = {
-    "byte": (-128, 127), "short": (-32768, 32767), "int": (-(2**31), 2**31 - 1),
-    "long": (-(2**63), 2**63 - 1), "unsignedByte": (0, 255), "unsignedShort": (0, 65535),
-    "unsignedInt": (0, 2**32 - 1), "unsignedLong": (0, 2**64 - 1),
-    "nonNegativeInteger": (0, None), "positiveInteger": (1, None),
-    "nonPositiveInteger": (None, 0), "negativeInteger": (None, -1), "integer": (None, None),
-}  # fmt: skip
+    "byte": (-128, 127),
+    "short": (-32768, 32767),
+    "int": (-(2**31), 2**31 - 1),
+    "long": (-(2**63), 2**63 - 1),
+    "unsignedByte": (0, 255),
+    "unsignedShort": (0, 65535),
+    "unsignedInt": (0, 2**32 - 1),
+    "unsignedLong": (0, 2**64 - 1),
+    "nonNegativeInteger": (0, None),
+    "positiveInteger": (1, None),
+    "nonPositiveInteger": (None, 0),
+    "negativeInteger": (None, -1),
+    "integer": (None, None),
+}
 _COMPILED = {k: re.compile(v) for k, v in _LEXICAL.items()}
 _NUMERIC = {"decimal", "double", "float", *_INTEGER_RANGES}
 
@@ -87,7 +96,9 @@ def well_formed(lex: str, datatype: str) -> bool:
     return True
 
 
-def _value(lex: str, local: str):
+def _value(lex: str, local: str) -> Any:
+    """The Python value of a lexical form (float, Decimal, date, datetime, bool or str); `compare`
+    only ever orders two values of the same kind."""
     if local in ("double", "float"):
         return float(lex)
     if local in _NUMERIC:

@@ -16,10 +16,9 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> list[ShapeResult]:
     import pyshacl
 
     data = rdflib.Graph()
-    data.parse(
-        data=store.query(UNION).serialize(format=pyoxigraph.RdfFormat.N_TRIPLES),
-        format="nt",
-    )
+    triples = store.query(UNION)
+    assert isinstance(triples, pyoxigraph.QueryTriples)  # UNION is a CONSTRUCT
+    data.parse(data=triples.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES), format="nt")
     _conforms, results, _text = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
     )

@@ -19,6 +19,16 @@ class ShapeResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Hit:
+    """A failed check as the fast validator finds it: terms in N-Triples, the shape's node."""
+
+    focus: str
+    value: str | None
+    component: str
+    shape: rdflib.term.Node
+
+
+@dataclass(frozen=True, slots=True)
 class Explained:
     """A result in the words a journalist reads: which record, which field, which rule, where."""
 

@@ -1,4 +1,4 @@
-"""Each compiled shape turned into one generated Python function.
+"""Each parsed shape turned into one generated Python function: the generator.
 
 The streaming validator checks every flow record against a dozen shapes, tens of millions of
 shape applications in a large build. Walking a generic `Shape` object for each one spends most
@@ -14,31 +14,26 @@ the first one (what sh:node, sh:not, sh:and, sh:or, sh:xone and qualified shapes
 checker supplies the graph: `values` for paths, `has_class` for sh:class (after a look in
 `classes.shared_in`, the shared nodes already found in a class), `local` and `graph` for the
 common case of one predicate read on a node of the block.
+
+Each function is named after its shape (`check_FlowShape`, and `check_FlowShape_dataFrom` for
+a property shape nested in it) and preceded by a comment naming the shape. The source is
+registered with `linecache` under a name of its own, so a traceback through a check shows the
+generated line; `icegraph validate --show-generated` prints the whole of it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import linecache
+import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-import rdflib
+from rdflib import URIRef
+from rdflib.term import Node
 
 from icegraph.validate.literals import compare, lexical, parts, well_formed
-
-if TYPE_CHECKING:
-    from icegraph.validate.shapes_program import Shape
-
-CheckFunction = Callable[[object, str, "list[Hit] | None"], bool]
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    focus: str  # N-Triples term
-    value: str | None
-    component: str
-    shape: rdflib.term.Node
-
+from icegraph.validate.results import Hit
+from icegraph.validate.shapes_program import Program, PropertyPath, Shape
 
 _EMPTY: frozenset = frozenset()
 _NO_PREDICATES: dict = {}
@@ -58,13 +53,14 @@ def _duplicate_language(values: Collection[str]) -> bool:
 class _Source:
     """Source text of one shape's function, with the constants it refers to."""
 
-    def __init__(self, number: int, consts: dict[str, object]) -> None:
-        self.name = f"shape_{number}"
+    def __init__(self, name: str, consts: dict[str, object]) -> None:
+        self.name = name
         self.lines: list[str] = []
         self.consts = consts
 
-    def const(self, value: object) -> str:
-        name = f"k{len(self.consts)}"
+    def const(self, value: object, kind: str) -> str:
+        """A module-level name for `value`, saying what kind of value it is."""
+        name = f"{kind}_{len(self.consts)}"
         self.consts[name] = value
         return name
 
@@ -108,9 +104,11 @@ def _value_tests(src: _Source, s: Shape) -> list[tuple[str, str]]:
     lexical form (None for a blank node, which no pattern or length admits)."""
     tests = [("DatatypeConstraintComponent", f"has_datatype({dt!r}, v)") for dt in s.datatypes]
     tests += [("NodeKindConstraintComponent", f"v[0] in {_KINDS[k]!r}") for k in s.node_kinds]
-    tests += [("InConstraintComponent", f"v in {src.const(members)}") for members in s.ins]
     tests += [
-        ("PatternConstraintComponent", f"(lx is not None and {src.const(p)}.search(lx))")
+        ("InConstraintComponent", f"v in {src.const(members, 'members')}") for members in s.ins
+    ]
+    tests += [
+        ("PatternConstraintComponent", f"(lx is not None and {src.const(p, 'pattern')}.search(lx))")
         for p in s.patterns
     ]
     tests += [
@@ -122,22 +120,68 @@ def _value_tests(src: _Source, s: Shape) -> list[tuple[str, str]]:
         for n in s.max_lengths
     ]
     tests += [
-        (f"{comp}ConstraintComponent", f"compare(v, {op!r}, {src.const(bound)})")
+        (f"{comp}ConstraintComponent", f"compare(v, {op!r}, {src.const(bound, 'bound')})")
         for comp, op, bound in s.ranges
     ]
     tests += [
-        ("LanguageInConstraintComponent", f"in_languages({src.const(ranges)}, v)")
+        ("LanguageInConstraintComponent", f"in_languages({src.const(ranges, 'languages')}, v)")
         for ranges in s.languages
     ]
     return tests
 
 
-def _function_name(names: dict[int, int], s: Shape) -> str:
-    return f"shape_{names[id(s)]}"
+def _identifier(text: str) -> str:
+    return re.sub(r"\W+", "_", text).strip("_")
 
 
-def _source(s: Shape, names: dict[int, int], consts: dict[str, object]) -> _Source:
+def _local_name(iri: str) -> str:
+    return re.split(r"[#/]", iri.rstrip("#/<>").lstrip("<"))[-1]
+
+
+def _path_word(path: PropertyPath | None) -> str:
+    if path is None:
+        return "node"
+    if path[0] == "p":
+        return _local_name(path[1])
+    if path[0] == "^":
+        return "inverse_" + _local_name(path[1])
+    return "path"
+
+
+def function_names(program: Program) -> dict[int, str]:
+    """A Python name for every shape's function, by id(shape): `check_` and the shape's local
+    name; a blank-node shape is named after the shape that holds it and what it is there."""
+    names: dict[int, str] = {}
+
+    def give(s: Shape, base: str) -> None:
+        if id(s) in names:
+            return
+        if isinstance(s.node, URIRef):
+            base = "check_" + (_identifier(_local_name(str(s.node))) or "shape")
+        name, n = base, 2
+        while name in names.values():
+            name, n = f"{base}_{n}", n + 1
+        names[id(s)] = name
+        for prop in s.properties:
+            give(prop, f"{name}_{_identifier(_path_word(prop.path))}")
+        for comp, members in s.logical:
+            for i, m in enumerate(members, 1):
+                give(m, f"{name}_{comp.lower()}{i if len(members) > 1 else ''}")
+        for q, _low, _high in s.qualified:
+            give(q, f"{name}_qualified")
+
+    for s in [*program.roots, *program.shapes.values()]:
+        give(s, "check_shape")
+    return names
+
+
+def _function_name(names: dict[int, str], s: Shape) -> str:
+    return names[id(s)]
+
+
+def _source(s: Shape, names: dict[int, str], consts: dict[str, object], about: str) -> _Source:
     src = _Source(names[id(s)], consts)
+    src.emit(0, f"# {about}")
     src.emit(0, f"def {src.name}(ck, f, hits):")
     if s.deactivated:
         src.emit(1, "return False")
@@ -160,7 +204,7 @@ def _reads_focus(s: Shape) -> bool:
     return any(p.path is not None and p.path[0] == "p" and not p.deactivated for p in s.properties)
 
 
-def _body(src: _Source, group: list[Shape], names: dict[int, int], d: int) -> None:
+def _body(src: _Source, group: list[Shape], names: dict[int, str], d: int) -> None:
     """The checks of the shapes in `group` on the focus `f`, at indent d; they set `failed`
     and append to hits. A group is one shape, or the property shapes of one node shape that
     share a path (a text's "no HTML" and "Latin letters" rules): their values are read, and
@@ -170,10 +214,10 @@ def _body(src: _Source, group: list[Shape], names: dict[int, int], d: int) -> No
     if path is None:
         src.emit(d, "values = (f,)")
     elif path[0] == "p":
-        walk = src.const(path)
+        walk = src.const(path, "path")
         src.emit(d, f"values = out.get({path[1]!r}, E) if mine else ck.values(f, {walk})")
     else:
-        src.emit(d, f"values = ck.values(f, {src.const(path)})")
+        src.emit(d, f"values = ck.values(f, {src.const(path, 'path')})")
 
     def each_value(body: Callable[[int], None]) -> None:
         if single:
@@ -183,9 +227,9 @@ def _body(src: _Source, group: list[Shape], names: dict[int, int], d: int) -> No
             src.emit(d, "for v in values:")
             body(d + 1)
 
-    shapes = [src.const(s.node) for s in group]
+    shapes = [src.const(s.node, "shape") for s in group]
     checks = [
-        (shape, _value_tests(src, s), [src.const(c) for c in s.classes])
+        (shape, _value_tests(src, s), [src.const(c, "cls") for c in s.classes])
         for shape, s in zip(shapes, group, strict=True)
     ]
     if any(tests or classes for _, tests, classes in checks):
@@ -215,7 +259,7 @@ def _rest(
     src: _Source,
     s: Shape,
     shape: str,
-    names: dict[int, int],
+    names: dict[int, str],
     d: int,
     each_value: Callable[[Callable[[int], None]], None],
 ) -> None:
@@ -231,7 +275,7 @@ def _rest(
             src.emit(d, f"if n > {high}:")
             src.fail(d + 1, "None", "MaxCountConstraintComponent", shape)
     for hv in s.has_values:
-        src.emit(d, f"if {src.const(hv)} not in values:")
+        src.emit(d, f"if {src.const(hv, 'value')} not in values:")
         src.fail(d + 1, "None", "HasValueConstraintComponent", shape)
     if s.unique_lang and not single:
         src.emit(d, "if duplicate_language(values):")
@@ -285,10 +329,9 @@ def _rest(
         _body(src, group, names, d)
 
 
-def compile_shapes(shapes: Collection[Shape]) -> dict[int, CheckFunction]:
-    """One function per shape, keyed by id(shape); shapes may refer to each other in cycles."""
-    names = {id(s): n for n, s in enumerate(shapes)}
-    namespace: dict[str, object] = {
+def _helpers() -> dict[str, object]:
+    """What the generated functions call besides each other."""
+    return {
         "Hit": Hit,
         "lexical": lexical,
         "compare": compare,
@@ -298,6 +341,47 @@ def compile_shapes(shapes: Collection[Shape]) -> dict[int, CheckFunction]:
         "E": _EMPTY,
         "NP": _NO_PREDICATES,
     }
-    text = "\n\n".join("\n".join(_source(s, names, namespace).lines) for s in shapes)
-    exec(compile(text, "<icegraph shapes>", "exec"), namespace)  # noqa: S102
-    return {id(s): namespace[f"shape_{n}"] for s, n in ((s, names[id(s)]) for s in shapes)}  # type: ignore[misc]
+
+
+def generate(program: Program) -> tuple[str, dict[str, object], dict[int, str]]:
+    """The source of every shape's function, the constants it refers to, and each shape's
+    function name by id(shape). Shapes may refer to each other in cycles: the functions call
+    each other by name."""
+    names = function_names(program)
+    namespace = _helpers()
+    shapes = list(program.shapes.values())
+    text = "\n\n\n".join(
+        "\n".join(_source(s, names, namespace, program.name(s.node)).lines) for s in shapes
+    )
+    return text + "\n", namespace, names
+
+
+def generated_source(program: Program) -> str:
+    """The generated module as a reader would want it: the functions, then their constants."""
+    text, namespace, _names = generate(program)
+    helpers = _helpers()
+
+    def shown(value: object) -> str:
+        return program.name(value) if isinstance(value, Node) else repr(value)
+
+    consts = [f"# {k} = {shown(v)}" for k, v in namespace.items() if k not in helpers]
+    return (
+        "# Checks generated from the shapes by icegraph.validate.shape_functions.\n\n"
+        + text
+        + "\n\n# Constants the functions refer to:\n"
+        + "\n".join(consts)
+        + "\n"
+    )
+
+
+def compile_shapes(program: Program) -> None:
+    """Write, compile and attach each shape's function (`Shape.run`)."""
+    text, namespace, names = generate(program)
+    # one file name per distinct source, so tracebacks show the lines that actually ran
+    filename = f"<icegraph shapes {hashlib.sha256(text.encode()).hexdigest()[:12]}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+    exec(compile(text, filename, "exec"), namespace)  # noqa: S102
+    for s in program.shapes.values():
+        function = namespace[names[id(s)]]
+        assert callable(function)
+        s.run = function

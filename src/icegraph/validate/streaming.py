@@ -26,8 +26,8 @@ from pyoxigraph import Store
 from rdflib import URIRef
 
 from icegraph.validate.literals import lexical
-from icegraph.validate.results import ShapeResult, shape_name
-from icegraph.validate.shape_functions import Hit
+from icegraph.validate.results import Hit, ShapeResult, shape_name
+from icegraph.validate.shape_functions import compile_shapes
 from icegraph.validate.shapes_program import (
     RDF_TYPE,
     SUBCLASS_OF,
@@ -170,6 +170,7 @@ class StreamValidator:
 
     def __init__(self, shapes: rdflib.Graph) -> None:
         self.program = Program(shapes)
+        compile_shapes(self.program)
         p = self.program
         self.indexed_backward = p.inverse_predicates | p.object_targets
         self.shared = Graph(self.indexed_backward)

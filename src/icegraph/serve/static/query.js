@@ -9,10 +9,13 @@
   const status = document.getElementById("status");
 
   function usedPrefixes(text) {
-    // PREFIX lines for the prefixes the text uses, so the editor shows a runnable query.
-    return Object.entries(prefixes)
+    // PREFIX lines for the prefixes the text uses and does not declare, so the editor shows
+    // a runnable query (the catalogue's files declare their own).
+    const lines = Object.entries(prefixes)
       .filter(([p]) => new RegExp("(^|[\\s(/^|])" + p + ":", "m").test(text))
-      .map(([p, iri]) => "PREFIX " + p + ": <" + iri + ">").join("\n") + "\n";
+      .filter(([p]) => !new RegExp("PREFIX\\s+" + p + ":", "i").test(text))
+      .map(([p, iri]) => "PREFIX " + p + ": <" + iri + ">\n");
+    return lines.join("");
   }
   function withPrefixes(text) {
     // Declare any prefix the user's text does not declare itself.
