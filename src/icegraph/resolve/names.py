@@ -17,7 +17,9 @@ from icegraph.repair.lookalikes import fold
 
 _PARENTHESES = re.compile(r"^(?P<name>.*\S)\s*\((?P<inner>[^()]+)\)$")
 _NOT_WORD = re.compile(r"[^\w]+")
-_UNITED_STATES = re.compile(r"\b(?:u s a|u s|usa|us|united states of america)\b(?=\s|$)")
+_UNITED_STATES = re.compile(
+    r"\b(?:u s a|u s|usa|us|united states of america)\b(?=\s|$)"
+)
 
 
 @lru_cache(maxsize=65536)  # the same few names on every record
