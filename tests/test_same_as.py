@@ -101,7 +101,9 @@ def test_the_same_name_is_not_a_proposal():
 
 
 def test_evidence_against_lowers_the_score():
-    eid = Named("system/eid", "System", "EID", ("Enforcement Integrated Database",), ("agency/ice",))
+    eid = Named(
+        "system/eid", "System", "EID", ("Enforcement Integrated Database",), ("agency/ice",)
+    )
     other = Named("system/eid-2", "System", "Enforcement Integrated Data Base", (), ("agency/cbp",))
     [p] = propose([eid, other])
     assert p.score == 0.66
@@ -123,7 +125,7 @@ def test_decided_pairs_are_not_proposed_in_either_order():
 def _generated(n: int, seed: int = 7) -> tuple[list[Named], set[frozenset[str]]]:
     """Entities with invented names, 1 in 50 followed by a near duplicate of itself."""
     rng = random.Random(seed)
-    syllables = "ka ro ti ne mu sa lo ve di pa gor tan mel fir bas quen dra lix pol wen".split()
+    syllables = [a + b for a in "kmrst" for b in ("a", "e", "i", "o", "u", "an", "or")]
     common = ["system", "data", "information", "national", "service", "center", "office"]
     vocab = sorted({"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(3000)})
     kinds = ["System", "Agency", "Company", "Person"]
@@ -294,8 +296,16 @@ def test_a_refresh_keeps_decisions_and_never_reproposes_a_rejected_pair(tmp_path
         existing[1],  # rejected, untouched
         existing[0],  # accepted, untouched
         SameAsRow("system/eid", "EID", "system/eid-2", "EID 2", "0.50", "acronym", "proposed"),
-        SameAsRow("system/tecs", "TECS", "system/tecs-2", "TECS 2", "0.70", "new words",
-                  "proposed", note="look again"),  # fmt: skip
+        SameAsRow(
+            "system/tecs",
+            "TECS",
+            "system/tecs-2",
+            "TECS 2",
+            "0.70",
+            "new words",
+            "proposed",
+            note="look again",
+        ),
     ]
     assert merged.summary() == "1 new proposal, 1 refreshed, 0 dropped, 2 decided kept"
     again = merge(merged.rows, [])
@@ -336,8 +346,10 @@ def test_a_new_document_with_near_duplicates_gets_proposals(data_copy: Path, tmp
     (data_copy / "raw" / "010_more.txt").write_text(
         flows_table(
             row(source="Automated Targetting System", full_name="Automated Targetting System"),
-            row(source="Treasury Enforcement Comms System",
-                full_name="Treasury Enforcement Communication System"),  # fmt: skip
+            row(
+                source="Treasury Enforcement Comms System",
+                full_name="Treasury Enforcement Communication System",
+            ),
         ),
         encoding="utf-8",
     )
