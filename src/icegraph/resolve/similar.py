@@ -18,7 +18,7 @@ shared; both have acronyms and none matches). A pair is proposed at or above
   States' left out), a word also matching its abbreviation ('info', 'information') or a
   misspelling ('targetting', 'targeting');
 - spelling alike (rapidfuzz `ratio` on the words run together, `token_sort_ratio` on them in
-  any order) at 75 % or more: 3 x (ratio - 0.75), so 0.75 for the same letters;
+  any order) above 80 %: 4 x (ratio - 0.8), so 0.8 for the same letters;
 - the same operator, when some name evidence exists: 0.3.
 
 Only entities of compatible types are compared (organisations with organisations, systems
@@ -60,7 +60,7 @@ STRENGTH_ACRONYM = 0.75
 STRENGTH_SHORT_ACRONYM = 0.35  # two letters: many names have those initials
 STRENGTH_SAME_OPERATOR = 0.3
 AGAINST = 0.7  # different operators, or different acronyms: the score is multiplied by it
-SPELLING_FLOOR = 0.75
+SPELLING_FLOOR = 0.8  # below: names alike only as much as any two names of a kind
 
 ORGANISATION_TYPES = ("Agency", "InternationalOrganization", "Company", "PrivateOrganization")
 STOPWORDS = frozenset(
@@ -284,7 +284,7 @@ def _name_evidence(a: _Prepared, b: _Prepared) -> list[_Evidence]:
                                        nb.text)))  # fmt: skip
     if spelling is not None:
         ratio, na, nb = spelling
-        strength = 3 * (ratio - SPELLING_FLOOR)
+        strength = 4 * (ratio - SPELLING_FLOOR)
         if strength > 0:
             found.append((strength, "spelling", (f"{ratio:.0%}", na.text, nb.text)))
     return found
