@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,8 @@ def test_the_same_name_is_not_a_proposal():
     one = Named("agency/cbp", "Agency", "U.S. Customs & Border Protection")
     two = Named("agency/us-cbp", "Agency", "United States Customs and Border Protection")
     assert propose([one, two]) == []
+    both = Named("system/ats-2", "System", "Automated Targeting System (ATS)")
+    assert propose([ATS, both]) == []
 
 
 def test_evidence_against_lowers_the_score():
@@ -364,9 +367,16 @@ def test_a_new_document_with_near_duplicates_gets_proposals(data_copy: Path, tmp
         ("system/tecs", "system/treasury-enforcement-comms-system", "1.00", "proposed"),
     ]
     assert rows[0].evidence.endswith("; same operator agency/cbp")
-    decided = rows[1].__class__(**{**rows[1].__dict__, "status": "rejected",
-                                   "reviewer": "Ana", "reviewed_on": "2026-12-01"})  # fmt: skip
+    decided = replace(rows[1], status="rejected", reviewer="Ana", reviewed_on="2026-12-01")
     write_same_as(review, [rows[0], decided])
     second = CliRunner().invoke(main, args)
     assert f"{review}: 0 new proposals, 1 refreshed, 0 dropped, 1 decided kept" in second.output
     assert read_same_as(review) == [rows[0], decided]
+    folded = replace(rows[0], status="accepted", reviewer="Ana", reviewed_on="2026-12-01")
+    write_same_as(review, [folded, decided])
+    third = CliRunner().invoke(main, args)
+    # the folded entity is a name of system/ats now: compared no more
+    assert third.output == (
+        "52 entities compared; pairs scoring 0.5 or more are proposed.\n"
+        f"{review}: 0 new proposals, 0 refreshed, 0 dropped, 2 decided kept; 0 open for review.\n"
+    )

@@ -48,7 +48,13 @@ from rapidfuzz import fuzz
 
 from icegraph.link.ours import linkable_entities
 from icegraph.namespaces import GRAPH, ID, PREFIXES
-from icegraph.resolve.names import acronym_of, looks_like_acronym, name_key, name_parts
+from icegraph.resolve.names import (
+    acronym_of,
+    looks_like_acronym,
+    name_key,
+    name_keys,
+    name_parts,
+)
 from icegraph.store import select
 
 PROPOSE_THRESHOLD = 0.5
@@ -115,7 +121,7 @@ class _Name:
     key: str
     words: tuple[str, ...]  # the words that count: no stopwords, no 'United States'
     wordset: frozenset[str]
-    initials: frozenset[str]  # first letters of the words, to skip pairs with none in common
+    firsts: frozenset[str]  # first letters of the words, to skip pairs with none in common
     compact: str  # those words run together, for spelling ('Immigration OS', 'ImmigrationOS')
     joined: str  # those words with spaces, for spelling in another order
 
@@ -124,7 +130,7 @@ class _Name:
 class _Prepared:
     entity: Named
     group: str
-    label_key: str
+    label_keys: frozenset[str]
     keys: dict[str, str]  # key → the name it came from
     acronyms: dict[str, str]  # normalised acronym → as written
     initials: dict[str, str]  # initials → the name they are of
@@ -160,7 +166,8 @@ def _prepare(e: Named) -> _Prepared:
         key = name_key(text)
         if not key:
             continue
-        keys.setdefault(key, text)
+        for k in name_keys(text):
+            keys.setdefault(k, text)
         inner = acronym_of(text)
         if looks_like_acronym(text):
             acronyms.setdefault(_NOT_ALNUM.sub("", text).upper(), text)
@@ -178,7 +185,8 @@ def _prepare(e: Named) -> _Prepared:
     # Which side stays canonical: the curated one, else the one with more names, else the
     # shorter id; a reviewer may swap the two before accepting.
     rank = (not e.curated, -len(e.names), len(e.id), e.id)
-    return _Prepared(e, type_group(e.type), name_key(e.label), keys, acronyms, initials, names,
+    label_keys = frozenset(name_keys(e.label))
+    return _Prepared(e, type_group(e.type), label_keys, keys, acronyms, initials, names,
                      rank)  # fmt: skip
 
 
@@ -248,6 +256,8 @@ def _name_evidence(a: _Prepared, b: _Prepared) -> list[_Evidence]:
         found.append((STRENGTH_SHORT_ACRONYM if short else STRENGTH_SHARED_NAME, "name", (name,)))
     for one, other in ((a, b), (b, a)):
         for acr in sorted(one.acronyms.keys() & other.initials.keys()):
+            if acr.lower() in shared_keys:
+                continue  # already said: both are called that
             strength = STRENGTH_ACRONYM if len(acr) > 2 else STRENGTH_SHORT_ACRONYM
             found.append((strength, "acronym", (one.acronyms[acr], other.initials[acr])))
     if not shared_keys:
@@ -261,7 +271,7 @@ def _name_evidence(a: _Prepared, b: _Prepared) -> list[_Evidence]:
         for nb in b.names:
             if na.key == nb.key:  # counted once above, as a name both have
                 continue
-            if na.initials & nb.initials:
+            if na.firsts & nb.firsts:
                 shared = len(_shared_words(na, nb))
                 share = shared / (len(na.words) + len(nb.words) - shared)
                 if shared and (words is None or share > words[0]):
@@ -357,7 +367,7 @@ def propose(entities: Iterable[Named], decided: Collection[frozenset[str]] = ())
     for i, j in candidate_pairs(prepared):
         a, b = prepared[i], prepared[j]
         if (
-            a.label_key == b.label_key
+            not a.label_keys.isdisjoint(b.label_keys)
             or (a.entity.curated and b.entity.curated)
             or a.entity.id == b.entity.id
             or (decided_set and frozenset((a.entity.id, b.entity.id)) in decided_set)
