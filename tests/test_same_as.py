@@ -380,3 +380,19 @@ def test_a_new_document_with_near_duplicates_gets_proposals(data_copy: Path, tmp
         "52 entities compared; pairs scoring 0.5 or more are proposed.\n"
         f"{review}: 0 new proposals, 0 refreshed, 0 dropped, 2 decided kept; 0 open for review.\n"
     )
+
+
+def test_the_command_names_a_bad_review_file(seed_build: BuildResult, tmp_path: Path):
+    review = _write(tmp_path, ACCEPTED.replace("2026-11-30", "30/11/2026"))
+    result = CliRunner().invoke(
+        main, ["same-as", "--store", str(seed_build.out_dir / "store"), "--review", str(review)]
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {review}, line 2: field 'reviewed_on': '30/11/2026' is not a date. Expected a "
+        "real date YYYY-MM-DD, e.g. 2026-12-01.\n"
+    )
+    assert (
+        review.read_text(encoding="utf-8")
+        == HEADER + ACCEPTED.replace("2026-11-30", "30/11/2026") + "\n"
+    )

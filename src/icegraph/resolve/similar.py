@@ -35,7 +35,6 @@ entity, the `MAX_CANDIDATES` sharing the rarest entries are scored.
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -351,10 +350,9 @@ def candidate_pairs(prepared: list[_Prepared]) -> set[tuple[int, int]]:
                 weights[j][i] += w
     pairs: set[tuple[int, int]] = set()
     for i, found in enumerate(weights):
-        best = found.items()
-        if len(found) > MAX_CANDIDATES:
-            best = heapq.nlargest(MAX_CANDIDATES, best, key=lambda jw: (jw[1], -jw[0]))
-        pairs.update((i, j) if i < j else (j, i) for j, _w in best)
+        # sorted() is stable: among equal weights the first entity by id comes first
+        best = sorted(found, key=found.__getitem__, reverse=True)[:MAX_CANDIDATES]
+        pairs.update((i, j) if i < j else (j, i) for j in best)
     return pairs
 
 
