@@ -119,7 +119,6 @@ class _Name:
     text: str
     key: str
     words: tuple[str, ...]  # the words that count: no stopwords, no 'United States'
-    wordset: frozenset[str]
     firsts: frozenset[str]  # first letters of the words, to skip pairs with none in common
     compact: str  # those words run together, for spelling ('Immigration OS', 'ImmigrationOS')
     joined: str  # those words with spaces, for spelling in another order
@@ -179,8 +178,7 @@ def _prepare(e: Named) -> _Prepared:
                 initials.setdefault(ini, text)
         words = _words(key)
         firsts = frozenset(w[0] for w in words)
-        names.append(_Name(text, key, words, frozenset(words), firsts, "".join(words),
-                           " ".join(words)))  # fmt: skip
+        names.append(_Name(text, key, words, firsts, "".join(words), " ".join(words)))
     # Which side stays canonical: the curated one, else the one with more names, else the
     # shorter id; a reviewer may swap the two before accepting.
     rank = (not e.curated, -len(e.names), len(e.id), e.id)
