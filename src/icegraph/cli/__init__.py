@@ -9,7 +9,7 @@ import click
 from icegraph import __version__
 from icegraph.cli.build import build_command, validate_command
 from icegraph.cli.export import export_group
-from icegraph.cli.link import link_command
+from icegraph.cli.link import link_command, same_as_command
 from icegraph.cli.publish import publish_command
 from icegraph.cli.query import query_command
 from icegraph.cli.serve import diagram_command, serve_command
@@ -54,4 +54,5 @@ main.add_command(serve_command)
 main.add_command(diagram_command)
 main.add_command(publish_command)
 main.add_command(link_command)
+main.add_command(same_as_command)
 main.add_command(export_group)

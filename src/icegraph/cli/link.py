@@ -1,4 +1,4 @@
-"""icegraph link."""
+"""icegraph link and icegraph same-as: matches proposed for a person to review."""
 
 from __future__ import annotations
 
@@ -89,3 +89,48 @@ def link_command(
         f"{review_path}: {counts['accepted']} accepted, {counts['rejected']} rejected, "
         f"{counts['proposed']} proposed for review."
     )
+
+
+@click.command("same-as")
+@store_option
+@path_option("--review", "review_path", "data/same-as.csv", "The review file to update.", False)
+def same_as_command(store_dir: Path, review_path: Path) -> None:
+    """Propose possible duplicates among the graph's entities, for a person to review.
+
+    Names that are the same name after normalisation were merged by the build already; this
+    looks for names that only resemble each other (a shared acronym, shared words, a close
+    spelling, the same operator), scores each pair with its evidence and updates the review
+    file. Rows a person marked accepted or rejected are kept as they are and never proposed
+    again; open rows are refreshed, or dropped when they no longer score. Only accepted rows
+    fold one entity into the other, at the next build.
+
+    \b
+    Example:
+      icegraph build && icegraph same-as
+      # edit data/same-as.csv: set status to accepted or rejected, with reviewer and date
+      icegraph build                                 # accepted rows fold the second id
+    """
+    from icegraph.resolve.same_as import (
+        accepted_pairs,
+        decided_pairs,
+        merge,
+        read_same_as,
+        write_same_as,
+    )
+    from icegraph.resolve.similar import PROPOSE_THRESHOLD, entities_in_store, propose
+    from icegraph.store import open_store
+
+    existing = read_same_as(review_path)
+    folded = accepted_pairs(existing)
+    # An entity folded by an accepted row is a name of its canonical entity now.
+    entities = [
+        e for e in entities_in_store(open_store(store_dir, read_only=True)) if e.id not in folded
+    ]
+    merged = merge(existing, propose(entities, decided_pairs(existing)))
+    write_same_as(review_path, merged.rows)
+    waiting = sum(r.status == "proposed" for r in merged.rows)
+    click.echo(
+        f"{len(entities)} entities compared; pairs scoring {PROPOSE_THRESHOLD} or more are "
+        "proposed."
+    )
+    click.echo(f"{review_path}: {merged.summary()}; {waiting} open for review.")
