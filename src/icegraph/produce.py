@@ -50,7 +50,9 @@ from icegraph.records import Finding
 from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.flows import repair_flows
 from icegraph.report import Report
+from icegraph.resolve.duplicates import report_duplicates
 from icegraph.resolve.gather import gather
+from icegraph.resolve.same_as import accepted_pairs, read_same_as
 from icegraph.validate.results import ShapeResult
 from icegraph.validate.shapes_program import load_shapes
 from icegraph.validate.streaming import StreamValidator
@@ -130,9 +132,12 @@ def graph_blocks(
     yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
     if progress:
         progress("gathering every name the documents give …")
-    ids, unknown_operator = gather(cat, inputs)
+    same_as_file = cat.directory / "same-as.csv"
+    decisions = read_same_as(same_as_file)
+    ids, unknown_operator = gather(cat, inputs, accepted_pairs(decisions), str(same_as_file))
     for conflict in ids.conflicts:
         report.add_finding(Finding(None, "identity", conflict))
+    report_duplicates(ids, decisions, report)
     report.count(
         "entities named by the documents (not curated)",
         sum(e.curated is None for e in ids.entities.values()),

@@ -78,11 +78,9 @@ class Contradiction:
 
     @property
     def path(self) -> str:
-        digest = hashlib.blake2b(
-            "|".join([self.subject.key, self.aspect, *sorted(s.value for s in self.said)]).encode(),
-            digest_size=5,
-        ).hexdigest()
-        return f"contradiction/{self.aspect}-{digest}"
+        """Named by what it is about, not by what is said: a claim added later joins the same
+        contradiction, whose IRI stays."""
+        return f"contradiction/{self.aspect}-{_digest(self.subject.key)}"
 
     @property
     def node(self) -> Term:
@@ -151,11 +149,15 @@ class Contradictions:
             for about in c.subject.about:
                 yield q(node, SUBJECT, about)
             yield q(node, ig("aspect"), text(ASPECTS[c.aspect]))
-            for i, s in enumerate(c.said, start=1):
-                part = entity(f"{c.path}/{i}")
+            for s in c.said:
+                part = entity(f"{c.path}/{_digest(s.claim + s.value)}")
                 yield q(node, ig("hasPosition"), part)
                 yield q(part, TYPE, ig("Position"))
                 yield q(part, LABEL, text(s.shown))
                 yield q(part, ig("statedBy"), s.claim)
                 yield q(part, ig("sourceFile"), text(s.file))
                 yield q(part, ig("sourceLine"), integer(s.line))
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=5).hexdigest()

@@ -34,10 +34,15 @@ def resolved_quads(ids: Identities, unknown_operator: set[str]) -> Iterator[Trip
             if e.id in unknown_operator:
                 yield q(node, ig("operatedBy"), ig("unknownOperator"))
             known = {name_key(e.label)}
-            for name in sorted(e.names):
-                key = name_key(name)
-                if key not in known:
-                    known.add(key)
-                    yield q(node, ALT_LABEL, text(name))
+            names = e.names
+        else:  # data/entities.csv names it; the names of what a person folded in are added
+            c = e.curated
+            known = {name_key(n) for n in (c.label, c.acronym, *c.alt_labels) if n}
+            names = e.folded
+        for name in sorted(names):
+            key = name_key(name)
+            if key not in known:
+                known.add(key)
+                yield q(node, ALT_LABEL, text(name))
         for alias in sorted(e.aliases):
             yield q(entity(alias), IS_REPLACED_BY, node)

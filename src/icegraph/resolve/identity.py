@@ -62,6 +62,7 @@ class Entity:
     names: set[str] = field(default_factory=set)
     curated: EntityEntry | None = None
     aliases: set[str] = field(default_factory=set)
+    folded: set[str] = field(default_factory=set)  # names of entities a person folded in
 
     @property
     def local(self) -> str:
@@ -216,6 +217,7 @@ class Identities:
                 fix="Merge the two rows in data/entities.csv instead.",
             )
         kept.names |= gone.names | {gone.label}
+        kept.folded |= gone.names | gone.folded | {gone.label}
         kept.aliases |= gone.aliases | {gone.id}
         del merged[folded]
         self._folded_into[folded] = kept_id
