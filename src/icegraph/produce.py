@@ -41,6 +41,7 @@ from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.publish.metadata import Typed
 from icegraph.readers.dossier_page import read_dossier
 from icegraph.readers.flows_table import read_flows
+from icegraph.repair.corrections import unused_everywhere
 from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.flows import repair_flows
 from icegraph.report import Report
@@ -139,6 +140,8 @@ def graph_blocks(
             # facts share their activity and agent; pages share the entities they name
             yield Block(m.q.g, list(unstated(m.quads(dossier), stated)))
         report.inputs.append({"file": shown, "reader": reader, "records": records})
+    for finding in unused_everywhere(cat):
+        report.add_finding(finding)
 
 
 class _Spent:

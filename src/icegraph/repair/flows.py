@@ -25,11 +25,13 @@ def repair_flows(
     records: Iterable[FlowRecord], cat: Catalogue, file_name: str, report: Report
 ) -> Iterator[FlowRecord]:
     """Yield each record repaired; every change is on the record, every count in the report."""
-    book = CorrectionBook(cat.corrections, file_name)
+    book = CorrectionBook(cat.corrections, file_name, cat.used_corrections)
+    first_seen: dict[int, int] = {}  # a hash of a row's cells → the line it was first on
     splitter = CitationSplitter(cat.sources)
     known = cat.known_names()
     hubs = hub_keys(cat)
     for rec in records:
+        _note_repeat(rec, first_seen, report)
         book.apply(rec)
         for fld in TEXT_FIELDS:
             value = getattr(rec, fld)
@@ -70,14 +72,28 @@ def repair_flows(
         for repair in rec.repairs:
             report.add_repair(repair)
         yield rec
-    for c in book.unused():
+    book.check_all_used()
+
+
+def _note_repeat(rec: FlowRecord, first_seen: dict[int, int], report: Report) -> None:
+    """A row whose cells repeat an earlier row's still becomes a flow of its own (flow
+    identity is decided in mapping); it is reported, as a copy pasted twice may be.
+
+    Only a hash of the cells is kept, so a million rows cost a dict of ints; two different
+    rows sharing a hash would be reported as a repeat, which the line numbers let a reader
+    check."""
+    key = hash(
+        (rec.source, rec.destination, rec.full_name, rec.classification, rec.sharing_type,
+         rec.agency, rec.sub_agency, rec.description, rec.reference)
+    )  # fmt: skip
+    line = rec.location.line or 0
+    first = first_seen.setdefault(key, line)
+    if first != line:
         report.add_finding(
             Finding(
-                c.location,
-                "unused correction",
-                f"the correction of '{c.raw}' in {c.field} matched nothing in {c.file}"
-                + (f" line {c.line}" if c.line else "")
-                + "; the input may have changed",
+                rec.location,
+                "repeated row",
+                f"the same cells as line {first}; both are read as flows",
             )
         )
 
