@@ -79,6 +79,14 @@ class QueryError(IcegraphError):
     """A catalogue query could not be found, parsed or run."""
 
 
+class OutputError(IcegraphError):
+    """The build folder cannot be created or written."""
+
+
+class BuildLocked(IcegraphError):
+    """Another build is writing into the same build folder."""
+
+
 def _rebuild(cls: type, state: dict) -> IcegraphError:
     err = cls.__new__(cls)
     Exception.__init__(err, state.get("message", ""))
