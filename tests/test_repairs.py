@@ -21,7 +21,9 @@ def repaired(tmp_path: Path, *lines: str, name: str = "t.txt", only: tuple[int, 
     report = Report()
     cat = load_catalogue(DATA)
     if only is not None:  # the file's other corrections would match nothing, and stop
-        cat.corrections = [c for c in cat.corrections if c.line is None or (c.line, c.field) == only]
+        cat.corrections = [
+            c for c in cat.corrections if c.line is None or (c.line, c.field) == only
+        ]
     return list(repair_flows(read_flows(p, name), cat, name, report)), report
 
 

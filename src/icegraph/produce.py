@@ -26,6 +26,7 @@ from pyoxigraph import Store
 
 from icegraph.catalogue import Catalogue, load_catalogue
 from icegraph.errors import IcegraphError
+from icegraph.lifetime import die_with_parent
 from icegraph.link.review import read_review
 from icegraph.mapping.catalogue_quads import (
     ENTITIES_GRAPH,
@@ -175,6 +176,7 @@ def _produce(
     empty chunk and the typed-entity counts; then it takes the loader's last block (or None)
     on `last_conn`, and sends the outcome: the report and, when asked, what the shapes found.
     A failure sends the outcome at once."""
+    die_with_parent()  # a killed build must not leave its mapper running
     report = Report()
     ended = False
     try:
