@@ -170,9 +170,8 @@ def test_a_second_build_into_the_same_folder_is_refused_while_the_first_runs(
 ):
     out = tmp_path / "out"
     shutil.copytree(builds["a"], out, symlinks=True)
-    with outdir.locked(out):
-        with pytest.raises(BuildLocked) as exc:
-            build(builds["data_b"], out)
+    with outdir.locked(out), pytest.raises(BuildLocked) as exc:
+        build(builds["data_b"], out)
     assert str(exc.value) == (
         f"{out}: another build into {out}/ is running (pid {os.getpid()}). "
         "Wait for it to finish, or build into another folder with --out."
