@@ -16,7 +16,7 @@ from icegraph.errors import IcegraphError, InputError, Location
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-SAVE_AS_UTF8 = "Save the file as UTF-8 (from a spreadsheet: 'CSV UTF-8'; in an editor: UTF-8)."
+SAVE_AS_UTF8 = "Save it as UTF-8 (from a spreadsheet: 'CSV UTF-8')."
 
 
 def looks_like_utf16(head: bytes) -> bool:
@@ -33,7 +33,7 @@ def check_head(head: bytes, name: str, error: type[IcegraphError] = InputError) 
         raise error(
             "the file looks like UTF-16 text, not UTF-8",
             Location(name, 1),
-            expected="text saved as UTF-8",
+            expected="UTF-8 text",
             fix=SAVE_AS_UTF8,
         )
 
@@ -73,7 +73,7 @@ def invalid_utf8(
     return error(
         f"invalid UTF-8: byte 0x{data[offset]:02X} at byte offset {offset} of the file",
         Location(name, line),
-        expected="text saved as UTF-8",
+        expected="UTF-8 text",
         fix=SAVE_AS_UTF8,
     )
 
@@ -114,7 +114,7 @@ def _locate(path: Path, name: str, error: type[IcegraphError]) -> IcegraphError:
                 return error(
                     f"invalid UTF-8: byte 0x{data[exc.start]:02X} at byte offset {at} of the file",
                     Location(name, line),
-                    expected="text saved as UTF-8",
+                    expected="UTF-8 text",
                     fix=SAVE_AS_UTF8,
                 )
             newlines += chunk.count(b"\n")
@@ -122,6 +122,6 @@ def _locate(path: Path, name: str, error: type[IcegraphError]) -> IcegraphError:
     return error(
         f"invalid UTF-8: the file ends inside a character, at byte offset {offset}",
         Location(name, newlines + 1),
-        expected="text saved as UTF-8",
+        expected="UTF-8 text",
         fix=SAVE_AS_UTF8,
     )
