@@ -25,6 +25,7 @@ import ctypes
 import errno
 import fcntl
 import os
+import secrets
 import shutil
 import time
 from collections.abc import Iterator
@@ -115,19 +116,23 @@ def remove_stale(out_dir: Path) -> list[str]:
 
 
 def new_build_dir(out_dir: Path) -> Path:
-    """A fresh, empty folder for this build under .builds/."""
+    """A fresh, empty folder for this build under .builds/.
+
+    Its name is never reused, not even by the same process in the same second: a failed
+    build's store may still be open in this process, and the store's own lock would refuse
+    a second store at the same path.
+    """
     builds = out_dir / BUILDS
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     try:
         builds.mkdir(exist_ok=True)
-        for n in range(1000):
-            path = builds / f"{stamp}-{os.getpid()}-{n}"
+        while True:
+            path = builds / f"{stamp}-{os.getpid()}-{secrets.token_hex(3)}"
             with contextlib.suppress(FileExistsError):
                 path.mkdir()
                 return path
     except OSError as exc:
         raise not_writable(out_dir, exc) from None
-    raise OutputError("could not name a new build folder", Location(str(builds)))
 
 
 def publish(out_dir: Path, build_dir: Path, names: tuple[str, ...]) -> Path | None:
