@@ -221,6 +221,10 @@ def _tmp_link(folder: Path, target: str) -> Path:
             return tmp
         except FileExistsError:
             continue
+        except OSError as exc:
+            raise not_writable(
+                folder, exc, f"it cannot hold symbolic links ({exc.strerror or exc})"
+            ) from None
     raise OutputError("could not make a temporary link", Location(str(folder)))
 
 
