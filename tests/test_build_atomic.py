@@ -19,7 +19,7 @@ from icegraph import outdir, pipeline
 from icegraph.errors import BuildLocked
 from icegraph.pipeline import PUBLISHED, BuildResult, build
 from icegraph.report import Report
-from icegraph.store import open_store
+from icegraph.store import open_store, store_path
 from tests.conftest import rows
 
 TITLE = "Privacy Impact Assessment for ICE Investigative Case Management (DHS/ICE/PIA-045)"
@@ -163,6 +163,8 @@ def test_a_reader_of_the_old_store_keeps_reading_after_the_switch(builds, tmp_pa
     assert rows(before, TITLE_QUERY) == [(TITLE,)]  # ...and still read by who has it open
     assert rows(open_store(out / "store", read_only=True), TITLE_QUERY) == [(TITLE_B,)]
     assert rows(open_store(out, read_only=True), TITLE_QUERY) == [(TITLE_B,)]
+    # `--store build` names build/store, unresolved, so it follows later builds too
+    assert store_path(out) == store_path(out / "store") == out / "store"
 
 
 def test_a_second_build_into_the_same_folder_is_refused_while_the_first_runs(

@@ -45,9 +45,15 @@ def resolve_store(path: Path) -> Path:
     the store's files are then all read from one build, even if another build switches
     `current` while the store is being opened.
     """
+    return store_path(path).resolve()
+
+
+def store_path(path: Path) -> Path:
+    """`path`, or its `store` when it is a build folder; links are left as they are, so
+    the name keeps following the published build."""
     if not (path / "CURRENT").exists() and (path / "store").exists():
-        path = path / "store"
-    return path.resolve()
+        return path / "store"
+    return path
 
 
 def select(store: Store, sparql: str, **options) -> QuerySolutions:
