@@ -11,6 +11,7 @@ and listed, for the caller to report.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 from icegraph.errors import CatalogueError, Location
 from icegraph.textfile import decode, read_bytes
 
+_UNQUOTED = re.compile(r'[^,\r\n"]*')  # always matches, perhaps empty
 QUOTE_HINT = 'a quote inside a cell is written twice ("") and the whole cell is quoted'
 
 
@@ -152,9 +154,7 @@ def parse_csv(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
                     )
                 cells.append("".join(parts))
             else:
-                j = i
-                while j < n and text[j] not in ',\r\n"':
-                    j += 1
+                j = _UNQUOTED.match(text, i).end()  # type: ignore[union-attr]
                 if j < n and text[j] == '"':
                     raise CatalogueError(
                         "a double quote inside a cell that does not start with one",
