@@ -9,7 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DATA
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="finds helper processes through /proc"
+)
 
 # A build that stops in the middle of loading (its mapper, JSON-LD writer and the resource
 # tracker all running) and says so on stdout.
