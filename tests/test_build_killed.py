@@ -34,7 +34,11 @@ def stall(self, b):
     return n
 
 produce._PipeReader.readinto = stall
-build(Path(sys.argv[1]), Path(sys.argv[2]), stream_dumps=True)
+if sys.argv[3:] == ["cli"]:
+    from icegraph.cli import main
+    main(["build", "--data", sys.argv[1], "--out", sys.argv[2], "-q"])
+else:
+    build(Path(sys.argv[1]), Path(sys.argv[2]), stream_dumps=True)
 """
 
 
@@ -80,12 +84,13 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def start_stalled(out: Path) -> subprocess.Popen:
+def start_stalled(out: Path, *extra: str) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-c", STALLED_BUILD, str(DATA), str(out)],
+        [sys.executable, "-c", STALLED_BUILD, str(DATA), str(out), *extra],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE if extra else subprocess.DEVNULL,
         text=True,
+        start_new_session=True,  # a group of its own, as a build started from a terminal
     )
     assert proc.stdout is not None
     assert proc.stdout.readline() == "loading\n"
@@ -153,3 +158,17 @@ def test_two_builds_at_once_give_one_whole_build(tmp_path: Path):
     ]
     query = icegraph("query", "reaches-icm", "--store", str(out / "store"), "--format", "csv")
     assert query.returncode == 0 and query.stdout.count("\n") == 18, query.stderr
+
+
+def test_sigterm_stops_a_build_quietly_and_cleans_up(tmp_path: Path):
+    out = tmp_path / "build"
+    proc = start_stalled(out, "cli")
+    helpers = children(proc.pid)
+    os.killpg(proc.pid, signal.SIGTERM)  # as a logout or a service manager does
+    _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (143, "")
+    assert list((out / ".builds").iterdir()) == []
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [c for p, c in helpers.items() if alive(p)] == []

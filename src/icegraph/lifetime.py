@@ -20,7 +20,12 @@ _PR_SET_PDEATHSIG = 1
 
 
 def die_with_parent() -> None:
-    """Call first in a helper process started by multiprocessing."""
+    """Call first in a helper process started by multiprocessing.
+
+    Ctrl-C reaches every process of the terminal's process group; the build handles it
+    and stops its helpers, so a helper ignores it rather than print a traceback of its own.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     expected = parent.pid if parent is not None and parent.pid else os.getppid()
     if not (sys.platform.startswith("linux") and _pdeathsig()):

@@ -225,14 +225,18 @@ def _produce(
             report.count("records checked as they were mapped", validator.blocks_checked)
             report.count("records checked at the end", validator.blocks_deferred)
         conn.send(("ok", (report, results)))
+    except (BrokenPipeError, EOFError):
+        pass  # the build stopped (Ctrl-C, SIGTERM, killed): nobody is left to tell
     except IcegraphError as exc:
-        if not ended:
-            conn.send_bytes(b"")
-        conn.send(("error", exc))
+        with contextlib.suppress(BrokenPipeError):
+            if not ended:
+                conn.send_bytes(b"")
+            conn.send(("error", exc))
     except Exception:  # a bug: say where, so it can be fixed
-        if not ended:
-            conn.send_bytes(b"")
-        conn.send(("crash", traceback.format_exc()))
+        with contextlib.suppress(BrokenPipeError):
+            if not ended:
+                conn.send_bytes(b"")
+            conn.send(("crash", traceback.format_exc()))
     finally:
         conn.close()
         last_conn.close()
