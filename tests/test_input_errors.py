@@ -196,6 +196,11 @@ def parse(text: str):
             "t.csv, line 1: unknown column(s) 'd'. Expected a header row with a, b, c.",
         ),
         (
+            "a,b,c,,\r\n1,2,3,,\r\n",
+            "t.csv, line 1: column 4 of the header has no name. Expected a header row with a, "
+            "b, c; a spreadsheet may have added empty columns: delete them.",
+        ),
+        (
             "a,b,c,a\n1,2,3,4\n",
             "t.csv, line 1: column 'a' appears twice in the header. Expected a header row with "
             "a, b, c.",

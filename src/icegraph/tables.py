@@ -98,6 +98,12 @@ def _check_header(
     if optional:
         expected += " (and optionally " + ", ".join(optional) + ")"
     loc = Location(name, line)
+    if "" in columns:
+        raise CatalogueError(
+            f"column {columns.index('') + 1} of the header has no name",
+            loc,
+            expected=expected + "; a spreadsheet may have added empty columns: delete them",
+        )
     seen: set[str] = set()
     for c in columns:
         if c in seen:
