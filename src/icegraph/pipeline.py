@@ -19,7 +19,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Store
 
 from icegraph import outdir
-from icegraph.catalogue import Catalogue, load_catalogue
+from icegraph.catalogue import load_catalogue
 from icegraph.errors import InputError, Location, ValidationFailed
 from icegraph.link.review import check_entities, read_review
 from icegraph.mapping.link_quads import LINKS_GRAPH
@@ -130,16 +130,18 @@ def build(
     report = Report()
     for note in notes:
         report.add_finding(note)
+
+    def check_loaded(store: Store) -> None:
+        check_entities(links, review_path, lambda iri: _has_entity(store, iri))
+
     with outdir.locked(out_dir):
         outdir.remove_stale(out_dir)
         staging = outdir.new_build_dir(out_dir)
         published = False
         try:
             result = _build_into(
-                staging, data_dir, out_dir, inputs, cat, report, progress, validator,
-                stream_dumps, optimize, lambda store: check_entities(
-                    links, review_path, lambda iri: _has_entity(store, iri)
-                ),
+                staging, data_dir, out_dir, inputs, report, progress, validator, stream_dumps,
+                optimize, check_loaded,
             )  # fmt: skip
             previous = outdir.publish(out_dir, staging, PUBLISHED)
             published = True
@@ -162,7 +164,6 @@ def _build_into(
     data_dir: Path,
     out_dir: Path,
     inputs: list[tuple[Path, str]],
-    cat: Catalogue,
     report: Report,
     progress: Progress | None,
     validator: str,
@@ -170,6 +171,8 @@ def _build_into(
     optimize: bool,
     check_loaded: Callable[[Store], None],
 ) -> BuildResult:
+    """Everything but publishing, into `staging`; `check_loaded` is asked of the loaded
+    store before the shapes are checked."""
     clock = _Stopwatch(report, progress)
     streamed = None
     files = [str(p) for p, _ in inputs]
