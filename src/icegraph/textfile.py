@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from icegraph.errors import IcegraphError, InputError, Location
@@ -96,6 +97,18 @@ def lines(path: Path, name: str, error: type[IcegraphError] = InputError) -> Ite
             yield from fh
         except UnicodeDecodeError:
             raise _locate(path, name, error) from None
+
+
+@contextmanager
+def open_lines(
+    path: Path, name: str, error: type[IcegraphError] = InputError
+) -> Iterator[Iterator[str]]:
+    """`lines` for a `with` block: the file is closed when the block ends."""
+    it = lines(path, name, error)
+    try:
+        yield it
+    finally:
+        it.close()
 
 
 def _locate(path: Path, name: str, error: type[IcegraphError]) -> IcegraphError:

@@ -8,7 +8,7 @@ from pathlib import Path
 from icegraph.errors import InputError, Location
 from icegraph.readers import register
 from icegraph.records import FlowRecord
-from icegraph.textfile import lines
+from icegraph.textfile import open_lines
 
 HEADER = (
     "Source",
@@ -51,55 +51,57 @@ def read_flows(path: Path, display_name: str | None = None) -> Iterator[FlowReco
     """
     name = display_name or str(path)
     seen_header = False
-    for lineno, line in enumerate(lines(path, name), start=1):
-        text = line.rstrip("\r\n")
-        if not text.strip():
-            continue
-        cells = text.split("\t")
-        if tuple(c.strip() for c in cells) == HEADER:
-            seen_header = True
-            continue
-        if not seen_header:
-            raise InputError(
-                "data row before any header row",
-                Location(name, lineno, 1),
-                expected="a header row: " + " | ".join(HEADER),
-            )
-        if len(cells) != len(HEADER):
-            raise InputError(
-                f"row has {len(cells)} tab-separated cells",
-                Location(name, lineno, 1),
-                expected=f"{len(HEADER)} cells ({', '.join(HEADER)}); is the row cut short "
-                "or does a cell contain a tab?",
-            )
-        columns: dict[str, int] = {}
-        col = 1
-        for fld, cell in zip(FIELDS, cells, strict=True):
-            columns[fld] = col
-            col += len(cell) + 1
-        values = [c.strip() for c in cells]
-        for fld, value in zip(("source", "destination", "sharing_type"), values, strict=False):
-            if not value:
+    # UTF-8 (a byte-order mark dropped); a byte that is not is an error naming its line
+    with open_lines(path, name) as fh:
+        for lineno, line in enumerate(fh, start=1):
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                continue
+            cells = text.split("\t")
+            if tuple(c.strip() for c in cells) == HEADER:
+                seen_header = True
+                continue
+            if not seen_header:
                 raise InputError(
-                    "cell is empty",
-                    Location(name, lineno, columns[fld]),
-                    field=FIELD_TITLES[fld],
-                    expected="a value (write N/A where there is none)",
+                    "data row before any header row",
+                    Location(name, lineno, 1),
+                    expected="a header row: " + " | ".join(HEADER),
                 )
-        (
-            source, destination, full_name, classification, sharing,
-            agency, sub_agency, description, reference,
-        ) = values  # fmt: skip
-        yield FlowRecord(
-            Location(name, lineno),
-            source,
-            destination,
-            full_name or None,
-            classification or None,
-            sharing,
-            agency or None,
-            sub_agency or None,
-            description or None,
-            reference or None,
-            columns=columns,
-        )
+            if len(cells) != len(HEADER):
+                raise InputError(
+                    f"row has {len(cells)} tab-separated cells",
+                    Location(name, lineno, 1),
+                    expected=f"{len(HEADER)} cells ({', '.join(HEADER)}); is the row cut short "
+                    "or does a cell contain a tab?",
+                )
+            columns: dict[str, int] = {}
+            col = 1
+            for fld, cell in zip(FIELDS, cells, strict=True):
+                columns[fld] = col
+                col += len(cell) + 1
+            values = [c.strip() for c in cells]
+            for fld, value in zip(("source", "destination", "sharing_type"), values, strict=False):
+                if not value:
+                    raise InputError(
+                        "cell is empty",
+                        Location(name, lineno, columns[fld]),
+                        field=FIELD_TITLES[fld],
+                        expected="a value (write N/A where there is none)",
+                    )
+            (
+                source, destination, full_name, classification, sharing,
+                agency, sub_agency, description, reference,
+            ) = values  # fmt: skip
+            yield FlowRecord(
+                Location(name, lineno),
+                source,
+                destination,
+                full_name or None,
+                classification or None,
+                sharing,
+                agency or None,
+                sub_agency or None,
+                description or None,
+                reference or None,
+                columns=columns,
+            )
