@@ -9,7 +9,7 @@ what to do about it. Unreadable files say which path and why, instead of a trace
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -79,7 +79,9 @@ def invalid_utf8(
     )
 
 
-def lines(path: Path, name: str, error: type[IcegraphError] = InputError) -> Iterator[str]:
+def lines(
+    path: Path, name: str, error: type[IcegraphError] = InputError
+) -> Generator[str, None, None]:
     """The file's lines as they are read (newlines kept as written), for large files.
 
     A decoding error is located afterwards by a second, binary pass: the common case, a
