@@ -162,6 +162,10 @@ def main() -> int:
     for csv in (ROOT / "data").glob("*.csv"):
         if csv.name != "wikidata-links.csv":
             shutil.copy(csv, args.out / csv.name)
+    # corrections naming the seed's files would name files this collection does not have
+    table = (args.out / "corrections.csv").read_text(encoding="utf-8").splitlines(True)
+    kept = [line for i, line in enumerate(table) if i == 0 or line.startswith("*,")]
+    (args.out / "corrections.csv").write_text("".join(kept), encoding="utf-8")
     systems = system_count(args.rows)
     done = 0
     part = 0

@@ -216,3 +216,22 @@ def test_bad_hand_entered_row_is_located(data_copy: Path, tmp_path: Path):
         build(data_copy, tmp_path / "out")
     assert err.value.location is not None and err.value.location.line == 2
     assert err.value.field == "entered_on" and "not a real date" in err.value.message
+
+
+def test_readme_worked_example_adds_records(data_copy: Path, tmp_path: Path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Adding records", 1)[1]
+    example = section.split("```csv\n", 1)[1].split("```", 1)[0]
+    (data_copy / "raw" / "my-notes.csv").write_text(example, encoding="utf-8")
+    result = build(data_copy, tmp_path / "out")
+    store = open_store(tmp_path / "out" / "store", read_only=True)
+    got = rows(store, f"""SELECT ?where ?claims WHERE {{ ?c ig:asserts <{ID}flow/tecs--icm> ;
+        ig:locator ?where . <{ID}flow/tecs--icm> ig:claimCount ?claims }}""")  # fmt: skip
+    assert got == [("p. 14, section 2.2", "2")]
+    since = rows(store, f"""SELECT ?y WHERE {{ ?c ig:asserts
+        <{ID}relationship/ice--contractor--palantir> ; ig:sourceFile "raw/my-notes.csv" ;
+        ig:since ?y }}""")  # fmt: skip
+    assert since == [("2014",)]
+    assert result.report.counts["statements entered by hand"] == 2
+    _names, support = run_select(store, find_query("flow-support"))
+    assert any(str(r[1].value) == "TECS → ICM" and str(r[2].value) == "2" for r in support)

@@ -15,11 +15,15 @@ from icegraph.report import Report
 from tests.conftest import DATA, FLOWS_FILE, flows_table, row
 
 
-def repaired(tmp_path: Path, *lines: str, name: str = "t.txt"):
+def repaired(tmp_path: Path, *lines: str, name: str = "t.txt", only: tuple[int, str] | None = None):
     p = tmp_path / name
     p.write_text(flows_table(*lines), encoding="utf-8")
     report = Report()
     cat = load_catalogue(DATA)
+    if only is not None:  # the file's other corrections would match nothing, and stop
+        cat.corrections = [
+            c for c in cat.corrections if c.line is None or (c.line, c.field) == only
+        ]
     return list(repair_flows(read_flows(p, name), cat, name, report)), report
 
 
@@ -47,7 +51,7 @@ def test_garbled_cell_is_repaired_only_through_corrections(tmp_path: Path):
         repaired(tmp_path, row(source="TLS", destination="Ю"))
     # The same cell on the line the corrections file names is repaired, with its evidence.
     lines = [row(source=f"S{i}") for i in range(24)] + [row(source="TLS", destination="Ю")]
-    recs, _ = repaired(tmp_path, *lines, name=FLOWS_FILE)
+    recs, _ = repaired(tmp_path, *lines, name=FLOWS_FILE, only=(26, "Destination"))
     tls = recs[-1]
     assert tls.location.line == 26 and tls.destination == "ICM"
     (rep,) = [r for r in tls.repairs if r.field == "destination"]

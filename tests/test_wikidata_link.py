@@ -53,7 +53,7 @@ def test_a_strict_parser_really_rejects_the_raw_file():
 def test_unreadable_wikidata_file_is_a_clear_error(tmp_path: Path):
     bad = tmp_path / "Q1.json"
     bad.write_text("{ not json", encoding="utf-8")
-    with pytest.raises(InputError, match="Q1.json: not Wikidata JSON"):
+    with pytest.raises(InputError, match="Q1.json, line 1, column 3: not Wikidata JSON"):
         read_pool([bad])
 
 

@@ -6,14 +6,16 @@ CatalogueError naming the file, line and field, before any input is read.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from icegraph.errors import CatalogueError, Location
+from icegraph.records import Finding
 from icegraph.resolve.names import ordered_keys
+from icegraph.tables import read_table
 
 ENTITY_TYPES = (
     "Agency",
@@ -94,6 +96,10 @@ class Catalogue:
     document_types: dict[str, DocumentType] = field(default_factory=dict)
     text_rules: list[TextRule] = field(default_factory=list)
     relation_types: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Warnings from loading the tables (repeated rows), for the build report
+    findings: list[Finding] = field(default_factory=list)
+    # The corrections that changed a value in some input, filled in as the inputs are repaired
+    used_corrections: set[Correction] = field(default_factory=set)
     _names: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def lookup(self, name: str, types: Iterable[str] | None = None) -> EntityEntry | None:
@@ -128,21 +134,18 @@ def _check_id(value: str, loc: Location, fld: str) -> None:
         )
 
 
-def _rows(path: Path, required: tuple[str, ...]) -> Iterable[tuple[int, dict[str, str]]]:
-    if not path.exists():
-        raise CatalogueError("curated table is missing", Location(str(path)))
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            raise CatalogueError(
-                f"missing column(s) {', '.join(missing)}",
-                Location(str(path), 1),
-                expected="a header row with " + ", ".join(required),
-            )
-        for row in reader:
-            line = reader.line_num
-            yield line, {k: (v or "").strip() for k, v in row.items() if k is not None}
+def _rows(
+    cat: Catalogue, path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> Iterable[tuple[int, dict[str, str]]]:
+    """The table's rows, parsed strictly (see tables.py); a row repeated cell for cell is
+    read once and reported."""
+    table = read_table(path, required, optional)
+    repeated = {line for line, _first in table.repeats}
+    for line, first in table.repeats:
+        cat.findings.append(
+            Finding(table.loc(line), "repeated row", f"the same cells as line {first}; read once")
+        )
+    return ((line, row) for line, row in table if line not in repeated)
 
 
 def _split(value: str) -> list[str]:
@@ -161,8 +164,12 @@ def load_catalogue(data_dir: Path) -> Catalogue:
 
 
 def _load_document_types(cat: Catalogue, path: Path) -> None:
-    for line, row in _rows(path, ("type", "label", "confidence", "why")):
+    for line, row in _rows(cat, path, ("type", "label", "confidence", "why")):
         _check_id(row["type"], Location(str(path), line), "type")
+        if row["type"] in cat.document_types:
+            raise CatalogueError(
+                f"duplicate document type '{row['type']}'", Location(str(path), line), field="type"
+            )
         if row["confidence"] not in CONFIDENCE_GRADES:
             raise CatalogueError(
                 f"unknown confidence grade '{row['confidence']}'",
@@ -177,7 +184,7 @@ def _load_document_types(cat: Catalogue, path: Path) -> None:
 
 def _load_sources(cat: Catalogue, path: Path) -> None:
     cols = ("id", "citation", "title", "author", "publisher", "type", "date", "note")
-    for line, row in _rows(path, cols):
+    for line, row in _rows(cat, path, cols, ("url",)):
         loc = Location(str(path), line)
         _check_id(row["id"], loc, "id")
         if row["id"] in cat.sources:
@@ -191,6 +198,8 @@ def _load_sources(cat: Catalogue, path: Path) -> None:
                 field="type",
                 expected="a type listed in document-types.csv",
             )
+        if row["date"]:
+            check_date(row["date"], loc, "date")
         url = row.get("url", "")
         if url and not url.startswith(("https://", "http://")):
             raise CatalogueError(f"'{url}' is not a web address", loc, field="url")
@@ -203,7 +212,7 @@ def _load_entities(cat: Catalogue, path: Path) -> None:
         "developer", "candidates", "note",
     )  # fmt: skip
     lines: dict[str, int] = {}
-    for line, row in _rows(path, cols):
+    for line, row in _rows(cat, path, cols):
         loc = Location(str(path), line)
         if row["type"] not in ENTITY_TYPES:
             raise CatalogueError(
@@ -250,15 +259,65 @@ def _load_entities(cat: Catalogue, path: Path) -> None:
                     Location(str(path), lines[eid]),
                     field="candidates",
                 )
+    _check_parent_cycles(cat, path, lines)
     if "system/icm" not in cat.entities:
         raise CatalogueError(
             "the hub system 'system/icm' is missing", Location(str(path)), field="id"
         )
 
 
+def _check_parent_cycles(cat: Catalogue, path: Path, lines: dict[str, int]) -> None:
+    """A parent chain must end: a cycle makes every entity on it its own ancestor."""
+    done: set[str] = set()
+    for start in cat.entities:
+        chain: list[str] = []
+        node = start
+        while node and node not in done:
+            if node in chain:
+                cycle = chain[chain.index(node) :] + [node]
+                first = min(cycle, key=lambda e: lines[e])
+                raise CatalogueError(
+                    "the parents form a cycle: " + " → ".join(_rotate(cycle[:-1], first)),
+                    Location(str(path), lines[first]),
+                    field="parent",
+                    expected="a chain of parents that ends at an entity with no parent",
+                )
+            chain.append(node)
+            node = cat.entities[node].parent
+        done.update(chain)
+
+
+def _rotate(cycle: list[str], first: str) -> list[str]:
+    """The cycle written from `first` round to `first` again, in parent order."""
+    i = cycle.index(first)
+    ordered = cycle[i:] + cycle[:i]
+    return [*ordered, first]
+
+
+def check_date(value: str, loc: Location, fld: str, partial: bool = True) -> None:
+    """An ISO date in the calendar (2026-02-31 is not), or with `partial` a year-month or
+    a year alone, as sources are often dated."""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            date.fromisoformat(value)
+        elif not partial:
+            raise ValueError
+        elif re.fullmatch(r"\d{4}-\d{2}", value):
+            date.fromisoformat(value + "-01")
+        elif not re.fullmatch(r"\d{4}", value):
+            raise ValueError
+    except ValueError:
+        raise CatalogueError(
+            f"'{value}' is not a date",
+            loc,
+            field=fld,
+            expected="a real date YYYY-MM-DD" + (" (or YYYY-MM, or YYYY)" if partial else ""),
+        ) from None
+
+
 def _load_corrections(cat: Catalogue, path: Path) -> None:
     cols = ("file", "line", "field", "kind", "raw_value", "corrected_value", "why", "evidence")
-    for line, row in _rows(path, cols):
+    for line, row in _rows(cat, path, cols):
         loc = Location(str(path), line)
         if not row["why"] or not row["evidence"]:
             raise CatalogueError(
@@ -266,12 +325,14 @@ def _load_corrections(cat: Catalogue, path: Path) -> None:
             )
         try:
             target_line = int(row["line"]) if row["line"] else None
+            if target_line is not None and target_line < 1:
+                raise ValueError
         except ValueError:
             raise CatalogueError(
                 f"'{row['line']}' is not a line number",
                 loc,
                 field="line",
-                expected="a whole number, or empty for every line of the file",
+                expected="a line number from 1, or empty for every line of the file",
             ) from None
         cat.corrections.append(
             Correction(
@@ -289,7 +350,7 @@ def _load_corrections(cat: Catalogue, path: Path) -> None:
 
 
 def _load_text_rules(cat: Catalogue, path: Path) -> None:
-    for line, row in _rows(path, ("kind", "pattern", "term", "label")):
+    for line, row in _rows(cat, path, ("kind", "pattern", "term", "label")):
         try:
             pattern = re.compile(row["pattern"], re.IGNORECASE)
         except re.error as exc:
@@ -300,5 +361,15 @@ def _load_text_rules(cat: Catalogue, path: Path) -> None:
 
 
 def _load_relation_types(cat: Catalogue, path: Path) -> None:
-    for _line, row in _rows(path, ("raw_label", "term", "label")):
-        cat.relation_types[row["raw_label"].casefold()] = (row["term"], row["label"])
+    lines: dict[str, int] = {}
+    for line, row in _rows(cat, path, ("raw_label", "term", "label")):
+        key = row["raw_label"].casefold()
+        if key in lines:
+            raise CatalogueError(
+                f"'{row['raw_label']}' is mapped already, on line {lines[key]}",
+                Location(str(path), line),
+                field="raw_label",
+                expected="each raw label once (compared ignoring case)",
+            )
+        lines[key] = line
+        cat.relation_types[key] = (row["term"], row["label"])

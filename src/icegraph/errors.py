@@ -79,7 +79,16 @@ class QueryError(IcegraphError):
     """A catalogue query could not be found, parsed or run."""
 
 
+class OutputError(IcegraphError):
+    """The build folder cannot be created or written."""
+
+
+class BuildLocked(IcegraphError):
+    """Another build is writing into the same build folder."""
+
+
 def _rebuild(cls: type[IcegraphError], state: dict[str, object]) -> IcegraphError:
+
     err = cls.__new__(cls)
     Exception.__init__(err, state.get("message", ""))
     err.__dict__.update(state)

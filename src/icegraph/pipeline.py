@@ -1,7 +1,8 @@
 """build = read → repair → map → validate → store → publish, with nothing half-written.
 
-Everything is built in a staging directory beside the output; only when the graph has
-passed its shapes do the new files replace the old ones, each by an atomic rename.
+Everything is built in a folder of its own inside the output (see outdir.py); only when the
+graph has passed its shapes does the output switch to it, in one atomic step, and the
+previous build is removed. One build at a time writes into an output folder.
 """
 
 from __future__ import annotations
@@ -9,25 +10,29 @@ from __future__ import annotations
 import gc
 import json
 import os
-import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Store
+from pyoxigraph import NamedNode, Store
 
+from icegraph import outdir
 from icegraph.catalogue import load_catalogue
 from icegraph.derive.corroboration import corroboration_quads
 from icegraph.errors import InputError, Location, ValidationFailed
+from icegraph.link.review import check_entities, read_review
 from icegraph.mapping.contradictions import DERIVED_GRAPH
+from icegraph.mapping.link_quads import LINKS_GRAPH
+from icegraph.mapping.terms import value_of
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.produce import Block, Progress, count_lines, load_mapped
 from icegraph.publish.dumps import StreamedDumps, write_context, write_readable
 from icegraph.publish.jsonld import build_context
 from icegraph.publish.metadata import METADATA_GRAPH, metadata_quads
 from icegraph.readers import reader_for
+from icegraph.repair.corrections import check_corrections
 from icegraph.report import Report
 from icegraph.store import open_store
 from icegraph.validate import engine
@@ -46,6 +51,8 @@ OUTPUT_FILES = (
     "report.md",
     "report.json",
 )
+# The names in --out that show the current build (links through `current`, see outdir.py)
+PUBLISHED = (*OUTPUT_FILES, "store")
 
 
 @dataclass
@@ -61,11 +68,24 @@ class BuildResult:
 
 def discover_inputs(data_dir: Path) -> list[tuple[Path, str]]:
     """Raw files under data/raw/ with the reader that recognises each; unknown ones stop."""
+    if not data_dir.is_dir():
+        raise InputError(
+            "no such folder" if not data_dir.exists() else "not a folder",
+            Location(str(data_dir)),
+            expected="the folder with raw/ and the curated CSV tables",
+            fix="Pass it with --data.",
+        )
     raw = data_dir / "raw"
     if not raw.is_dir():
         raise InputError("no raw input folder", Location(str(raw)), expected="data/raw/*.txt")
     found = []
-    for path in sorted(p for p in raw.iterdir() if p.is_file() and not p.name.startswith(".")):
+    try:
+        listed = sorted(p for p in raw.iterdir() if p.is_file() and not p.name.startswith("."))
+    except OSError as exc:
+        raise InputError(
+            f"cannot list the folder: {(exc.strerror or 'unknown').lower()}", Location(str(raw))
+        ) from None
+    for path in listed:
         reader = reader_for(path)
         if reader is None:
             raise InputError(
@@ -96,17 +116,66 @@ def build(
     flow records), else sorted and prefixed from the store. `optimize` compacts the store
     before it is put in place: a longer build for faster queries on a large graph.
     """
-    load_catalogue(data_dir)  # checked here, before any work, so a bad table fails fast
     inputs = discover_inputs(data_dir)
+    cat = load_catalogue(data_dir)  # checked here, before any work, so a bad table fails fast
+    check_corrections(
+        cat,
+        [p.name for p, reader in inputs if reader == "flows_table"],
+        [p.name for p, reader in inputs if reader != "flows_table"],
+    )
+    review_path = data_dir / "wikidata-links.csv"
+    notes = list(cat.findings)
+    links = read_review(review_path, notes)
     engine(validator)  # an unknown name stops here, before any work, naming the choices
     if stream_dumps is None:
         flows = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
         stream_dumps = flows > READABLE_RECORDS
     report = Report()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = out_dir / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    for note in notes:
+        report.add_finding(note)
+
+    def check_loaded(store: Store) -> None:
+        check_entities(links, review_path, lambda iri: _has_entity(store, iri))
+
+    with outdir.locked(out_dir):
+        outdir.remove_stale(out_dir)
+        staging = outdir.new_build_dir(out_dir)
+        published = False
+        try:
+            result = _build_into(
+                staging, data_dir, out_dir, inputs, report, progress, validator, stream_dumps,
+                optimize, check_loaded,
+            )  # fmt: skip
+            previous = outdir.publish(out_dir, staging, PUBLISHED)
+            published = True
+        finally:
+            if not published:
+                outdir.discard(staging)
+        outdir.discard(previous)  # a server that has it open keeps reading it (see docs/)
+        outdir.discard(out_dir / "failed")
+        return result
+
+
+def _has_entity(store: Store, iri: str) -> bool:
+    """Whether the build states anything about `iri` outside the Wikidata links."""
+    links = NamedNode(value_of(LINKS_GRAPH))
+    return any(q.graph_name != links for q in store.quads_for_pattern(NamedNode(iri), None, None))
+
+
+def _build_into(
+    staging: Path,
+    data_dir: Path,
+    out_dir: Path,
+    inputs: list[tuple[Path, str]],
+    report: Report,
+    progress: Progress | None,
+    validator: str,
+    stream_dumps: bool,
+    optimize: bool,
+    check_loaded: Callable[[Store], None],
+) -> BuildResult:
+    """Everything but publishing, into `staging`; `check_loaded` is asked of the loaded
+    store before the shapes are checked."""
     clock = _Stopwatch(report, progress)
     streamed = None
     files = [str(p) for p, _ in inputs]
@@ -126,6 +195,7 @@ def build(
         report.merge(mapped)
         if streamed is not None:
             streamed.close()  # the JSON-LD writer may read to the end now
+        check_loaded(store)
         with clock("explain the findings" if results is not None else "validate"):
             shapes = load_shapes(shapes_dir())
             if results is None:
@@ -159,13 +229,10 @@ def build(
         with clock("close the store"):
             del store
             gc.collect()
-        _promote(staging, out_dir)
-        shutil.rmtree(out_dir / "failed", ignore_errors=True)
         return BuildResult(out_dir, report, findings)
     finally:
         if streamed is not None:
             streamed.stop()
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _finale(store: Store, files: list[str], typed: dict) -> Iterator[Block]:
@@ -210,14 +277,3 @@ def _atomic_write(path: Path, content: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(content, encoding="utf-8")
     os.replace(tmp, path)
-
-
-def _promote(staging: Path, out_dir: Path) -> None:
-    for name in OUTPUT_FILES:
-        os.replace(staging / name, out_dir / name)
-    target = out_dir / "store"
-    old = out_dir / f".store-old-{os.getpid()}"
-    if target.exists():
-        os.replace(target, old)
-    os.replace(staging / "store", target)
-    shutil.rmtree(old, ignore_errors=True)

@@ -27,6 +27,7 @@ from pyoxigraph import Store
 
 from icegraph.catalogue import Catalogue, load_catalogue
 from icegraph.errors import IcegraphError
+from icegraph.lifetime import die_with_parent
 from icegraph.link.review import read_review
 from icegraph.mapping.catalogue_quads import (
     ENTITIES_GRAPH,
@@ -47,6 +48,7 @@ from icegraph.readers.dossier_page import read_dossier
 from icegraph.readers.flows_table import read_flows
 from icegraph.readers.statements_csv import read_statements
 from icegraph.records import Finding
+from icegraph.repair.corrections import unused_everywhere
 from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.flows import repair_flows
 from icegraph.report import Report
@@ -178,6 +180,8 @@ def graph_blocks(
             # facts share their activity and agent; pages share the entities they name
             yield Block(m.q.g, list(unstated(m.quads(dossier), stated)))
         report.inputs.append({"file": shown, "reader": reader, "records": records})
+    for finding in unused_everywhere(cat):
+        report.add_finding(finding)
     report.count("information flows", len(flows))
     found = tracker.found()
     report.count("contradictions between sources", len(found))
@@ -220,6 +224,7 @@ def _produce(
     empty when the loader stopped early) on `last_conn`, and sends the outcome: the report
     and, when asked, what the shapes found.
     A failure sends the outcome at once."""
+    die_with_parent()  # a killed build must not leave its mapper running
     report = Report()
     ended = False
     try:
@@ -271,14 +276,18 @@ def _produce(
             report.timings["validate (while mapping)"] = round(checking.wall, 3)
             report.timings["validate, CPU time"] = round(checking.cpu, 3)
         conn.send(("ok", (report, results)))
+    except (BrokenPipeError, EOFError):
+        pass  # the build stopped (Ctrl-C, SIGTERM, killed): nobody is left to tell
     except IcegraphError as exc:
-        if not ended:
-            conn.send_bytes(b"")
-        conn.send(("error", exc))
+        with contextlib.suppress(BrokenPipeError):
+            if not ended:
+                conn.send_bytes(b"")
+            conn.send(("error", exc))
     except Exception:  # a bug: say where, so it can be fixed
-        if not ended:
-            conn.send_bytes(b"")
-        conn.send(("crash", traceback.format_exc()))
+        with contextlib.suppress(BrokenPipeError):
+            if not ended:
+                conn.send_bytes(b"")
+            conn.send(("crash", traceback.format_exc()))
     finally:
         conn.close()
         last_conn.close()

@@ -11,19 +11,50 @@ from icegraph.errors import IcegraphError, Location
 
 
 def open_store(path: Path | None, read_only: bool = False) -> Store:
-    """An on-disk store at `path` (created if missing), or an in-memory one for None."""
+    """An on-disk store at `path` (created if missing), or an in-memory one for None.
+
+    Read-only, `path` may be a build folder (--out) or its `store` link; the store opened
+    is the one published at that moment (see resolve_store).
+    """
     if path is None:
         return Store()
-    if read_only:
-        if not path.exists():
+    if not read_only:
+        path.mkdir(parents=True, exist_ok=True)
+        return Store(str(path))
+    for attempt in range(2):
+        real = resolve_store(path)
+        if not real.is_dir():
             raise IcegraphError(
                 "no built store here",
                 Location(str(path)),
                 fix="Run 'icegraph build' first (or 'make run').",
             )
-        return Store.read_only(str(path))
-    path.mkdir(parents=True, exist_ok=True)
-    return Store(str(path))
+        try:
+            return Store.read_only(str(real))
+        except OSError as exc:
+            # A build published meanwhile removes the one resolved above: resolve again.
+            if attempt == 0 and not real.exists():
+                continue
+            raise IcegraphError(f"cannot open the store: {exc}", Location(str(path))) from None
+    raise AssertionError("unreachable")
+
+
+def resolve_store(path: Path) -> Path:
+    """The real folder of the store `path` names now.
+
+    A build folder means its store. The links through `current` are followed once, here:
+    the store's files are then all read from one build, even if another build switches
+    `current` while the store is being opened.
+    """
+    return store_path(path).resolve()
+
+
+def store_path(path: Path) -> Path:
+    """`path`, or its `store` when it is a build folder; links are left as they are, so
+    the name keeps following the published build."""
+    if not (path / "CURRENT").exists() and (path / "store").exists():
+        return path / "store"
+    return path
 
 
 def select(store: Store, sparql: str, **options: Any) -> QuerySolutions:

@@ -32,6 +32,11 @@ class _Group(click.Group):
             sys.exit(1)
         except BrokenPipeError:
             sys.exit(0)
+        except OSError as exc:
+            # a path the library did not expect to fail: still the path and why, no traceback
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}.", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=_Group)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import click
@@ -54,6 +55,7 @@ def build_command(
       icegraph build --data data --out build
       icegraph build --data big-collection --out build --optimize   # before serving it
     """
+    _stop_cleanly_on_sigterm()
     result = build(
         data_dir,
         out_dir,
@@ -98,9 +100,20 @@ def validate_command(
 
         click.echo(generated_source(Program(load_shapes(shapes_dir()))), nl=False)
         return
+    _stop_cleanly_on_sigterm()
     result = build(data_dir, out_dir, progress=progress_printer(quiet), validator=validator)
     _summary(result)
     click.echo("No rule violated.")
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """SIGTERM (a logout, a service stop) ends the build as Ctrl-C does: its folder and
+    helpers are cleaned up and the previous build stays published. Exit code 143."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _summary(result: BuildResult) -> None:

@@ -37,8 +37,11 @@ def serve_command(
     import uvicorn
 
     from icegraph.serve.app import ServeConfig, create_app
-    from icegraph.store import open_store
+    from icegraph.store import open_store, store_path
 
+    # --store build means build/store: the dumps are served from beside it. The path is not
+    # resolved, so a query worker started later opens the build published by then.
+    store_dir = store_path(store_dir)
     open_store(store_dir, read_only=True)  # fail now, with the fix, if there is no build
     app = create_app(ServeConfig(store_dir, timeout=timeout, max_rows=max_rows, workers=workers))
     click.echo(f"icegraph is serving {store_dir} at http://{host}:{port}/  (Ctrl-C stops it)")

@@ -114,7 +114,10 @@ class FlowMapper:
         # give each row and count once, however many files repeat it.
         self._sent = stated
         self._flows = flows
-        self._claims: dict[str, int] = {}  # claim path → the line that first stated it
+        # a hash of each claim's path → the line that first stated it: a dict of ints, so a
+        # million rows cost tens of megabytes (two paths sharing a hash would be reported as a
+        # repeat, which the line numbers let a reader check)
+        self._claims: dict[int, int] = {}
         self._mechanisms = [r for r in cat.text_rules if r.kind == "mechanism"]
         self._frequencies = [r for r in cat.text_rules if r.kind == "frequency"]
         self._descriptions: dict[str, list[tuple[Term, Term]]] = {}
@@ -145,14 +148,14 @@ class FlowMapper:
         src = self.resolve.system(rec.source)
         dst = self.resolve.system(rec.destination)
         path = f"{self.key}/{src.local}--{dst.local}-{rec.fingerprint}"
-        first = self._claims.get(path)
+        first = self._claims.get(hash(path))
         if first is not None:
             self.report.add_finding(
                 Finding(rec.location, "repeated row",
-                        f"repeats line {first} word for word; counted as one claim")
+                        f"the same cells as line {first}; counted as one claim")
             )  # fmt: skip
             return
-        self._claims[path] = rec.location.line or 0
+        self._claims[hash(path)] = rec.location.line or 0
         claim = entity("claim/" + path)
         minted.append(claim)
         flows = []

@@ -13,6 +13,7 @@ from typing import Any
 import pyoxigraph
 from pyoxigraph import RdfFormat, Store
 
+from icegraph.lifetime import die_with_parent
 from icegraph.namespaces import PREFIXES
 from icegraph.publish.jsonld import write_jsonld
 from icegraph.store import union_triples
@@ -139,6 +140,8 @@ class _Following(io.RawIOBase):
 
 
 def _follow_as_jsonld(ttl_path: str, out_path: str, done: Event, conn: Connection) -> None:
+    # Without its parent, `done` is never set and the file never ends: it would follow for ever
+    die_with_parent()
     try:
         started = time.perf_counter()
         with io.BufferedReader(_Following(ttl_path, done), 1 << 20) as source:

@@ -27,9 +27,16 @@ def register(name: str, recognises: Callable[[str], bool]) -> None:
 def reader_for(path: Path) -> str | None:
     """Name of the reader that recognises the file's first lines, or None."""
     from icegraph.readers import dossier_page, flows_table, statements_csv  # noqa: F401
+    from icegraph.textfile import UTF8_BOM, check_head, unreadable
 
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        head = fh.read(4096)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(4096)
+    except OSError as exc:
+        raise unreadable(exc, str(path)) from None
+    check_head(data, str(path))  # UTF-16 would otherwise be "not recognised", not why
+    # Undecodable bytes are located by the reader; here they only must not hide the header.
+    head = data.removeprefix(UTF8_BOM).decode("utf-8", errors="replace")
     for spec in _READERS:
         if spec.recognises(head):
             return spec.name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from icegraph.errors import InputError, Location
@@ -23,6 +24,7 @@ from icegraph.records import (
     Finding,
     KeyConnection,
 )
+from icegraph.textfile import read_text
 
 KINDS = ("institution", "company", "person", "instrument")
 TIERS = ("primary", "secondary", "inferential")
@@ -84,7 +86,7 @@ class _Lines:
 
 def read_dossier(path: Path, display_name: str | None = None) -> Dossier:
     name = display_name or str(path)
-    raw = path.read_text(encoding="utf-8").lstrip("\ufeff")
+    raw = read_text(path, name)
     items = [(i, ln.strip()) for i, ln in enumerate(raw.splitlines(), 1) if ln.strip()]
     lines = _Lines(name, items)
     findings: list[Finding] = []
@@ -292,7 +294,15 @@ def _iso_date(text: str, loc: Location) -> str:
     day, mon, year = text.split()
     if mon not in _MONTHS:
         raise InputError(f"unknown month '{mon}'", loc, field="Added", expected="Jan … Dec")
-    return f"{year}-{_MONTHS[mon]:02d}-{int(day):02d}"
+    try:
+        return date(int(year), _MONTHS[mon], int(day)).isoformat()
+    except ValueError:
+        raise InputError(
+            f"'{text}' is not a date in the calendar",
+            loc,
+            field="Added",
+            expected="a real date 'DD Mon YYYY', e.g. '07 Apr 2026'",
+        ) from None
 
 
 def _read_connections(lines: _Lines) -> list[Connection]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from icegraph.errors import InputError, Location
 from icegraph.readers import register
 from icegraph.records import FlowRecord
+from icegraph.textfile import open_lines
 
 HEADER = (
     "Source",
@@ -57,11 +58,10 @@ def read_flows(path: Path, display_name: str | None = None) -> Iterator[FlowReco
     """
     name = display_name or str(path)
     seen_header = False
-    with path.open(encoding="utf-8", newline="") as fh:
+    # UTF-8 (a byte-order mark dropped); a byte that is not is an error naming its line
+    with open_lines(path, name) as fh:
         for lineno, line in enumerate(fh, start=1):
             text = line.rstrip("\r\n")
-            if lineno == 1:
-                text = text.lstrip("\ufeff")
             if not text.strip():
                 continue
             cells = text.split("\t")

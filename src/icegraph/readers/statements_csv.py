@@ -14,9 +14,7 @@ Errors name the file, line and column, and what was expected.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -24,6 +22,8 @@ from pathlib import Path
 from icegraph.errors import InputError, Location
 from icegraph.readers import register
 from icegraph.records import EnteredStatement
+from icegraph.tables import parse_csv
+from icegraph.textfile import read_text
 
 COLUMNS = (
     "statement", "from", "from_kind", "to", "to_kind", "relation", "both_ways", "data",
@@ -54,36 +54,19 @@ register("statements_csv", recognises)
 def read_statements(path: Path, display_name: str | None = None) -> Iterator[EnteredStatement]:
     """Yield one statement per data row; the whole file is checked row by row."""
     name = display_name or str(path)
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        text = fh.read()
-    rows = csv.reader(io.StringIO(text), strict=True)
-    try:
-        header = [c.strip() for c in next(rows)]
-    except StopIteration:
+    records = parse_csv(read_text(path, name), name)
+    first = next(records, None)
+    if first is None:
         return
-    except csv.Error as exc:
-        raise InputError(f"the header row cannot be read: {exc}", Location(name, 1)) from None
-    if tuple(header) != COLUMNS:
+    if tuple(c.strip() for c in first[1]) != COLUMNS:
         raise InputError(
             "the header row is not the statements header",
-            Location(name, 1, 1),
+            Location(name, first[0], 1),
             expected=",".join(COLUMNS),
         )
-    while True:
-        line = rows.line_num + 1
-        try:
-            cells = next(rows)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise InputError(
-                f"the row cannot be read: {exc}",
-                Location(name, line),
-                expected="comma-separated cells; a cell with a comma or a quote in double quotes",
-            ) from None
-        if not any(c.strip() for c in cells):
-            continue
-        yield _statement(name, line, cells)
+    for line, cells in records:
+        if any(c.strip() for c in cells):
+            yield _statement(name, line, cells)
 
 
 def _statement(name: str, line: int, cells: list[str]) -> EnteredStatement:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyoxigraph
 
 from icegraph.errors import InputError, Location
+from icegraph.textfile import read_bytes, read_text
 
 WD = "http://www.wikidata.org/entity/"
 WDT = "http://www.wikidata.org/prop/direct/"
@@ -66,7 +67,7 @@ def _english(lang: str | None) -> bool:
 
 
 def read_rdf(path: Path, pool: WikidataPool) -> None:
-    data = path.read_bytes()
+    data = read_bytes(path, str(path))
     fixed, n = _NODE_ID.subn(rb'rdf:nodeID="b\1"', data)
     if n:
         pool.repairs.append(
@@ -102,10 +103,13 @@ def read_rdf(path: Path, pool: WikidataPool) -> None:
 
 
 def read_json(path: Path, pool: WikidataPool) -> None:
+    text = read_text(path, str(path))  # UTF-8 errors located, a byte-order mark accepted
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not Wikidata JSON: {exc}", Location(str(path))) from None
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not Wikidata JSON: {exc.msg}", Location(str(path), exc.lineno, exc.colno)
+        ) from None
     entities = doc.get("entities") if isinstance(doc, dict) else None
     if not isinstance(entities, dict):
         raise InputError(

@@ -25,7 +25,7 @@ def repair_flows(
     records: Iterable[FlowRecord], cat: Catalogue, file_name: str, report: Report
 ) -> Iterator[FlowRecord]:
     """Yield each record repaired; every change is on the record, every count in the report."""
-    book = CorrectionBook(cat.corrections, file_name)
+    book = CorrectionBook(cat.corrections, file_name, cat.used_corrections)
     splitter = CitationSplitter(cat.sources)
     known = cat.known_names()
     hubs = hub_keys(cat)
@@ -70,16 +70,7 @@ def repair_flows(
         for repair in rec.repairs:
             report.add_repair(repair)
         yield rec
-    for c in book.unused():
-        report.add_finding(
-            Finding(
-                c.location,
-                "unused correction",
-                f"the correction of '{c.raw}' in {c.field} matched nothing in {c.file}"
-                + (f" line {c.line}" if c.line else "")
-                + "; the input may have changed",
-            )
-        )
+    book.check_all_used()
 
 
 def _normalise_term(rec: FlowRecord, fld: str, table: dict[str, str], expected: str) -> None:
