@@ -22,6 +22,7 @@ from icegraph.pipeline import build
 from icegraph.readers import reader_for
 from icegraph.readers.dossier_page import read_dossier
 from icegraph.readers.flows_table import read_flows
+from icegraph.readers.statements_csv import read_statements
 from icegraph.repair.flows import repair_flows
 from icegraph.report import Report
 from tests.conftest import DATA, DOSSIER_FILE, FLOWS_FILE
@@ -131,3 +132,32 @@ def test_builds_of_broken_inputs_publish_whole_or_nothing(tmp_path: Path):
 
 def _published(out: Path) -> dict[str, bytes]:
     return {n: (out / n).read_bytes() for n in ("icegraph.ttl", "report.md", "report.json")}
+
+
+def test_hand_entered_statements_broken_at_random(tmp_path: Path):
+    """The hand-entered CSV: read at random breakage, and a few whole builds that must end in
+    a message or a whole build."""
+    rng = random.Random("statements")
+    seed = (Path(__file__).parent / "fixtures" / "convergence" / "entered.csv").read_bytes()
+    path = tmp_path / "entered.csv"
+    for case in range(CASES):
+        broken = mutate(seed, rng)
+        path.write_bytes(broken)
+        try:
+            if reader_for(path) == "statements_csv":
+                list(read_statements(path, path.name))
+        except IcegraphError:
+            pass
+        except Exception as exc:
+            pytest.fail(f"case {case}: {type(exc).__name__}: {exc}\n{broken!r}")
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    for case in range(4):
+        broken = mutate(seed, rng)
+        (data / "raw" / "entered.csv").write_bytes(broken)
+        try:
+            build(data, tmp_path / "out")
+        except IcegraphError:
+            pass
+        except Exception as exc:
+            pytest.fail(f"build case {case}: {type(exc).__name__}: {exc}\n{broken!r}")
