@@ -129,8 +129,10 @@ class Contradictions:
         self._subjects.setdefault(subject.key, subject)
 
     def within(self, subject: Subject, aspect: str, *said: Said) -> None:
-        """A claim that disagrees with itself (a row whose columns and sharing type differ)."""
-        self._within.append(Contradiction(subject, aspect, said))
+        """A claim that disagrees with itself (a row whose columns and sharing type differ):
+        a contradiction of its own, named after the claim too."""
+        own = Subject(f"{subject.key} {said[0].claim}", subject.about, subject.label)
+        self._within.append(Contradiction(own, aspect, said))
 
     def found(self) -> list[Contradiction]:
         out = list(self._within)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +38,9 @@ FIELDS = (
 FIELD_TITLES = dict(zip(FIELDS, HEADER, strict=True))
 
 
+_SPACES = re.compile(r"\s{2,}")
+
+
 def recognises(head: str) -> bool:
     return head.lstrip("\ufeff").startswith("Source\tDestination\t")
 
@@ -45,8 +49,8 @@ register("flows_table", recognises)
 
 
 def fingerprint(cells: list[str]) -> str:
-    """A short digest of a row's cells, spacing and case aside."""
-    text = "\t".join(" ".join(c.split()).casefold() for c in cells)
+    """A short digest of a row's cells (already stripped), case and runs of spaces aside."""
+    text = _SPACES.sub(" ", "\t".join(cells).casefold())
     return hashlib.blake2b(text.encode(), digest_size=5).hexdigest()
 
 

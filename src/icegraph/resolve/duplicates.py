@@ -9,9 +9,9 @@ from icegraph.resolve.identity import Identities
 from icegraph.resolve.same_as import SameAsRow, decided_pairs, open_proposals
 from icegraph.resolve.similar import Named, propose
 
-# Scoring every entity against its candidates takes a few seconds per 20,000; beyond, the
-# build leaves it to `icegraph same-as`, which a person runs when they mean to review.
-SCORED_AT_BUILD = 20_000
+# Scoring every entity against its candidates takes about a second per 4,000; beyond 5,000,
+# the build leaves it to `icegraph same-as`, which a person runs when they mean to review.
+SCORED_AT_BUILD = 5_000
 TABLE = "Possible duplicates waiting for a decision"
 
 

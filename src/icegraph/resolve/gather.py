@@ -13,11 +13,13 @@ from pathlib import Path
 
 from icegraph.catalogue import Catalogue
 from icegraph.readers.dossier_page import read_dossier
-from icegraph.readers.flows_table import read_flows
+from icegraph.readers.flows_table import FIELD_TITLES, read_flows
 from icegraph.readers.statements_csv import read_statements
+from icegraph.repair.corrections import CorrectionBook
 from icegraph.repair.directions import described_system, hub_keys
 from icegraph.repair.dossier import repair_dossier
-from icegraph.repair.flows import repair_flows
+from icegraph.repair.flows import PLACEHOLDERS
+from icegraph.repair.lookalikes import fold_known
 from icegraph.report import Report
 from icegraph.resolve.identity import Identities, kind_type
 
@@ -29,14 +31,33 @@ Gatherer = Callable[[Identities, Path, Catalogue, Operators], None]
 
 
 def _flows_table(ids: Identities, path: Path, cat: Catalogue, operators: Operators) -> None:
+    """The names each row gives, as the repair stage will read them: corrected, with letters
+    from other scripts folded and placeholders dropped. The rest of the repairs (and every
+    error they find) are left to the mapping pass."""
     hubs = hub_keys(cat)
-    for rec in repair_flows(read_flows(path, str(path)), cat, path.name, Report()):
+    known = cat.known_names()
+    book = CorrectionBook(cat.corrections, path.name)
+    for rec in read_flows(path, str(path)):
+        book.apply(rec)
+        names = []
+        for fld in ("source", "destination", "full_name"):
+            value = getattr(rec, fld)
+            if value is not None and not value.isascii():
+                value = fold_known(value, known, rec.cell_location(fld), FIELD_TITLES[fld]) or value
+            names.append(None if value is None or value.casefold() in PLACEHOLDERS else value)
+        source, destination, full_name = names
+        if source is None or destination is None:
+            continue  # the mapping pass says what is wrong
+        rec.source, rec.destination = source, destination
         described = described_system(rec, hubs)
-        for name in (rec.source, rec.destination):
+        operated = any(
+            v is not None and v.casefold() not in PLACEHOLDERS for v in (rec.agency, rec.sub_agency)
+        )
+        for name in (source, destination):
             mine = name == described
-            ids.mention(name, "System", [rec.full_name] if mine and rec.full_name else [])
+            ids.mention(name, "System", [full_name] if mine and full_name else [])
             if mine:
-                operators[name] = operators.get(name, False) or rec.operator_id is not None
+                operators[name] = operators.get(name, False) or operated
 
 
 def _mention(ids: Identities, name: str, kind: str, operators: Operators) -> None:

@@ -94,6 +94,7 @@ class Identities:
         self.entities: dict[str, Entity] = {}
         self.conflicts: list[str] = []
         self._folded_into: dict[str, str] = {}
+        self._beside: list[tuple[Node, list[Node]]] = []
         for entry in cat.entities.values():
             group = GROUP_OF[entry.type]
             for name in (entry.label, entry.acronym, *entry.alt_labels):
@@ -133,14 +134,18 @@ class Identities:
 
     def mention(self, name: str, etype: str, also: Iterable[str] = ()) -> None:
         """`name` is a document's name for an entity of `etype`; `also` are other names the
-        same document gives it in the same place (a full-name column)."""
+        same document gives it in the same place (a flows table's full-name column).
+
+        The parts of one name ('Name (ACRONYM)') are one entity for sure. A name given beside
+        it is weaker evidence: two systems of one table may share a full name. It joins the
+        entity another document calls by that name only when no other entity is given the
+        same name beside its own (see `_link_by_other_names`)."""
         group = GROUP_OF[etype]
         nodes = [(group, k) for k in ordered_keys(name)]
-        extra = [(group, k) for a in also for k in ordered_keys(a)]
         first = nodes[0]
         self._find(first)
-        for n in nodes[1:] + extra:
-            if not self._union(first, n) and n in nodes:
+        for n in nodes[1:]:
+            if not self._union(first, n):
                 one, other = self._curated.get(self._find(first)), self._curated.get(self._find(n))
                 self.conflicts.append(
                     f"'{name}' reads as two curated entities ({one}, {other}); "
@@ -148,13 +153,36 @@ class Identities:
                 )
         root = self._find(first)
         self._mentions.setdefault(root, set()).add((name, etype))
-        self._others.setdefault(root, set()).update(a for a in also if a)
+        others = [a for a in also if a]
+        if others:
+            self._others.setdefault(root, set()).update(others)
+            self._beside.append((first, [(group, k) for a in others for k in ordered_keys(a)]))
+
+    def _link_by_other_names(self) -> None:
+        """A name given beside an entity's own (ATS, 'Automated Targeting System') joins the
+        entity a document names by it, when exactly one entity is given that name beside its
+        own. Decided on all the names at once, so the order of the documents does not count."""
+        owners: dict[Node, set[Node]] = {}
+        for first, keys in self._beside:
+            root = self._find(first)
+            for key in keys:
+                owners.setdefault(key, set()).add(root)
+        for key, roots in sorted(owners.items()):
+            if len(roots) != 1 or key not in self._parent:
+                continue  # shared by several (or named by no document): joins nothing
+            (root,) = roots
+            if not self._union(root, key):
+                self.conflicts.append(
+                    f"'{key[1]}' is another name of {self._curated.get(self._find(root))} and "
+                    f"the name of {self._curated.get(self._find(key))}; they are kept apart"
+                )
 
     # ------------------------------------------------------------ settling
 
     def finish(self, folds: dict[str, str] | None = None, where: str = "") -> None:
         """Settle every group into one entity; `folds` are accepted same-as decisions
         (folded id → kept id), applied after the names have been grouped."""
+        self._link_by_other_names()
         roots = {self._find(n) for n in list(self._parent)}
         by_root: dict[Node, Entity] = {}
         for root in sorted(roots):

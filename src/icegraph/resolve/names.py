@@ -33,6 +33,7 @@ def name_key(name: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def name_parts(name: str) -> tuple[str, str | None]:
     """'Automated Targeting System (ATS)' → ('Automated Targeting System', 'ATS'); a name
     without a trailing parenthesis → (name, None). Only a short, one-word parenthesis counts
@@ -53,7 +54,8 @@ def name_keys(name: str) -> list[str]:
     return [k for k in dict.fromkeys(keys) if k]
 
 
-def ordered_keys(name: str) -> list[str]:
+@lru_cache(maxsize=65536)  # asked of the same names on every record
+def ordered_keys(name: str) -> tuple[str, ...]:
     """A name's keys, most specific first. 'Automated Targeting System (ATS)' is first the
     whole, then the name, then the acronym; 'MOSAIC (Migrant Operational Support and
     Information Center)' is first the whole, then the expansion, then the short name."""
@@ -62,9 +64,10 @@ def ordered_keys(name: str) -> list[str]:
     if inner is not None:
         pair = (base, inner) if acronym_of(name) else (inner, base)
         keys += [name_key(p) for p in pair]
-    return [k for k in dict.fromkeys(keys) if k]
+    return tuple(k for k in dict.fromkeys(keys) if k)
 
 
+@lru_cache(maxsize=65536)
 def acronym_of(name: str) -> str | None:
     """The acronym a name carries in parentheses, when it looks like one ('ATS', 'FALCON-SA')."""
     _base, inner = name_parts(name)

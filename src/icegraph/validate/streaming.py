@@ -198,6 +198,8 @@ class StreamValidator:
             for s, p, o in triples:
                 self._share(s, p, o)
             return
+        if len(local) > 16 and not isinstance(local, set | frozenset | dict):
+            local = set(local)  # asked of every triple: a long list would cost its length
         block = Graph(self.indexed_backward)
         out, back, backward = block.out, block.back, self.indexed_backward
         kept = triples if isinstance(triples, list) else list(triples)
