@@ -235,3 +235,23 @@ def test_readme_worked_example_adds_records(data_copy: Path, tmp_path: Path):
     assert result.report.counts["statements entered by hand"] == 2
     _names, support = run_select(store, find_query("flow-support"))
     assert any(str(r[1].value) == "TECS → ICM" and str(r[2].value) == "2" for r in support)
+
+
+def test_two_systems_sharing_a_full_name_stay_two(data_copy: Path, tmp_path: Path):
+    """A full name joins a short name only when no other system of the build has it too."""
+    only_flows(
+        data_copy,
+        flows_table(
+            row(source="AAA", full_name="Shared Records System"),
+            row(source="BBB", full_name="Shared Records System"),
+            row(source="CCC", full_name="Case Copy Cache"),
+            row(source="Case Copy Cache", full_name="N/A"),
+        ),
+    )
+    build(data_copy, tmp_path / "out")
+    store = open_store(tmp_path / "out" / "store", read_only=True)
+    got = rows(store, "SELECT ?s WHERE { GRAPH <https://w3id.org/icegraph/graph/resolved> { "
+                      "?s a ig:System } } ORDER BY ?s")  # fmt: skip
+    assert got == [(f"{ID}system/aaa",), (f"{ID}system/bbb",), (f"{ID}system/ccc",)]
+    moved = rows(store, "SELECT ?old ?new WHERE { ?old dcterms:isReplacedBy ?new }")
+    assert moved == [(f"{ID}system/case-copy-cache", f"{ID}system/ccc")]
