@@ -20,10 +20,8 @@ from pyoxigraph import NamedNode, Store
 
 from icegraph import outdir
 from icegraph.catalogue import load_catalogue
-from icegraph.derive.corroboration import corroboration_quads
 from icegraph.errors import InputError, Location, ValidationFailed
 from icegraph.link.review import check_entities, read_review
-from icegraph.mapping.contradictions import DERIVED_GRAPH
 from icegraph.mapping.link_quads import LINKS_GRAPH
 from icegraph.mapping.terms import value_of
 from icegraph.paths import ontology_dir, shapes_dir
@@ -236,10 +234,7 @@ def _build_into(
 
 
 def _finale(store: Store, files: list[str], typed: dict) -> Iterator[Block]:
-    """What is worked out over the loaded graph: each flow's and relationship's support, then
-    the dataset's description (which counts the support too)."""
-    derived = list(corroboration_quads(store))  # no rdf:type among them: `typed` holds
-    yield Block(DERIVED_GRAPH, derived, list(dict.fromkeys(s for s, _p, _o in derived)))
+    """The dataset's own description, which counts the loaded store."""
     yield Block(METADATA_GRAPH, list(metadata_quads(store, files, typed)))
 
 

@@ -41,6 +41,7 @@ from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
 from icegraph.mapping.resolved_quads import RESOLVED_GRAPH, resolved_quads
 from icegraph.mapping.statements_quads import StatementMapper
+from icegraph.mapping.support import Support, voices
 from icegraph.mapping.terms import Q, Term, Triple, graph, lines, trig, unstated
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.publish.metadata import Typed
@@ -150,13 +151,14 @@ def graph_blocks(
     )
     yield Block(RESOLVED_GRAPH, list(unstated(resolved_quads(ids, unknown_operator), stated)))
     tracker = Contradictions()
+    support = Support(voices(cat))
     flows: set[Term] = set()
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     for path, reader in inputs:
         shown = str(path)
         if reader == "flows_table":
-            mapper = FlowMapper(cat, ids, path.name, stated, flows, tracker, report)
+            mapper = FlowMapper(cat, ids, path.name, stated, flows, tracker, report, support)
             # first: the records' checks need the compiling activity's class
             yield Block(mapper.q.g, list(mapper.header()))
             records = 0
@@ -166,7 +168,7 @@ def graph_blocks(
                 yield Block(mapper.q.g, *mapper.block(rec))
             report.count("flows read", records)
         elif reader == "statements_csv":
-            entered = StatementMapper(cat, ids, path.name, stated, flows, tracker)
+            entered = StatementMapper(cat, ids, path.name, stated, flows, tracker, support)
             yield Block(entered.q.g, list(entered.header()))
             records = 0
             for statement in read_statements(path, shown):
@@ -176,7 +178,7 @@ def graph_blocks(
         else:
             dossier = repair_dossier(read_dossier(path, shown), cat, report)
             records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
-            m = DossierMapper(cat, ids, path.name, report, tracker)
+            m = DossierMapper(cat, ids, path.name, report, tracker, support)
             # facts share their activity and agent; pages share the entities they name
             yield Block(m.q.g, list(unstated(m.quads(dossier), stated)))
         report.inputs.append({"file": shown, "reader": reader, "records": records})
@@ -188,7 +190,9 @@ def graph_blocks(
     # all of them are in the graph (the contradictions query); the report shows the first
     listed: list[dict[str, Any]] = [row for c in found[:LIST_LIMIT] for row in c.rows()]
     report.set_table("Where the sources contradict each other", listed)
-    derived = list(tracker.quads(found))
+    # worked out over every document, so they come last: the support each flow and
+    # relationship has, and where the documents disagree
+    derived = [*support.quads(), *tracker.quads(found)]
     yield Block(DERIVED_GRAPH, derived, list(dict.fromkeys(s for s, _p, _o in derived)))
 
 
@@ -338,9 +342,8 @@ def load_mapped(
     """Map (and check) every input in a second process and bulk-load its triples.
 
     `finale` makes the last blocks from the loaded store and the stream's typed-entity counts
-    (the derived statements, then the dataset's own description), each loaded before the
-    next is made
-    (the dataset's own description); it is loaded, teed and checked like the rest. Returns
+    (the dataset's own description), each loaded before the next is made; they are loaded,
+    teed and checked like the rest. Returns
     the mapper's report and, with `validate`, what the shapes found in the whole graph.
     """
     ctx = mp.get_context("spawn")

@@ -12,6 +12,7 @@ from icegraph.catalogue import Catalogue
 from icegraph.mapping.catalogue_quads import document_type, relation_type, relation_type_quads
 from icegraph.mapping.contradictions import Contradictions, Said, Subject
 from icegraph.mapping.iris import Resolver, input_graph, input_slug
+from icegraph.mapping.support import Support
 from icegraph.mapping.terms import (
     ALT_LABEL,
     ASSOCIATED_WITH,
@@ -63,10 +64,12 @@ class DossierMapper:
         file_name: str,
         report: Report,
         tracker: Contradictions,
+        support: Support,
     ) -> None:
         self.cat = cat
         self.report = report
         self.tracker = tracker
+        self.support = support
         self.resolve = Resolver(ids)
         self.q = Q(input_graph(file_name))
         self.file = "raw/" + PurePath(file_name).name
@@ -256,6 +259,7 @@ class DossierMapper:
             yield q(claim, ig("asserts"), rel)
             yield q(claim, ig("statement"), text(c.description))
             yield q(claim, ig("confidence"), ig(c.tier))
+            self.support.add([rel], [page], c.tier)
             yield q(claim, ig("rawConfidence"), text(c.tier))
             yield q(claim, ig("rawLabel"), text(c.relation))
             yield q(claim, ig("verification"), ig("notAssessed"))

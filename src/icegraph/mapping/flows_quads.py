@@ -10,6 +10,7 @@ from icegraph.catalogue import Catalogue
 from icegraph.mapping.catalogue_quads import source_node, strongest_confidence
 from icegraph.mapping.contradictions import Contradictions, Said, Subject
 from icegraph.mapping.iris import Resolver, input_graph, input_slug
+from icegraph.mapping.support import Support
 from icegraph.mapping.terms import (
     ALT_LABEL,
     DERIVED_FROM,
@@ -95,6 +96,7 @@ class FlowMapper:
         flows: set[Term],
         tracker: Contradictions,
         report: Report,
+        support: Support,
     ) -> None:
         """`stated` and `flows` are shared by every file of a build: what earlier files already
         stated, and the flows already described."""
@@ -108,6 +110,7 @@ class FlowMapper:
         self.activity = entity(f"activity/{self.key}-compilation")
         self.tracker = tracker
         self.report = report
+        self.support = support
         # System facts and edges repeat on every row that names them. Each is sent once, in
         # the graph of the first file that states it: the loader parses it once, and stores
         # that count a triple once per named graph in their union (Oxigraph 0.5, Virtuoso)
@@ -200,6 +203,7 @@ class FlowMapper:
             yield q(claim, DERIVED_FROM, source_node(sid))
         grade = strongest_confidence(self.cat, rec.citations)
         yield q(claim, I_CONFIDENCE, ig(grade))
+        self.support.add(flows, [source_node(s) for s in rec.citations], grade)
         yield q(claim, I_VERIFICATION, I_NOT_ASSESSED)
         yield q(claim, I_METHOD, I_DOCUMENT_REVIEW)
         yield q(claim, GENERATED_BY, self.activity)

@@ -13,6 +13,7 @@ from icegraph.errors import CatalogueError
 from icegraph.mapping.catalogue_quads import relation_type, relation_type_quads, source_node
 from icegraph.mapping.contradictions import Contradictions, Said, Subject
 from icegraph.mapping.iris import Resolver, input_graph, input_slug
+from icegraph.mapping.support import Support
 from icegraph.mapping.terms import (
     DERIVED_FROM,
     GENERATED_AT,
@@ -48,6 +49,7 @@ class StatementMapper:
         stated: set[Triple],
         flows: set[Term],
         tracker: Contradictions,
+        support: Support,
     ) -> None:
         self.cat = cat
         self.resolve = Resolver(ids)
@@ -57,6 +59,7 @@ class StatementMapper:
         self._sent = stated
         self._flows = flows
         self.tracker = tracker
+        self.support = support
         self.activity = entity(f"activity/{self.key}-entry")
 
     def header(self) -> Iterator[Triple]:
@@ -91,6 +94,7 @@ class StatementMapper:
             asserted, kind = self._relationship(rec, origin, target, said, out)
             label = f"{rec.origin} — {kind} → {rec.target}"
         out += self._claim(rec, claim, asserted, label, origin, target)
+        self.support.add(asserted, [source_node(rec.source)], rec.confidence)
         return out
 
     def _flow(

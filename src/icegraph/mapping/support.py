@@ -1,0 +1,73 @@
+"""How well each flow and relationship is supported, counted while the claims are mapped:
+claims, documents, independent voices, and the strongest and weakest grade among its claims.
+Published in the derived graph (graph/derived), rebuilt on every build.
+
+A document's voice is its publisher, taken up to the top of its organisation (an ICE and a DHS
+document are one voice: ICE is part of DHS); a document whose publisher is not in
+data/entities.csv is its publisher's name, and one with no publisher at all (a dossier page)
+is a voice of its own. Memory grows with the number of flows and relationships, not of claims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from icegraph.catalogue import Catalogue
+from icegraph.mapping.catalogue_quads import source_node
+from icegraph.mapping.contradictions import DERIVED_GRAPH
+from icegraph.mapping.terms import Q, Term, Triple, entity, ig, integer
+
+RANKS = {"primary": 1, "secondary": 2, "inferential": 3}
+GRADES = {rank: ig(grade) for grade, rank in RANKS.items()}
+_ORGANISATIONS = ("Agency", "InternationalOrganization", "PrivateOrganization", "Company")
+
+
+def voices(cat: Catalogue) -> dict[Term, str]:
+    """The voice of each document of data/sources.csv."""
+    out: dict[Term, str] = {}
+    for s in cat.sources.values():
+        org = cat.lookup(s.publisher, _ORGANISATIONS) if s.publisher else None
+        if org is not None:
+            seen = {org.id}
+            while org.parent and org.parent not in seen:
+                seen.add(org.parent)
+                org = cat.entities[org.parent]
+            out[source_node(s.id)] = entity(org.id)
+        elif s.publisher:
+            out[source_node(s.id)] = s.publisher.casefold()
+    return out
+
+
+class Support:
+    """Fed one claim at a time: what it asserts, the documents it cites, its grade."""
+
+    def __init__(self, voices: dict[Term, str]) -> None:
+        self._voices = voices
+        # asserted node → [claims, documents, voices, best rank, worst rank]
+        self._by: dict[Term, tuple[list[int], set[Term], set[str]]] = {}
+
+    def add(self, asserted: Iterable[Term], documents: Iterable[Term], grade: str) -> None:
+        docs = list(documents)
+        said = {self._voices.get(d, d) for d in docs}
+        rank = RANKS[grade]
+        for node in asserted:
+            entry = self._by.get(node)
+            if entry is None:
+                self._by[node] = ([1, rank, rank], set(docs), set(said))
+            else:
+                counts, known, heard = entry
+                counts[0] += 1
+                counts[1] = min(counts[1], rank)
+                counts[2] = max(counts[2], rank)
+                known.update(docs)
+                heard.update(said)
+
+    def quads(self) -> Iterator[Triple]:
+        q = Q(DERIVED_GRAPH)
+        for node in sorted(self._by):
+            (claims, best, worst), docs, heard = self._by[node]
+            yield q(node, ig("claimCount"), integer(claims))
+            yield q(node, ig("documentCount"), integer(len(docs)))
+            yield q(node, ig("publisherCount"), integer(len(heard)))
+            yield q(node, ig("strongestConfidence"), GRADES[best])
+            yield q(node, ig("weakestConfidence"), GRADES[worst])
