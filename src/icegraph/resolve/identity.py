@@ -16,6 +16,7 @@ changes nothing, because the choice never looks at order.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -190,13 +191,17 @@ class Identities:
             if entity is not None:
                 by_root[root] = entity
         merged: dict[str, Entity] = {}
-        for entity in by_root.values():
+        for root, entity in by_root.items():
             kept = merged.get(entity.id)
             if kept is None:
                 merged[entity.id] = entity
-            else:  # two groups of one curated entity (its label and an acronym, say)
+            elif entity.curated is not None:  # two groups of one curated entity's names
                 kept.names |= entity.names
                 kept.aliases |= entity.aliases
+            else:  # names whose keys differ but whose IRI segments agree ('Café', 'Cafe')
+                entity.aliases.add(entity.id)
+                entity.id = f"{entity.id}-{_digest(root[1])}"
+                merged[entity.id] = entity
         for folded, kept_id in sorted((folds or {}).items()):
             self._fold(merged, folded, kept_id, where)
         self.entities = merged
@@ -271,3 +276,7 @@ class Identities:
     def label(self, entity_id: str) -> str:
         found = self.entities.get(entity_id)
         return found.label if found else self.cat.entities[entity_id].label
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=3).hexdigest()
