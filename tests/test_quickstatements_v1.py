@@ -49,9 +49,8 @@ def v1_problems(text: str) -> list[str]:
         if m:
             pairs = m.group(1).split("\t")[1:]
             for key, value in zip(pairs[::2], pairs[1::2], strict=True):
-                if key.startswith("S") and key in SOURCE_VALUES:
-                    if not re.fullmatch(SOURCE_VALUES[key], value):
-                        problems.append(f"line {n}: {key} takes no {value!r}")
+                if key in SOURCE_VALUES and not re.fullmatch(SOURCE_VALUES[key], value):
+                    problems.append(f"line {n}: {key} takes no {value!r}")
         if block is not None:
             block.append(line)
     for n, lines in blocks:
