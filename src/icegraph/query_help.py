@@ -242,9 +242,10 @@ def _ungrouped(masked: str) -> tuple[int, str] | None:
     """The first variable SELECT names directly that GROUP BY does not."""
     head = re.search(r"\bSELECT\b(.*?)(?:\bWHERE\b|\{)", masked, re.I | re.S)
     group = re.search(r"\bGROUP\s+BY\b(.*)$", masked, re.I | re.S)
-    if head is None or group is None:
+    if head is None:
         return None
-    grouped = set(re.findall(r"[?$](\w+)", group.group(1)))
+    # without GROUP BY, an aggregate makes the whole answer one group: nothing is grouped
+    grouped = set(re.findall(r"[?$](\w+)", group.group(1))) if group else set()
     depth = 0
     for m in re.finditer(r"[()]|[?$]\w+", head.group(1)):
         token = m.group(0)
@@ -400,7 +401,7 @@ def _used(store: Store, iri: str) -> bool:
         f"ASK {{ {{ ?s <{iri}> ?o }} UNION {{ GRAPH ?g {{ ?s ?p <{iri}> }} "
         f"FILTER(?g != <{VOCABULARY_GRAPH}>) }} }}"
     )
-    return bool(store.query(ask))
+    return bool(store.query(ask, use_default_graph_as_union=True))
 
 
 def _defined(store: Store, iri: str) -> bool:
