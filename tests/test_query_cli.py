@@ -255,3 +255,44 @@ def test_icm_sends_data_to_the_same_seven_systems_either_way(seed_store):
           igid:system\\/icm ig:sendsDataTo ?to . ?to rdfs:label ?name } ORDER BY ?name""",
     )
     assert by_flows == by_edges == ICM_SENDS_TO
+
+
+def test_a_parameter_naming_the_wrong_kind_of_thing_says_so(ask):
+    result = ask("reaches-system", "--param", "system=ice")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: --param system=ice names U.S. Immigration and Customs Enforcement "
+        "<https://w3id.org/icegraph/id/agency/ice>, an ig:Agency; this query asks for an "
+        "ig:System.\n"
+    )
+
+
+def test_a_name_parameter_given_an_iri_is_explained_when_nothing_comes_back(ask):
+    result = ask("reaches-system", "--param", "system=<https://w3id.org/icegraph/id/system/tecs>")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "(0 rows)\n--param system=<https://w3id.org/icegraph/id/system/tecs> is an IRI, but the "
+        "query compares ?system with names: give the entity's name instead.\n"
+    )
+
+
+def test_a_mistyped_parameter_name_suggests_the_declared_one(ask):
+    result = ask("reaches-system", "--param", "sytem=TECS")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: reaches-system has no parameter sytem; did you mean system? "
+        "Expected one of: system.\n"
+    )
+
+
+def test_hints_read_the_querys_own_prefixes(ask):
+    result = ask(
+        "-e",
+        "PREFIX ig: <https://w3id.org/icegraph/ns#>\n"
+        "PREFIX my: <https://w3id.org/icegraph/ns#>\n"
+        "SELECT * WHERE { ?s my:sendDataTo ?o ; ig:sendsDataTo ?x }",
+    )
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "(0 rows)\nig:sendDataTo is not used in the graph; did you mean ig:sendsDataTo?\n"
+    )

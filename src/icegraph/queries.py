@@ -32,8 +32,10 @@ class CatalogueQuery:
         merged = {**self.params, **(values or {})}
         unknown = sorted(set(values or {}) - set(self.params))
         if unknown and self.params:
+            near = closest(unknown[0], list(self.params), n=1)
             raise QueryError(
-                f"{self.name} has no parameter {', '.join(unknown)}",
+                f"{self.name} has no parameter {', '.join(unknown)}"
+                + (f"; did you mean {near[0]}?" if near else ""),
                 expected="one of: " + ", ".join(self.params),
             )
         return bind_values(self.text, merged)
@@ -170,7 +172,7 @@ def ask(store: Store, query: CatalogueQuery, params: dict[str, str] | None = Non
     # only the asker's values: a query's own defaults are written as its data has them
     bound = resolve_names(store, query.text, values)
     names, rows = run_select(store, query, values)
-    hints = empty_result_hints(store, query.text) if not rows else []
+    hints = empty_result_hints(store, query.text, values) if not rows else []
     return Answer(names, rows, bound, hints)
 
 

@@ -318,7 +318,7 @@ def resolve_names(store: Store, query_text: str, values: dict[str, str]) -> list
     ]
     if not wanted:
         return []
-    from icegraph.link.ours import linkable_entities
+    from icegraph.link.ours import LINKABLE, linkable_entities
 
     entities = linkable_entities(store)
     classes = set(re.findall(r"\big:(\w+)", query_text))
@@ -328,7 +328,15 @@ def resolve_names(store: Store, query_text: str, values: dict[str, str]) -> list
         keys = set(name_keys(given))
         hits = [e for e in entities if keys & {k for n in e.names for k in name_keys(n)}]
         # The query asks for a kind of thing (a ig:System): names of other kinds do not count.
-        typed = [e for e in hits if e.types & classes]
+        kinds = classes & set(LINKABLE)
+        typed = [e for e in hits if e.types & kinds]
+        if hits and kinds and not typed:
+            e = hits[0]
+            wanted_kinds = or_list(sorted(f"ig:{c}" for c in kinds))
+            raise QueryError(
+                f"--param {name}={given} names {e.label} <{e.iri}>, an ig:{e.type}; "
+                f"this query asks for an {wanted_kinds}"
+            )
         hits = typed or hits
         exact = [e for e in hits if e.label == given]
         if len(hits) > 1 and len(exact) == 1:
@@ -344,11 +352,13 @@ def resolve_names(store: Store, query_text: str, values: dict[str, str]) -> list
                 f"--param {name}={given} names {len(hits)} entities: {listed}",
                 fix="Give the full name of the one you mean.",
             )
-        by_name = {
-            n: e for e in entities for n in e.names if not (classes and not e.types & classes)
-        }
+        by_name: dict[str, list[str]] = {}
+        for e in entities:
+            if not kinds or e.types & kinds:
+                for n in e.names:
+                    by_name.setdefault(n.casefold(), []).append(e.iri)
         near = closest(given, list(by_name), n=5)
-        near_entities = list(dict.fromkeys(by_name[n].iri for n in near))
+        near_entities = list(dict.fromkeys(i for n in near for i in by_name[n.casefold()]))
         labels = {e.iri: e.label for e in entities}
         if near_entities:
             listed = "; ".join(f"{labels[i]} <{i}>" for i in near_entities)
@@ -363,8 +373,10 @@ def resolve_names(store: Store, query_text: str, values: dict[str, str]) -> list
 
 # --- empty results --------------------------------------------------------------------------
 
+# Strings and comments go; IRIs stay whole (a '#' inside one starts no comment).
 _STRIP = re.compile(
-    r"\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|#[^\n]*"
+    r"(?P<iri><[^<>\"{}|^`\\\s]*>)"
+    r"|\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|#[^\n]*"
 )
 _DECLARE = re.compile(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", re.I)
 _TERM = re.compile(
@@ -376,7 +388,7 @@ _TERM = re.compile(
 def query_terms(query_text: str) -> list[str]:
     """The IRIs of vocabulary terms the query names, in order: prefixed names and <IRIs>, not
     functions, datatypes, entity ids or the PREFIX declarations themselves."""
-    text = _STRIP.sub(" ", query_text)
+    text = _STRIP.sub(lambda m: m.group("iri") or " ", query_text)
     prefixes = {**PREFIXES, **dict(_DECLARE.findall(text))}
     text = _DECLARE.sub(" ", text)
     found: dict[str, None] = {}
@@ -426,10 +438,17 @@ def _known_terms(store: Store) -> list[str]:
     return sorted(t for t in terms if not t.startswith(("http:", "https:")))
 
 
-def empty_result_hints(store: Store, query_text: str) -> list[str]:
-    """Why a query may have found nothing: each term it names that the graph never uses, with
-    the closest terms the vocabulary and the graph have."""
-    hints = []
+def empty_result_hints(
+    store: Store, query_text: str, params: dict[str, str] | None = None
+) -> list[str]:
+    """Why a query may have found nothing: a name parameter given an IRI, and each term it
+    names that the graph never uses, with the closest terms the vocabulary and the graph have."""
+    hints = [
+        f"--param {n}={v} is an IRI, but the query compares ?{n} with names: give the "
+        "entity's name instead."
+        for n, v in (params or {}).items()
+        if v.startswith("<") and names_parameter(query_text, n)
+    ]
     known: list[str] | None = None
     for iri in query_terms(query_text):
         if _used(store, iri):
