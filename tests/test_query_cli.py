@@ -291,3 +291,16 @@ def test_hints_read_the_querys_own_prefixes(ask):
     assert result.stderr == (
         "(0 rows)\nig:sendDataTo is not used in the graph; did you mean ig:sendsDataTo?\n"
     )
+
+
+def test_a_query_for_an_endpoint_is_read_here_first():
+    # nothing listens on port 9: the syntax error comes before any connection
+    result = CliRunner().invoke(
+        main,
+        ["query", "-e", "SELECT ?x WHERE {\n ?x ig:y ?z", "--endpoint", "http://127.0.0.1:9/q"],
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: query (-e), line 1, column 17: the query ends before this '{' is closed: "
+        "a '}' is missing.\n  SELECT ?x WHERE {\n                  ^\n"
+    )

@@ -176,6 +176,18 @@ def ask(store: Store, query: CatalogueQuery, params: dict[str, str] | None = Non
     return Answer(names, rows, bound, hints)
 
 
+def check_syntax(query: CatalogueQuery, params: dict[str, str] | None = None) -> str:
+    """The query text with its parameters bound, once SPARQL has read it: a query for another
+    server is read here first, so that a syntax error is told in the asker's own lines and
+    columns, not in those of the prefixed text the server receives."""
+    text = query.bound(params)
+    try:
+        Store().query(text, prefixes=PREFIXES)  # an empty store: read, not answered
+    except SyntaxError as exc:
+        raise syntax_error(text, str(exc), str(query.path)) from None
+    return text
+
+
 def run_select(
     store: Store, query: CatalogueQuery, params: dict[str, str] | None = None
 ) -> tuple[list[str], list[list[object]]]:

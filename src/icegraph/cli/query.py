@@ -12,7 +12,14 @@ import click
 
 from icegraph.cli.options import auth_option, store_option
 from icegraph.errors import QueryError
-from icegraph.queries import CatalogueQuery, adhoc_query, ask, catalogue, find_query
+from icegraph.queries import (
+    CatalogueQuery,
+    adhoc_query,
+    ask,
+    catalogue,
+    check_syntax,
+    find_query,
+)
 from icegraph.result_text import json_value, plain, table
 
 
@@ -100,8 +107,9 @@ def query_command(
         from icegraph.namespaces import with_prefixes
         from icegraph.publish.remote import Remote, remote_graphs, remote_select
 
+        text = check_syntax(q, values)
         remote = Remote(endpoint, auth_header)
-        names, rows = remote_select(remote, with_prefixes(q.bound(values)), remote_graphs(remote))
+        names, rows = remote_select(remote, with_prefixes(text), remote_graphs(remote))
         hints: list[str] = []
     else:
         from icegraph.store import open_store
