@@ -304,3 +304,25 @@ def test_a_query_for_an_endpoint_is_read_here_first():
         "error: query (-e), line 1, column 17: the query ends before this '{' is closed: "
         "a '}' is missing.\n  SELECT ?x WHERE {\n                  ^\n"
     )
+
+
+def test_ask_answers_true_or_false_and_a_false_is_explained(ask):
+    yes = ask(
+        "-e", "ASK { igid:system\\/icm ig:sendsDataTo igid:system\\/tecs }", "--format", "json"
+    )
+    assert json.loads(yes.stdout) == [{"answer": True}]
+    no = ask("-e", "ASK { igid:system\\/icm ig:sendDataTo igid:system\\/tecs }", "--format", "csv")
+    assert no.exit_code == 0
+    assert no.stdout == "answer\nfalse\n"
+    assert no.stderr == "ig:sendDataTo is not used in the graph; did you mean ig:sendsDataTo?\n"
+
+
+def test_a_construct_or_an_empty_query_is_refused_plainly(ask):
+    construct = ask("-e", "CONSTRUCT WHERE { ?s ?p ?o }")
+    assert construct.exit_code == 1
+    assert construct.stderr == (
+        "error: query (-e) gives triples, not rows. "
+        "Expected a SELECT or ASK query (icegraph query prints rows).\n"
+    )
+    empty = ask("-", stdin="\n")
+    assert empty.stderr == "error: query (stdin) is empty. Expected a SPARQL SELECT or ASK query.\n"

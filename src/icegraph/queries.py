@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import QuerySolutions, Store
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store
 
 from icegraph.errors import QueryError
-from icegraph.namespaces import PREFIXES
+from icegraph.namespaces import PREFIXES, XSD
 from icegraph.paths import queries_dir
 from icegraph.query_help import Bound, closest, empty_result_hints, resolve_names, syntax_error
 from icegraph.store import select
@@ -113,11 +113,12 @@ def parse_query(text: str, name: str, path: Path, catalogued: bool = False) -> C
 def adhoc_query(text: str, source: str) -> CatalogueQuery:
     """A query given on the command line or standard input; `source` names it in messages."""
     if not text.strip():
-        raise QueryError(f"the query from {source} is empty")
+        raise QueryError(f"{source} is empty", expected="a SPARQL SELECT or ASK query")
     return parse_query(text, source, Path(source))
 
 
 USER_QUERIES = Path("queries")
+BOOLEAN = NamedNode(XSD + "boolean")
 
 
 def catalogue(directory: Path | None = None) -> list[CatalogueQuery]:
@@ -172,7 +173,8 @@ def ask(store: Store, query: CatalogueQuery, params: dict[str, str] | None = Non
     # only the asker's values: a query's own defaults are written as its data has them
     bound = resolve_names(store, query.text, values)
     names, rows = run_select(store, query, values)
-    hints = empty_result_hints(store, query.text, values) if not rows else []
+    found_nothing = not rows or rows == [[Literal("false", datatype=BOOLEAN)]]  # or ASK: no
+    hints = empty_result_hints(store, query.text, values) if found_nothing else []
     return Answer(names, rows, bound, hints)
 
 
@@ -197,8 +199,14 @@ def run_select(
         solutions = select(store, text, prefixes=PREFIXES)
     except SyntaxError as exc:
         raise syntax_error(text, str(exc), str(query.path)) from None
+    if isinstance(solutions, QueryBoolean):
+        # ASK: one row, one typed value, as a SPARQL endpoint's answer is read (remote.py)
+        return ["answer"], [[Literal(str(bool(solutions)).lower(), datatype=BOOLEAN)]]
     if not isinstance(solutions, QuerySolutions):
-        raise QueryError(f"{query.path} is not a SELECT query", expected="SELECT (rows of values)")
+        raise QueryError(
+            f"{query.path} gives triples, not rows",
+            expected="a SELECT or ASK query (icegraph query prints rows)",
+        )
     names = [v.value for v in solutions.variables]
     rows = [[sol[n] for n in names] for sol in solutions]
     return names, rows
