@@ -95,8 +95,9 @@ def syntax_error(text: str, parser_message: str, source: str = "query") -> Query
     at_end = not text[index:].strip()
     masked, open_quote = _mask(text)
     if open_quote is not None:
+        quote = text[open_quote]
         return _at(
-            source, text, lines, open_quote, 1, "this string is never closed: a '\"' is missing"
+            source, text, lines, open_quote, 1, f"this string is never closed: a {quote} is missing"
         )
     if "Prefix not found" in expected:
         prefixed = _NAME_BEFORE.search(text[:index])

@@ -62,7 +62,8 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
     type=click.Choice(["table", "csv", "json"]),
     default="table",
     show_default=True,
-    help="How to print the rows.",
+    help="How to print the rows: table (long values wrap, nothing is cut), csv, or json "
+    "(numbers and booleans stay typed, unbound is null).",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the catalogue's questions.")
 def query_command(
@@ -92,6 +93,9 @@ def query_command(
       icegraph query flows-per-agency --endpoint http://127.0.0.1:7878/query
       icegraph query -e 'SELECT ?name WHERE { ?s a ig:System ; rdfs:label ?name }'
       icegraph query - < my-question.rq
+
+    Against an --endpoint the query is read here first (syntax errors point at your own
+    lines), but names are not resolved and empty answers are not explained.
     """
     if expression is not None and query:
         raise QueryError("give either a QUERY or -e SPARQL, not both")
