@@ -156,7 +156,7 @@ def test_a_syntax_error_is_one_sentence_at_the_askers_line(ask):
         ),
         (
             'SELECT ?x WHERE { ?x ?p "abc }',
-            "line 1, column 25: this string is never closed: a '\"' is missing.",
+            'line 1, column 25: this string is never closed: a closing " is missing.',
             "                          ^",
         ),
         (

@@ -97,7 +97,12 @@ def syntax_error(text: str, parser_message: str, source: str = "query") -> Query
     if open_quote is not None:
         quote = text[open_quote]
         return _at(
-            source, text, lines, open_quote, 1, f"this string is never closed: a {quote} is missing"
+            source,
+            text,
+            lines,
+            open_quote,
+            1,
+            f"this string is never closed: a closing {quote} is missing",
         )
     if "Prefix not found" in expected:
         prefixed = _NAME_BEFORE.search(text[:index])
