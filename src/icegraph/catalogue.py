@@ -54,6 +54,9 @@ class EntityEntry:
     developer: str
     candidates: list[str]
     note: str
+    # What it is on Wikidata (instance of, P31): a class's QID, chosen by a person; empty when
+    # nobody has, and then the QuickStatements export leaves its creation to a person.
+    wikidata_class: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +215,16 @@ def _load_entities(cat: Catalogue, path: Path) -> None:
         "developer", "candidates", "note",
     )  # fmt: skip
     lines: dict[str, int] = {}
-    for line, row in _rows(cat, path, cols):
+    for line, row in _rows(cat, path, cols, ("wikidata_class",)):
         loc = Location(str(path), line)
+        wikidata_class = row.get("wikidata_class", "")
+        if wikidata_class and not re.fullmatch(r"Q[1-9]\d*", wikidata_class):
+            raise CatalogueError(
+                f"'{wikidata_class}' is not a Wikidata item id",
+                loc,
+                field="wikidata_class",
+                expected="Q followed by digits (e.g. Q8513, database), or empty",
+            )
         if row["type"] not in ENTITY_TYPES:
             raise CatalogueError(
                 f"unknown entity type '{row['type']}'",
@@ -236,6 +247,7 @@ def _load_entities(cat: Catalogue, path: Path) -> None:
             developer=row["developer"],
             candidates=_split(row["candidates"]),
             note=row["note"],
+            wikidata_class=wikidata_class,
         )
         cat.entities[entry.id] = entry
         lines[entry.id] = line

@@ -10,11 +10,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Store
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store
 
 from icegraph.errors import QueryError
-from icegraph.namespaces import PREFIXES
+from icegraph.namespaces import PREFIXES, XSD
 from icegraph.paths import queries_dir
+from icegraph.query_help import Bound, closest, empty_result_hints, resolve_names, syntax_error
 from icegraph.store import select
 
 
@@ -31,8 +32,10 @@ class CatalogueQuery:
         merged = {**self.params, **(values or {})}
         unknown = sorted(set(values or {}) - set(self.params))
         if unknown and self.params:
+            near = closest(unknown[0], list(self.params), n=1)
             raise QueryError(
-                f"{self.name} has no parameter {', '.join(unknown)}",
+                f"{self.name} has no parameter {', '.join(unknown)}"
+                + (f"; did you mean {near[0]}?" if near else ""),
                 expected="one of: " + ", ".join(self.params),
             )
         return bind_values(self.text, merged)
@@ -81,8 +84,16 @@ def sparql_term(value: str) -> str:
     return f'"{escaped}"'
 
 
-def read_query(path: Path) -> CatalogueQuery:
-    text = path.read_text(encoding="utf-8")
+def read_query(path: Path, catalogued: bool = True) -> CatalogueQuery:
+    """A query file; a catalogue file must say in its header comment what it asks."""
+    return parse_query(path.read_text(encoding="utf-8"), path.stem, path, catalogued)
+
+
+def parse_query(text: str, name: str, path: Path, catalogued: bool = False) -> CatalogueQuery:
+    """A query with its header comment (the question) and `# param NAME = VALUE` lines.
+
+    Only the catalogue's questions must have the comment: they are listed by it. A query of
+    one's own (-e, standard input, a file given by its path) may be bare SPARQL."""
     comment = []
     params: dict[str, str] = {}
     for line in text.splitlines():
@@ -94,12 +105,20 @@ def read_query(path: Path) -> CatalogueQuery:
             comment.append(line.lstrip("#").strip())
         elif line.strip():
             break
-    if not comment:
+    if catalogued and not comment:
         raise QueryError(f"{path} has no header comment saying what question it answers")
-    return CatalogueQuery(path.stem, " ".join(c for c in comment if c), text, path, params)
+    return CatalogueQuery(name, " ".join(c for c in comment if c), text, path, params)
+
+
+def adhoc_query(text: str, source: str) -> CatalogueQuery:
+    """A query given on the command line or standard input; `source` names it in messages."""
+    if not text.strip():
+        raise QueryError(f"{source} is empty", expected="a SPARQL SELECT or ASK query")
+    return parse_query(text, source, Path(source))
 
 
 USER_QUERIES = Path("queries")
+BOOLEAN = NamedNode(XSD + "boolean")
 
 
 def catalogue(directory: Path | None = None) -> list[CatalogueQuery]:
@@ -121,22 +140,73 @@ def catalogue(directory: Path | None = None) -> list[CatalogueQuery]:
 def find_query(name_or_path: str) -> CatalogueQuery:
     path = Path(name_or_path)
     if path.suffix == ".rq" and path.exists():
-        return read_query(path)
-    for q in catalogue():
+        return read_query(path, catalogued=False)
+    known = catalogue()
+    for q in known:
         if q.name == name_or_path:
             return q
-    names = ", ".join(q.name for q in catalogue())
-    raise QueryError(f"no query named '{name_or_path}'", expected=f"a .rq file or one of: {names}")
+    names = [q.name for q in known]
+    near = closest(path.stem if path.suffix == ".rq" else name_or_path, names, n=1)
+    if path.suffix == ".rq":
+        message = f"no file {name_or_path}"
+    else:
+        message = f"no query named '{name_or_path}'"
+    if near:
+        message += f"; did you mean '{near[0]}'?"
+    raise QueryError(message, expected=f"a .rq file or one of: {', '.join(names)}")
+
+
+@dataclass
+class Answer:
+    """A SELECT query's rows, with what the asker should know about them."""
+
+    names: list[str]
+    rows: list[list[object]]  # pyoxigraph terms, or None where unbound
+    bound: list[Bound] = field(default_factory=list)  # parameters resolved to entities
+    hints: list[str] = field(default_factory=list)  # why no rows may have come back
+
+
+def ask(store: Store, query: CatalogueQuery, params: dict[str, str] | None = None) -> Answer:
+    """Run the query forgivingly: name parameters resolve to entities (case, alternative
+    names, acronyms); an empty answer says which of its terms the graph never uses."""
+    values = dict(params or {})
+    # only the asker's values: a query's own defaults are written as its data has them
+    bound = resolve_names(store, query.text, values)
+    names, rows = run_select(store, query, values)
+    found_nothing = not rows or rows == [[Literal("false", datatype=BOOLEAN)]]  # or ASK: no
+    hints = empty_result_hints(store, query.text, values) if found_nothing else []
+    return Answer(names, rows, bound, hints)
+
+
+def check_syntax(query: CatalogueQuery, params: dict[str, str] | None = None) -> str:
+    """The query text with its parameters bound, once SPARQL has read it: a query for another
+    server is read here first, so that a syntax error is told in the asker's own lines and
+    columns, not in those of the prefixed text the server receives."""
+    text = query.bound(params)
+    try:
+        Store().query(text, prefixes=PREFIXES)  # an empty store: read, not answered
+    except SyntaxError as exc:
+        raise syntax_error(text, str(exc), str(query.path)) from None
+    return text
 
 
 def run_select(
     store: Store, query: CatalogueQuery, params: dict[str, str] | None = None
 ) -> tuple[list[str], list[list[object]]]:
     """Column names and rows (pyoxigraph terms or None) of a SELECT query."""
+    text = query.bound(params)
     try:
-        solutions = select(store, query.bound(params), prefixes=PREFIXES)
+        solutions = select(store, text, prefixes=PREFIXES)
     except SyntaxError as exc:
-        raise QueryError(f"{query.path}: {exc}") from None
+        raise syntax_error(text, str(exc), str(query.path)) from None
+    if isinstance(solutions, QueryBoolean):
+        # ASK: one row, one typed value, as a SPARQL endpoint's answer is read (remote.py)
+        return ["answer"], [[Literal(str(bool(solutions)).lower(), datatype=BOOLEAN)]]
+    if not isinstance(solutions, QuerySolutions):
+        raise QueryError(
+            f"{query.path} gives triples, not rows",
+            expected="a SELECT or ASK query (icegraph query prints rows)",
+        )
     names = [v.value for v in solutions.variables]
     rows = [[sol[n] for n in names] for sol in solutions]
     return names, rows

@@ -9,11 +9,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from pyoxigraph import BlankNode, Literal, NamedNode
 
 from icegraph.cli.options import auth_option, store_option
 from icegraph.errors import QueryError
-from icegraph.queries import catalogue, find_query, run_select
+from icegraph.queries import (
+    CatalogueQuery,
+    adhoc_query,
+    ask,
+    catalogue,
+    check_syntax,
+    find_query,
+)
+from icegraph.result_text import json_value, plain, table
 
 
 def _params(values: tuple[str, ...]) -> dict[str, str]:
@@ -28,6 +35,13 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 
 @click.command("query")
 @click.argument("query", required=False)
+@click.option(
+    "-e",
+    "--expression",
+    default=None,
+    metavar="SPARQL",
+    help="Run this SPARQL text instead of a catalogue query or file.",
+)
 @store_option
 @click.option(
     "--endpoint",
@@ -48,11 +62,13 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
     type=click.Choice(["table", "csv", "json"]),
     default="table",
     show_default=True,
-    help="How to print the rows.",
+    help="How to print the rows: table (long values wrap, nothing is cut), csv, or json "
+    "(numbers and booleans stay typed, unbound is null).",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the catalogue's questions.")
 def query_command(
     query: str | None,
+    expression: str | None,
     store_dir: Path,
     endpoint: str | None,
     auth_header: str | None,
@@ -60,9 +76,14 @@ def query_command(
     fmt: str,
     list_only: bool,
 ) -> None:
-    """Run a catalogue query by NAME, or a SPARQL file, against the built store or an endpoint.
+    """Run a catalogue query by NAME, a SPARQL file, SPARQL given with -e, or SPARQL read
+    from standard input (QUERY '-'), against the built store or an endpoint.
 
-    Parameters are bound as RDF terms in a VALUES clause, never pasted into the query.
+    Parameters are bound as RDF terms in a VALUES clause, never pasted into the query. A
+    parameter the query matches against names (rdfs:label, skos:altLabel) is resolved to one
+    entity the way the reconciliation service does it: case, alternative names and acronyms
+    do not matter, and the entity bound is shown. When no rows come back, the terms of the
+    query that the graph never uses are named, with the closest ones it has.
 
     \b
     Examples:
@@ -70,53 +91,54 @@ def query_command(
       icegraph query reaches-icm
       icegraph query reaches-system --param system=TECS --format csv > rows.csv
       icegraph query flows-per-agency --endpoint http://127.0.0.1:7878/query
+      icegraph query -e 'SELECT ?name WHERE { ?s a ig:System ; rdfs:label ?name }'
+      icegraph query - < my-question.rq
+
+    Against an --endpoint the query is read here first (syntax errors point at your own
+    lines), but names are not resolved and empty answers are not explained.
     """
-    if list_only or not query:
+    if expression is not None and query:
+        raise QueryError("give either a QUERY or -e SPARQL, not both")
+    if list_only or (not query and expression is None):
         for q in catalogue():
             extra = " ".join(f"[--param {k}={v}]" for k, v in q.params.items())
             click.echo(f"{q.name:32} {q.question} {extra}".rstrip())
         return
-    q = find_query(query)
+    q = _query(query, expression)
     values = _params(params)
     rows: Sequence[Sequence[object]]
     if endpoint:
         from icegraph.namespaces import with_prefixes
         from icegraph.publish.remote import Remote, remote_graphs, remote_select
 
+        text = check_syntax(q, values)
         remote = Remote(endpoint, auth_header)
-        names, rows = remote_select(remote, with_prefixes(q.bound(values)), remote_graphs(remote))
+        names, rows = remote_select(remote, with_prefixes(text), remote_graphs(remote))
+        hints: list[str] = []
     else:
         from icegraph.store import open_store
 
-        names, rows = run_select(open_store(store_dir, read_only=True), q, values)
-    cells = [[_plain(v) for v in row] for row in rows]
+        answer = ask(open_store(store_dir, read_only=True), q, values)
+        for b in answer.bound:
+            click.echo(str(b), err=True)
+        names, rows, hints = answer.names, answer.rows, answer.hints
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(names)
-        writer.writerows(cells)
+        writer.writerows([[plain(v) for v in row] for row in rows])
     elif fmt == "json":
-        click.echo(
-            json.dumps(
-                [dict(zip(names, r, strict=True)) for r in cells], indent=2, ensure_ascii=False
-            )
-        )
+        typed = [{n: json_value(v) for n, v in zip(names, row, strict=True)} for row in rows]
+        click.echo(json.dumps(typed, indent=2, ensure_ascii=False))
     else:
-        click.echo(_table(names, cells))
-        click.echo(f"({len(cells)} row{'s' if len(cells) != 1 else ''})", err=True)
+        click.echo(table(names, [[plain(v) for v in row] for row in rows]))
+        click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
+    for hint in hints:
+        click.echo(hint, err=True)
 
 
-def _plain(term: object) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, (NamedNode, Literal, BlankNode)):
-        return term.value
-    return str(term)
-
-
-def _table(names: list[str], rows: list[list[str]], width: int = 60) -> str:
-    clipped = [[c if len(c) <= width else c[: width - 1] + "…" for c in r] for r in rows]
-    widths = [max([len(n)] + [len(r[i]) for r in clipped]) for i, n in enumerate(names)]
-    line = "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in clipped]
-    return "\n".join(out)
+def _query(query: str | None, expression: str | None) -> CatalogueQuery:
+    if expression is not None:
+        return adhoc_query(expression, "query (-e)")
+    if query == "-":
+        return adhoc_query(sys.stdin.read(), "query (stdin)")
+    return find_query(query or "")

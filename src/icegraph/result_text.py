@@ -1,0 +1,78 @@
+"""Rows of an answer as text for people: a table that wraps long values instead of cutting
+them, and JSON that keeps numbers as numbers and booleans as booleans."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+from pyoxigraph import BlankNode, Literal, NamedNode
+
+from icegraph.namespaces import XSD
+
+# Every XML Schema type whose values are whole numbers.
+_INTEGERS = {
+    XSD + t
+    for t in (
+        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+        "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
+        "unsignedShort", "unsignedByte",
+    )
+}  # fmt: skip
+_DECIMALS = {XSD + "decimal", XSD + "double", XSD + "float"}
+WIDTH = 60
+
+
+def plain(term: object) -> str:
+    """A term's value as a person reads it: an IRI, a literal's text, '' for unbound."""
+    if term is None:
+        return ""
+    if isinstance(term, (NamedNode, Literal, BlankNode)):
+        return term.value
+    return str(term)
+
+
+def json_value(term: object) -> str | int | float | bool | None:
+    """xsd:integer and its kin → number, xsd:decimal/double → number, xsd:boolean → true or
+    false, unbound → null, anything else (IRIs, text, dates) → its string."""
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        dt = term.datatype.value
+        try:
+            if dt in _INTEGERS:
+                return int(term.value)
+            if dt in _DECIMALS:
+                number = float(term.value)
+                return number if math.isfinite(number) else term.value
+        except ValueError:
+            return term.value  # an ill-typed literal keeps its text
+        if dt == XSD + "boolean" and term.value in ("true", "false", "1", "0"):
+            return term.value in ("true", "1")
+    return plain(term)
+
+
+def table(names: list[str], rows: list[list[str]], width: int = WIDTH) -> str:
+    """Aligned columns; a value longer than `width` wraps onto the next lines of its row, so
+    nothing is hidden (a list of sources stays whole)."""
+    widths = [min(width, max([len(n)] + [len(r[i]) for r in rows])) for i, n in enumerate(names)]
+    out = [_line(names, widths), "  ".join("-" * w for w in widths)]
+    for r in rows:
+        cells = [_wrap(c, w) for c, w in zip(r, widths, strict=True)]
+        for i in range(max(len(c) for c in cells) if cells else 0):
+            out.append(_line([c[i] if i < len(c) else "" for c in cells], widths))
+    return "\n".join(out)
+
+
+def _line(cells: list[str], widths: list[int]) -> str:
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+
+def _wrap(value: str, width: int) -> list[str]:
+    if len(value) <= width:
+        return [value]
+    lines: list[str] = []
+    for part in value.split("\n"):
+        # break_on_hyphens off: an IRI or a name is cut only where it must be
+        lines += textwrap.wrap(part, width, break_on_hyphens=False) or [""]
+    return lines
