@@ -33,9 +33,8 @@ browser:
 	  || echo "warning: chromium is not installed; the browser test will be skipped"; }
 
 # The Virtuoso tests run Debian's virtuoso-opensource, installed the same way; they start their
-# own database in a temporary folder, on 127.0.0.1. Where the system starts services, the
-# package also starts its own (port 8890, see /etc/virtuoso-opensource-7/virtuoso.ini), which
-# the tests do not use: docs/publishing.md says how to stop it.
+# own database in a temporary folder, on 127.0.0.1. Installed without a dba password, as here,
+# the package leaves its own service disabled (docs/publishing.md).
 virtuoso:
 	@command -v virtuoso-t >/dev/null 2>&1 || { \
 	  command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \

@@ -21,7 +21,7 @@ from icegraph.cli import main
 from icegraph.namespaces import XSD, with_prefixes
 from icegraph.pipeline import BuildResult
 from icegraph.publish.remote import PasswordAuth, Remote, RemoteError, remote_graphs, remote_select
-from icegraph.queries import catalogue, run_select
+from icegraph.queries import catalogue, read_query, run_select, unsupported_on
 from tests.servers import virtuoso_binaries, virtuoso_server
 
 PASSWORD = secrets.token_hex(12)
@@ -209,3 +209,36 @@ def test_password_without_user_or_with_an_authorization_header_is_refused():
     with pytest.raises(RemoteError, match="either --auth-header"):
         Remote("http://x/", auth_header="Authorization: Bearer T", user="a").auth()
     assert Remote("http://x/", auth_header="X-Key: k", user="a", password="b").auth()
+
+
+MARKED = """# How many systems does the graph describe?
+# not supported on: virtuoso (an example of the marking)
+PREFIX ig: <https://w3id.org/icegraph/ns#>
+SELECT (COUNT(*) AS ?systems) WHERE { ?s a ig:System }
+"""
+
+
+def test_the_marking_is_read_apart_from_the_question(tmp_path: Path):
+    path = tmp_path / "marked.rq"
+    path.write_text(MARKED, encoding="utf-8")
+    query = read_query(path)
+    assert query.question == "How many systems does the graph describe?"
+    assert unsupported_on(query.text) == {"virtuoso": "an example of the marking"}
+    assert unsupported_on("# not supported on: Fuseki\nSELECT * {}") == {"fuseki": ""}
+    assert all(not unsupported_on(q.text) for q in catalogue()), "every question runs there"
+
+
+def test_a_query_marked_unsupported_is_not_sent_to_virtuoso(
+    published: str, seed_build: BuildResult, tmp_path: Path
+):
+    path = tmp_path / "marked.rq"
+    path.write_text(MARKED, encoding="utf-8")
+    runner = CliRunner()
+    there = runner.invoke(main, ["query", str(path), "--endpoint", published])
+    assert there.exit_code == 1
+    assert "not supported on virtuoso: an example of the marking" in there.output
+    here = runner.invoke(main, ["query", str(path), "--store", str(seed_build.out_dir / "store")])
+    assert here.exit_code == 0, here.output
+    unmarked = tmp_path / "unmarked.rq"
+    unmarked.write_text(MARKED.replace("# not supported on", "# once not supported on"), "utf-8")
+    assert runner.invoke(main, ["query", str(unmarked), "--endpoint", published]).exit_code == 0

@@ -18,8 +18,9 @@ import httpx
 import pyoxigraph
 from pyoxigraph import BlankNode, Literal, NamedNode, Store
 
-from icegraph.errors import IcegraphError
+from icegraph.errors import IcegraphError, QueryError
 from icegraph.namespaces import GRAPH
+from icegraph.queries import unsupported_on
 from icegraph.store import UNION
 
 NTRIPLES = "application/n-triples"
@@ -158,9 +159,39 @@ def remote_graphs(remote: Remote) -> list[str]:
     return sorted(r[0].value for r in rows if r[0] is not None and r[0].value.startswith(GRAPH))
 
 
+def server_product(remote: Remote) -> str:
+    """The server's product, lower case, from its Server header ('virtuoso'); '' if unsaid."""
+    try:
+        r = httpx.get(
+            remote.url, headers=remote.headers(), timeout=remote.timeout, auth=remote.auth()
+        )
+    except httpx.HTTPError as exc:
+        raise RemoteError(f"cannot reach {remote.url}: {exc}") from None
+    # "Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu" -> "virtuoso"
+    words = r.headers.get("server", "").split("/")[0].split()
+    return words[0].lower() if words else ""
+
+
+def refuse_unsupported(remote: Remote, query: str) -> None:
+    """Raise, without sending it, for a query whose header names this server as one it fails
+    on (`# not supported on: virtuoso (why)`): some such queries crash the server."""
+    refused = unsupported_on(query)
+    if not refused:
+        return
+    product = server_product(remote)
+    if product in refused:
+        why = f": {refused[product]}" if refused[product] else ""
+        raise QueryError(
+            f"this query is marked as not supported on {product}{why}",
+            fix="Run it on the local store (without --endpoint) or on another server.",
+        )
+
+
 def remote_select(
     remote: Remote, query: str, default_graphs: list[str] | None
 ) -> tuple[list[str], list[list[NamedNode | BlankNode | Literal | None]]]:
+    """Rows of a SELECT (or the answer of an ASK) from the server, as pyoxigraph terms."""
+    refuse_unsupported(remote, query)
     data: list[tuple[str, str]] = [("query", query)]
     for g in default_graphs or []:
         data.append(("default-graph-uri", g))
