@@ -1,4 +1,4 @@
-"""Start real servers for tests: icegraph serve and an Oxigraph server, on 127.0.0.1."""
+"""Start real servers for tests: icegraph serve, an Oxigraph server and Virtuoso, on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -74,3 +74,121 @@ def oxigraph_server(location: Path) -> Iterator[str]:
     cmd = [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
     with running(cmd, base + "/query"):
         yield base
+
+
+def virtuoso_binaries() -> tuple[str, str] | None:
+    """Debian's virtuoso-opensource: the server and its SQL client."""
+    server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    return (server, isql) if server and isql else None
+
+
+# Our own database in a temporary folder: both ports on 127.0.0.1 only, files read and written
+# only inside that folder, no operating-system calls from SQL, none of the packaged plugins.
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile       = {dir}/virtuoso.db
+ErrorLogFile       = {dir}/virtuoso.log
+LockFile           = {dir}/virtuoso.lck
+TransactionFile    = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+ErrorLogLevel      = 7
+FileExtend         = 200
+Striping           = 0
+TempStorage        = TempDatabase
+
+[TempDatabase]
+DatabaseFile    = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+Striping        = 0
+
+[Parameters]
+ServerPort           = 127.0.0.1:{sql_port}
+DisableUnixSocket    = 1
+MaxClientConnections = 8
+CheckpointInterval   = 60
+CaseMode             = 2
+AllowOSCalls         = 0
+DirsAllowed          = {dir}
+NumberOfBuffers      = 10000
+MaxDirtyBuffers      = 6000
+ThreadsPerQuery      = 2
+
+[HTTPServer]
+ServerPort           = 127.0.0.1:{http_port}
+ServerRoot           = {dir}
+MaxClientConnections = 8
+ServerThreads        = 8
+EnabledDavVSP        = 0
+HTTPProxyEnabled     = 0
+Charset              = UTF-8
+
+[URIQA]
+DynamicLocal = 0
+DefaultHost  = 127.0.0.1:{http_port}
+
+[SPARQL]
+ResultSetMaxRows           = 100000
+MaxQueryCostEstimationTime = 400
+MaxQueryExecutionTime      = 120
+"""
+
+
+@contextmanager
+def virtuoso_server(directory: Path, password: str) -> Iterator[str]:
+    """A new Virtuoso database in `directory`, its `dba` user given `password`; yields the
+    HTTP base (SPARQL at /sparql, Graph Store Protocol at /sparql-graph-crud-auth)."""
+    binaries = virtuoso_binaries()
+    if binaries is None:
+        raise RuntimeError("Virtuoso is not installed (virtuoso-t and isql-vt)")
+    server, isql = binaries
+    sql_port, http_port = free_port(), free_port()
+    ini = directory / "virtuoso.ini"
+    ini.write_text(
+        VIRTUOSO_INI.format(dir=directory, sql_port=sql_port, http_port=http_port),
+        encoding="utf-8",
+    )
+    base = f"http://127.0.0.1:{http_port}"
+    log = directory / "server.out"
+    # its log goes to a file: a pipe nobody reads would fill up and stall the server
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [server, "+configfile", str(ini), "+foreground"],
+            cwd=directory,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for_virtuoso(base, proc, log)
+        # a new database's dba password is "dba": replaced before anything is loaded
+        answer = subprocess.run(
+            [isql, f"127.0.0.1:{sql_port}", "dba", "dba"],
+            input=f"USER_SET_PASSWORD('dba', '{password}');\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if answer.returncode != 0 or "Error" in answer.stdout + answer.stderr:
+            raise RuntimeError(f"setting the dba password failed: {answer.stdout}{answer.stderr}")
+        yield base
+    finally:
+        proc.terminate()  # a clean shutdown: Virtuoso checkpoints and exits on SIGTERM
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_for_virtuoso(base: str, proc: subprocess.Popen, log: Path, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"Virtuoso exited with {proc.returncode}: {tail}")
+        try:
+            if httpx.get(base + "/sparql", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"Virtuoso at {base} did not start in {seconds:.0f} s")

@@ -42,6 +42,14 @@ class CatalogueQuery:
 
 
 _PARAM = re.compile(r"^#\s*param\s+(\w+)\s*=\s*(.+?)\s*$")
+# "# not supported on: virtuoso (why)": a server the query is known to fail or crash; asked
+# of such a server, `icegraph query --endpoint` says so instead of sending it
+_UNSUPPORTED = re.compile(r"^#\s*not supported on:\s*([\w.-]+)\s*(?:\((.*)\))?\s*$", re.I | re.M)
+
+
+def unsupported_on(text: str) -> dict[str, str]:
+    """Server product name (lower case, as in its Server header) -> why, from the header."""
+    return {m.group(1).lower(): (m.group(2) or "").strip() for m in _UNSUPPORTED.finditer(text)}
 
 
 def bind_values(text: str, values: dict[str, str]) -> str:
@@ -98,6 +106,8 @@ def parse_query(text: str, name: str, path: Path, catalogued: bool = False) -> C
     params: dict[str, str] = {}
     for line in text.splitlines():
         m = _PARAM.match(line)
+        if _UNSUPPORTED.match(line):
+            continue
         if m:
             value = m.group(2)
             params[m.group(1)] = value[1:-1] if value[:1] == value[-1:] == '"' else value

@@ -51,6 +51,20 @@ auth_option = click.option(
     help="HTTP header sent to the remote server, e.g. 'Authorization: Bearer TOKEN' "
     "(or set ICEGRAPH_AUTH_HEADER).",
 )
+user_option = click.option(
+    "--user",
+    default=None,
+    envvar="ICEGRAPH_USER",
+    help="User name for a server that asks for one (HTTP digest or basic, whichever the server "
+    "asks for); or set ICEGRAPH_USER.",
+)
+password_option = click.option(
+    "--password",
+    default=None,
+    envvar="ICEGRAPH_PASSWORD",
+    help="Password for --user. Prefer ICEGRAPH_PASSWORD: an option shows in the process list "
+    "and the shell's history.",
+)
 validator_option = click.option(
     "--validator",
     type=click.Choice(ENGINES),

@@ -84,9 +84,11 @@ def created_date(store: Store) -> str | None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         return dt.fromtimestamp(int(epoch), tz=UTC).date().isoformat()
+    # the vocabulary's own issued and modified dates are about the vocabulary, not the data
     q = """PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dcterms: <http://purl.org/dc/terms/>
     SELECT (MAX(SUBSTR(STR(?d), 1, 10)) AS ?max) WHERE {
-      { ?x prov:generatedAtTime ?d } UNION { ?x dcterms:issued ?d } }"""
+      GRAPH ?g { { ?x prov:generatedAtTime ?d } UNION { ?x dcterms:issued ?d } }
+      FILTER(?g != <https://w3id.org/icegraph/graph/vocabulary>) }"""
     for row in select(store, q):
         value = row["max"]
         if value is not None and len(value.value) == 10:
