@@ -1,8 +1,13 @@
 """SPARQL queries run in worker processes, so that a runaway query can be stopped.
 
-pyoxigraph cannot cancel a query once it runs; a query past the time limit is stopped by
-ending its worker process, and a fresh worker takes its place. Each worker opens the store
-read-only, which the store allows from several processes at once.
+pyoxigraph cannot cancel a query once it runs; a query past the time limit, or whose client
+has gone away, is stopped by ending its worker process, and a fresh worker takes its place.
+Each worker opens the store read-only, which the store allows from several processes at once.
+
+A worker may grow by at most a set amount of memory past what the open store takes: beyond
+that its allocations fail and it ends, and the query that did it gets a 503 naming the limit.
+A worker never outlives the server: the kernel kills it when the server dies (Linux), and it
+also watches its parent and leaves when the parent is gone.
 """
 
 from __future__ import annotations
@@ -10,11 +15,19 @@ from __future__ import annotations
 import asyncio
 import multiprocessing as mp
 import os
+import signal
+import sys
+import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from icegraph.errors import RequestRefused
+from icegraph.serve.scheduling import FairScheduler, ShuttingDown
+
 _CTX = mp.get_context("spawn")
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -27,25 +40,62 @@ class Request:
     named_graphs: tuple[str, ...] = ()
 
 
-class QueryTimeout(Exception):
+class QueryTimeout(RequestRefused):
     pass
 
 
-class QueryFailed(Exception):
+class QueryFailed(RequestRefused):
     """The query is wrong (syntax, unknown function...), as the engine says."""
 
 
-class TooLarge(Exception):
+class TooLarge(RequestRefused):
     pass
 
 
-def _serve(store_path: str, conn: Connection) -> None:
+class OutOfMemory(RequestRefused):
+    pass
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this process when `parent` ends, however it ends (even SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(0)
+
+    # Elsewhere, and as a second line on Linux: when the parent is gone we are re-parented.
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _limit_memory(extra_bytes: int) -> None:
+    import resource
+
+    with open("/proc/self/statm") as f:
+        size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = size + extra_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _serve(store_path: str, conn: Connection, parent: int, memory_bytes: int | None) -> None:
+    _die_with_parent(parent)
+    # Ctrl-C reaches the whole process group; the server decides when workers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from pyoxigraph import DefaultGraph, NamedNode, Store
 
     from icegraph.namespaces import PREFIXES
     from icegraph.serve.results import TooManyResults, serialize_answer
 
     store = Store.read_only(store_path)
+    if memory_bytes and os.path.exists("/proc/self/statm"):
+        _limit_memory(memory_bytes)
     while True:
         try:
             req: Request = conn.recv()
@@ -65,15 +115,20 @@ def _serve(store_path: str, conn: Connection) -> None:
             conn.send(("ok", serialize_answer(answer, req.media, req.cap)))
         except TooManyResults as exc:
             conn.send(("too-large", str(exc)))
+        except MemoryError:
+            conn.send(("memory", ""))
         except (SyntaxError, ValueError, TypeError, RuntimeError, OSError) as exc:
             conn.send(("failed", str(exc)))
 
 
 class _Worker:
-    def __init__(self, store_path: Path) -> None:
+    def __init__(self, store_path: Path, memory_bytes: int | None) -> None:
         self.conn, child = _CTX.Pipe()
         self.process = _CTX.Process(
-            target=_serve, args=(str(store_path), child), daemon=True, name="icegraph-query"
+            target=_serve,
+            args=(str(store_path), child, os.getpid(), memory_bytes),
+            daemon=True,
+            name="icegraph-query",
         )
         self.process.start()
         child.close()
@@ -86,61 +141,124 @@ class _Worker:
 
 
 class QueryPool:
-    """A fixed number of worker processes; requests wait for a free one."""
+    """A fixed number of worker processes, handed out fairly between clients."""
 
-    def __init__(self, store_path: Path, size: int | None = None, timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        store_path: Path,
+        size: int | None = None,
+        timeout: float = 20.0,
+        memory_mib: int | None = 1024,
+        per_client: int = 2,
+        max_waiting: int = 64,
+    ) -> None:
         self.store_path = store_path
         self.size = size or max(1, min(4, os.cpu_count() or 1))
         self.timeout = timeout
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self.memory_mib = memory_mib
+        self.scheduler = FairScheduler(
+            self.size, min(per_client, self.size), max_waiting, retry_after=5
+        )
+        self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
+        self._closing = False
+
+    @property
+    def pids(self) -> list[int]:
+        return [w.process.pid for w in self._all if w.process.pid is not None]
 
     async def start(self) -> None:
-        self._idle = asyncio.Queue()
         for _ in range(self.size):
             self._add()
 
     def _add(self) -> None:
-        w = _Worker(self.store_path)
+        memory = self.memory_mib * 1024 * 1024 if self.memory_mib else None
+        w = _Worker(self.store_path, memory)
         self._all.add(w)
-        assert self._idle is not None
-        self._idle.put_nowait(w)
+        self._idle.append(w)
 
     async def close(self) -> None:
+        """Refuse what waits, stop every worker; running queries get a 503."""
+        self._closing = True
+        self.scheduler.close()
+        # A busy worker's pipe stays open until its request reads the end of it and
+        # answers; killing the process is what ends the query.
         for w in list(self._all):
+            if w.process.is_alive():
+                w.process.kill()
+        for w in self._idle:
             w.stop()
-        self._all.clear()
+            self._all.discard(w)
+        self._idle.clear()
 
-    async def run(self, req: Request) -> bytes:
-        assert self._idle is not None, "QueryPool.start() was not awaited"
-        worker = await self._idle.get()
-        loop = asyncio.get_running_loop()
-        try:
-            worker.conn.send(req)
-            ready = await loop.run_in_executor(None, worker.conn.poll, self.timeout)
-            if not ready:
-                raise QueryTimeout(
-                    f"The query was stopped after {self.timeout:g} seconds, this server's "
-                    "limit. Narrow it (a bound subject, a LIMIT) or ask the operator to raise "
-                    "--timeout."
-                )
-            status, payload = worker.conn.recv()
-        except (QueryTimeout, EOFError, OSError, BrokenPipeError) as exc:
-            self._replace(worker)
-            worker = None
-            if isinstance(exc, QueryTimeout):
-                raise
-            raise QueryFailed("the query worker stopped unexpectedly; try again") from exc
-        finally:
-            if worker is not None:
-                self._idle.put_nowait(worker)
+    async def run(self, req: Request, client: str = "") -> bytes:
+        """The answer's bytes; cancelling the awaiting task stops the query's worker."""
+        async with self.scheduler.slot(client):
+            # A slot is held for each busy worker, so one is idle (or starting) here.
+            worker = self._idle.pop()
+            healthy = False
+            try:
+                status, payload = await self._ask(worker, req)
+                healthy = True
+            finally:
+                if healthy:
+                    self._idle.append(worker)
+                else:
+                    self._replace(worker)
         if status == "ok":
             return payload
         if status == "too-large":
             raise TooLarge(payload)
-        raise QueryFailed(payload)
+        if status == "memory":
+            raise self._out_of_memory()
+        raise QueryFailed(f"The query could not be run: {payload}")
+
+    async def _ask(self, worker: _Worker, req: Request) -> tuple[str, bytes | str]:
+        loop = asyncio.get_running_loop()
+        # A query near the body limit fills the pipe before a starting worker reads it.
+        await loop.run_in_executor(None, worker.conn.send, req)
+        readable = loop.create_future()
+        fd = worker.conn.fileno()
+        loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+        try:
+            await asyncio.wait_for(readable, self.timeout)
+        except TimeoutError:
+            raise QueryTimeout(
+                f"The query was stopped after {self.timeout:g} seconds, this server's limit",
+                status=503,
+                fix="Narrow it (a bound subject, a LIMIT) or ask the operator to raise --timeout.",
+            ) from None
+        finally:
+            loop.remove_reader(fd)
+        try:
+            return worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            raise self._death(worker) from exc
+
+    def _death(self, worker: _Worker) -> RequestRefused:
+        if self._closing:
+            return ShuttingDown("The server is shutting down", status=503, retry_after=10)
+        worker.process.join(timeout=1)
+        if worker.process.exitcode == -signal.SIGABRT:
+            # Allocations past RLIMIT_AS fail, and the engine aborts on a failed allocation.
+            return self._out_of_memory()
+        return QueryFailed(
+            f"The query's worker stopped unexpectedly (exit {worker.process.exitcode})",
+            status=503,
+            fix="Try again; if it happens again, narrow the query.",
+        )
+
+    def _out_of_memory(self) -> OutOfMemory:
+        return OutOfMemory(
+            f"The query was stopped: it needed more than {self.memory_mib} MiB, the memory "
+            "this server gives one query",
+            status=503,
+            fix="Narrow it (a LIMIT, fewer variables in ORDER BY, no cross product) or ask "
+            "the operator to raise --worker-memory.",
+        )
 
     def _replace(self, worker: _Worker) -> None:
         self._all.discard(worker)
         worker.stop()
-        self._add()
+        if not self._closing:
+            self._add()
