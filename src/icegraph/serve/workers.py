@@ -96,6 +96,7 @@ def _serve(store_path: str, conn: Connection, parent: int, memory_bytes: int | N
     store = Store.read_only(store_path)
     if memory_bytes and os.path.exists("/proc/self/statm"):
         _limit_memory(memory_bytes)
+    conn.send(("ready", b""))
     while True:
         try:
             req: Request = conn.recv()
@@ -132,6 +133,16 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        self.ready = False
+
+    def loaded(self) -> bool:
+        """Whether the worker has opened the store (its first message says so)."""
+        if not self.ready and self.process.is_alive() and self.conn.poll(0):
+            try:
+                self.ready = self.conn.recv()[0] == "ready"
+            except (EOFError, OSError):
+                return False
+        return self.ready
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -160,6 +171,9 @@ class QueryPool:
             self.size, min(per_client, self.size), max_waiting, retry_after=5
         )
         self._idle: list[_Worker] = []
+        # One worker started ahead, so a stopped query's place is taken by a worker that has
+        # already loaded, not by one still starting (a second or more on a busy machine).
+        self._spare: _Worker | None = None
         self._all: set[_Worker] = set()
         self._closing = False
 
@@ -169,13 +183,14 @@ class QueryPool:
 
     async def start(self) -> None:
         for _ in range(self.size):
-            self._add()
+            self._idle.append(self._new())
+        self._spare = self._new()
 
-    def _add(self) -> None:
+    def _new(self) -> _Worker:
         memory = self.memory_mib * 1024 * 1024 if self.memory_mib else None
         w = _Worker(self.store_path, memory)
         self._all.add(w)
-        self._idle.append(w)
+        return w
 
     async def close(self) -> None:
         """Refuse what waits, stop every worker; running queries get a 503."""
@@ -186,16 +201,22 @@ class QueryPool:
         for w in list(self._all):
             if w.process.is_alive():
                 w.process.kill()
-        for w in self._idle:
+        resting = [*self._idle, *([self._spare] if self._spare else [])]
+        for w in resting:
             w.stop()
             self._all.discard(w)
         self._idle.clear()
+        self._spare = None
 
     async def run(self, req: Request, client: str = "") -> bytes:
         """The answer's bytes; cancelling the awaiting task stops the query's worker."""
         async with self.scheduler.slot(client):
-            # A slot is held for each busy worker, so one is idle (or starting) here.
-            worker = self._idle.pop()
+            # When many clients leave at once, a slot freed by one of them may go to another
+            # that has also left but whose departure is not yet handled; letting the loop turn
+            # a few times first spares starting a worker only to stop it.
+            for _ in range(4):
+                await asyncio.sleep(0)
+            worker = self._pick()
             healthy = False
             try:
                 status, payload = await self._ask(worker, req)
@@ -213,27 +234,46 @@ class QueryPool:
             raise self._out_of_memory()
         raise QueryFailed(f"The query could not be run: {payload}")
 
+    def _pick(self) -> _Worker:
+        # A slot is held for each busy worker, so one is idle (or starting) here. Prefer one
+        # that has loaded the store; a dead one is replaced.
+        for w in list(self._idle):
+            if not w.process.is_alive():
+                self._idle.remove(w)
+                self._replace(w)
+        ready = [w for w in self._idle if w.loaded()]
+        worker = ready[0] if ready else self._idle[0]
+        self._idle.remove(worker)
+        return worker
+
     async def _ask(self, worker: _Worker, req: Request) -> tuple[str, bytes | str]:
         loop = asyncio.get_running_loop()
         # A query near the body limit fills the pipe before a starting worker reads it.
         await loop.run_in_executor(None, worker.conn.send, req)
-        readable = loop.create_future()
-        fd = worker.conn.fileno()
-        loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
-        try:
-            await asyncio.wait_for(readable, self.timeout)
-        except TimeoutError:
-            raise QueryTimeout(
-                f"The query was stopped after {self.timeout:g} seconds, this server's limit",
-                status=503,
-                fix="Narrow it (a bound subject, a LIMIT) or ask the operator to raise --timeout.",
-            ) from None
-        finally:
-            loop.remove_reader(fd)
-        try:
-            return worker.conn.recv()
-        except (EOFError, OSError) as exc:
-            raise self._death(worker) from exc
+        deadline = loop.time() + self.timeout
+        while True:
+            readable = loop.create_future()
+            fd = worker.conn.fileno()
+            loop.add_reader(fd, lambda f=readable: f.done() or f.set_result(None))
+            try:
+                await asyncio.wait_for(readable, max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                raise QueryTimeout(
+                    f"The query was stopped after {self.timeout:g} seconds, this server's limit",
+                    status=503,
+                    fix="Narrow it (a bound subject, a LIMIT) or ask the operator to raise "
+                    "--timeout.",
+                ) from None
+            finally:
+                loop.remove_reader(fd)
+            try:
+                status, payload = worker.conn.recv()
+            except (EOFError, OSError) as exc:
+                raise self._death(worker) from exc
+            if status == "ready":  # a worker that had not loaded when it was picked
+                worker.ready = True
+                continue
+            return status, payload
 
     def _death(self, worker: _Worker) -> RequestRefused:
         if self._closing:
@@ -260,5 +300,14 @@ class QueryPool:
     def _replace(self, worker: _Worker) -> None:
         self._all.discard(worker)
         worker.stop()
-        if not self._closing:
-            self._add()
+        if self._closing:
+            return
+        spare, self._spare = self._spare, None
+        if spare is not None and spare.process.is_alive():
+            self._idle.append(spare)
+        else:
+            if spare is not None:
+                self._all.discard(spare)
+                spare.stop()
+            self._idle.append(self._new())
+        self._spare = self._new()
