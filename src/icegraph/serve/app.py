@@ -228,8 +228,6 @@ def refused(request: Request, exc: Exception) -> Response:
     """A RequestRefused as plain text with its status (and Retry-After when it helps)."""
     assert isinstance(exc, RequestRefused)
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
-    if exc.status == 413:
-        headers["Connection"] = "close"  # the rest of the body is never read
     return PlainTextResponse(str(exc) + "\n", status_code=exc.status, headers=headers)
 
 

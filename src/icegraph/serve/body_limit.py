@@ -2,7 +2,9 @@
 
 A declared Content-Length past the limit is refused before a byte of the body is read; a
 chunked body is counted as it streams and refused at the chunk that crosses the limit. Either
-way nothing larger than the limit is ever held in memory, and the connection is closed.
+way nothing larger than the limit is ever held in memory. The connection is left open: uvicorn
+then reads the rest of the body and throws it away (for at most its keep-alive time), so a
+client that sends its whole body before reading still gets the 413 rather than a reset.
 """
 
 from __future__ import annotations
@@ -39,9 +41,7 @@ class BodyLimit:
             error = too_large(self.max_bytes)
             if not declared.isdigit():
                 error = BodyTooLarge("The Content-Length header is not a number", status=400)
-            response = PlainTextResponse(
-                str(error) + "\n", status_code=error.status, headers={"Connection": "close"}
-            )
+            response = PlainTextResponse(str(error) + "\n", status_code=error.status)
             await response(scope, receive, send)
             return
         seen = 0

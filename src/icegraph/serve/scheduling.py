@@ -2,10 +2,10 @@
 
 One client's heavy queries must not starve everyone else. Each client may run at most
 `per_client` queries at once; the rest of its queries wait. When a slot frees, it goes to the
-waiting client that runs the fewest queries, and among those to the one that has waited
-longest, so a newcomer overtakes a client with a backlog. The waiting room is bounded: when it
-is full the request is refused at once (503 with Retry-After) rather than left to hang, and no
-single client may fill more than half of it (429).
+waiting client that runs the fewest queries, and among those to the one served least recently
+(round robin), so a newcomer overtakes a client with a backlog. The waiting room is bounded:
+when it is full the request is refused at once (503 with Retry-After) rather than left to
+hang, and no single client may fill more than half of it (429).
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ class FairScheduler:
         self.retry_after = retry_after
         self._running: Counter[str] = Counter()
         self._waiting: dict[str, deque[tuple[int, asyncio.Future[None]]]] = {}
-        self._arrivals = itertools.count()
+        self._arrivals = itertools.count(1)
+        # When each client with queries running or waiting was last given a slot.
+        self._served: dict[str, int] = {}
         self._closed = False
 
     @property
@@ -64,7 +66,7 @@ class FairScheduler:
         if self.running < self.slots and self._running[client] < self.per_client:
             # Anyone waiting is held by their own per-client limit, so taking a free slot
             # now overtakes no one.
-            self._running[client] += 1
+            self._grant(client)
             return
         if self.waiting >= self.max_waiting:
             raise Busy(
@@ -96,28 +98,36 @@ class FairScheduler:
                 mine.remove(entry)
                 if not mine and self._waiting.get(client) is mine:
                     del self._waiting[client]
+                    if not self._running[client]:
+                        self._served.pop(client, None)
             raise
+
+    def _grant(self, client: str) -> None:
+        self._running[client] += 1
+        self._served[client] = next(self._arrivals)
 
     def _release(self, client: str) -> None:
         self._running[client] -= 1
         if self._running[client] <= 0:
             del self._running[client]
+            if client not in self._waiting:
+                self._served.pop(client, None)
         self._dispatch()
 
     def _dispatch(self) -> None:
         while self.running < self.slots:
             ready = [
-                (self._running[c], q[0][0], c)
+                (self._running[c], self._served.get(c, 0), q[0][0], c)
                 for c, q in self._waiting.items()
                 if q and self._running[c] < self.per_client
             ]
             if not ready:
                 return
-            _, _, client = min(ready)
+            client = min(ready)[-1]
             _, turn = self._waiting[client].popleft()
             if not self._waiting[client]:
                 del self._waiting[client]
-            self._running[client] += 1
+            self._grant(client)
             turn.set_result(None)
 
     def close(self) -> None:

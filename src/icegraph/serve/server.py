@@ -31,6 +31,13 @@ class _Server(uvicorn.Server):
 def serve(config: ServeConfig, host: str, port: int) -> None:
     app = create_app(config)
     settings = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=GRACE_SECONDS
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=GRACE_SECONDS,
+        # Room for a request line up to the app's own limit, which answers 414 with a message
+        # (h11's default, 16 KiB, would cut GET queries short with a bare 400).
+        h11_max_incomplete_event_size=config.max_query_string + 16 * 1024,
     )
     _Server(settings, app.state.pool).run()

@@ -1,0 +1,153 @@
+"""The pieces of the server's defences on their own: fair slots, and finding SERVICE clauses."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from icegraph.errors import IcegraphError, RequestRefused
+from icegraph.namespaces import PREFIXES
+from icegraph.serve.federation import ServiceCall, check_services, service_calls
+from icegraph.serve.scheduling import FairScheduler
+
+
+async def _hold(sched: FairScheduler, client: str, log: list[str], release: asyncio.Event):
+    async with sched.slot(client):
+        log.append(client)
+        await release.wait()
+
+
+def test_a_newcomer_overtakes_a_client_with_a_backlog():
+    async def scenario() -> list[str]:
+        sched = FairScheduler(slots=1, per_client=1, max_waiting=10)
+        log: list[str] = []
+        gates = [asyncio.Event() for _ in range(4)]
+        tasks = [asyncio.create_task(_hold(sched, "heavy", log, gates[0]))]
+        await asyncio.sleep(0)
+        tasks += [asyncio.create_task(_hold(sched, "heavy", log, gates[i])) for i in (1, 2)]
+        await asyncio.sleep(0)
+        tasks.append(asyncio.create_task(_hold(sched, "light", log, gates[3])))
+        await asyncio.sleep(0)
+        assert (sched.running, sched.waiting) == (1, 3)
+        for gate in gates:
+            gate.set()
+            await asyncio.sleep(0.01)
+        await asyncio.gather(*tasks)
+        return log
+
+    assert asyncio.run(scenario()) == ["heavy", "light", "heavy", "heavy"]
+
+
+def test_a_full_waiting_room_is_503_and_one_client_may_fill_only_half_of_it():
+    async def scenario() -> None:
+        sched = FairScheduler(slots=1, per_client=1, max_waiting=2, retry_after=7)
+        release = asyncio.Event()
+        log: list[str] = []
+        held = [asyncio.create_task(_hold(sched, "a", log, release))]
+        await asyncio.sleep(0)
+        held.append(asyncio.create_task(_hold(sched, "a", log, release)))
+        await asyncio.sleep(0)
+        with pytest.raises(RequestRefused) as one_client:
+            async with sched.slot("a"):
+                pass
+        assert (one_client.value.status, one_client.value.retry_after) == (429, 7)
+        held.append(asyncio.create_task(_hold(sched, "b", log, release)))
+        await asyncio.sleep(0)
+        with pytest.raises(RequestRefused) as full:
+            async with sched.slot("c"):
+                pass
+        assert (full.value.status, full.value.retry_after) == (503, 7)
+        assert str(full.value) == (
+            "The server is busy: 1 queries are running and 2 are waiting. "
+            "Try again in a few seconds."
+        )
+        release.set()
+        await asyncio.gather(*held)
+        assert (sched.running, sched.waiting) == (0, 0)
+
+    asyncio.run(scenario())
+
+
+def test_a_waiting_query_that_is_cancelled_leaves_the_queue_and_frees_nothing_twice():
+    async def scenario() -> None:
+        sched = FairScheduler(slots=1, per_client=1, max_waiting=4)
+        release = asyncio.Event()
+        log: list[str] = []
+        first = asyncio.create_task(_hold(sched, "a", log, release))
+        await asyncio.sleep(0)
+        gone = asyncio.create_task(_hold(sched, "b", log, release))
+        await asyncio.sleep(0)
+        assert sched.waiting == 1
+        gone.cancel()
+        await asyncio.sleep(0)
+        assert (sched.running, sched.waiting) == (1, 0)
+        release.set()
+        await first
+        assert (sched.running, sched.waiting, log) == (0, 0, ["a"])
+
+    asyncio.run(scenario())
+
+
+def test_closing_refuses_the_waiting_with_503():
+    async def scenario() -> None:
+        sched = FairScheduler(slots=1, per_client=1, max_waiting=4)
+        release = asyncio.Event()
+        log: list[str] = []
+        first = asyncio.create_task(_hold(sched, "a", log, release))
+        await asyncio.sleep(0)
+        waiting = asyncio.create_task(_hold(sched, "b", log, release))
+        await asyncio.sleep(0)
+        sched.close()
+        with pytest.raises(RequestRefused) as exc:
+            await waiting
+        assert exc.value.status == 503 and str(exc.value) == "The server is shutting down."
+        release.set()
+        await first
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("query", "calls"),
+    [
+        ("SELECT * { SERVICE <http://e.example/s> { ?s ?p ?o } }",
+         [ServiceCall("http://e.example/s", "<http://e.example/s>", False)]),
+        ("select * { sErViCe\tSiLeNt <http://e.example/s> {} }",
+         [ServiceCall("http://e.example/s", "<http://e.example/s>", True)]),
+        ("SELECT * { ?s ?p ?o .SERVICE <http://e.example/s> {} }",
+         [ServiceCall("http://e.example/s", "<http://e.example/s>", False)]),
+        ("SELECT * { ?s ?p 1.SERVICE <http://e.example/s> {} }",
+         [ServiceCall("http://e.example/s", "<http://e.example/s>", False)]),
+        ("SELECT * { ?s ex:a\\# SERVICE <http://e.example/s> {} }",
+         [ServiceCall("http://e.example/s", "<http://e.example/s>", False)]),
+        ("SELECT * { SERVICE#comment\n?where {} }", [ServiceCall(None, "?where", False)]),
+        ("SELECT * { FILTER EXISTS { SELECT * { { SERVICE <rel> {} } } } }",
+         [ServiceCall(None, "<rel>", False)]),
+        ("PREFIX e: <http://e.example/> SELECT * { SERVICE e:s\\.x {} }",
+         [ServiceCall("http://e.example/s.x", "e:s\\.x", False)]),
+        ("SELECT * { ?s ?p '''a''''SERVICE <http://e.example/s> {} }",
+         [ServiceCall("http://e.example/s", "<http://e.example/s>", False)]),
+        ('SELECT ("SERVICE <x> {}" AS ?service) { ?s ex:service ?o } # SERVICE <x>', []),
+        ('SELECT * { ?s ?p "x"@service . ?s service:p _:service FILTER(?a<?b) }', []),
+    ],
+)  # fmt: skip
+def test_service_clauses_are_found_wherever_and_however_written(query, calls):
+    assert service_calls(query, PREFIXES) == calls
+
+
+def test_only_listed_endpoints_pass():
+    allowed = ["http://e.example/s"]
+    check_services("SELECT * { SERVICE <http://e.example/s> {} }", allowed, PREFIXES)
+    with pytest.raises(RequestRefused) as other:
+        check_services("SELECT * { SERVICE <http://127.0.0.1/> {} }", allowed, PREFIXES)
+    assert str(other.value) == (
+        "The query uses SERVICE <http://127.0.0.1/>, an endpoint this server does not call. "
+        "Allowed: http://e.example/s"
+    )
+    with pytest.raises(RequestRefused) as variable:
+        check_services("SELECT * { SERVICE SILENT ?e {} }", allowed, PREFIXES)
+    assert str(variable.value).startswith(
+        "The query uses SERVICE SILENT ?e, which does not name an endpoint plainly."
+    )
+    assert isinstance(variable.value, IcegraphError) and variable.value.status == 400
