@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build lint browser bench clean
+.PHONY: run test build lint browser bench soak clean
 
 # Any change to the sources reinstalls: the hot modules are compiled (setup.py), and a
 # compiled copy older than its source would run old code.
@@ -41,6 +41,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/load.py --seconds 60 --clients 20
+
+# Minutes of hostile load (abandoned and heavy queries beside light ones) on a local server:
+# light-query latency, worker memory, shutdown and leftover processes. Not part of `make test`.
+SOAK_SECONDS ?= 180
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak.py --seconds $(SOAK_SECONDS)
 
 # Also removes the compiled modules; `make clean && ICEGRAPH_PURE=1 make test` runs the
 # sources as plain Python.

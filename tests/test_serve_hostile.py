@@ -36,17 +36,23 @@ INJECTED = "<img src=x onerror=alert(document.domain)>"
 WORKER_MEMORY = 200
 
 
-def _children(pid: int) -> list[int]:
-    out = []
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`: the fork server, the workers forked from it, and helpers."""
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(entry.name))
-    return out
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        below = [child for child, parent in parents.items() if parent == current]
+        found += below
+        todo += below
+    return found
 
 
 def _alive(pid: int) -> bool:
@@ -396,8 +402,8 @@ def test_stopping_the_server_stops_its_workers(seed_build: BuildResult, tmp_path
     with _own_server(seed_build.out_dir / "store", tmp_path / "log", []) as (proc, base):
         sockets = [open_query(base, HEAVY, f"10.2.0.{i}") for i in range(6)]
         time.sleep(1.5)
-        workers = _children(proc.pid)
-        assert len(workers) >= 3  # two workers, a spare (and the resource tracker)
+        workers = _descendants(proc.pid)
+        assert len(workers) >= 4  # the fork server, two workers, a spare (and helpers)
         started = time.monotonic()
         os.kill(proc.pid, sig)
         proc.wait(timeout=10)

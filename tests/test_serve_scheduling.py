@@ -151,3 +151,62 @@ def test_only_listed_endpoints_pass():
         "The query uses SERVICE SILENT ?e, which does not name an endpoint plainly."
     )
     assert isinstance(variable.value, IcegraphError) and variable.value.status == 400
+
+
+def test_a_slot_never_goes_to_a_waiter_cancelled_a_moment_before():
+    async def scenario() -> None:
+        sched = FairScheduler(slots=1, per_client=1, max_waiting=4)
+        release = asyncio.Event()
+        log: list[str] = []
+        first = asyncio.create_task(_hold(sched, "a", log, release))
+        await asyncio.sleep(0)
+        gone = asyncio.create_task(_hold(sched, "b", log, release))
+        later = asyncio.create_task(_hold(sched, "c", log, release))
+        await asyncio.sleep(0)
+        release.set()  # the slot frees when `first` next runs...
+        gone.cancel()  # ...which is before the cancelled waiter's task runs to leave the queue
+        await asyncio.gather(first, later)
+        assert log == ["a", "c"] and gone.cancelled()
+        assert (sched.running, sched.waiting) == (0, 0)
+
+    asyncio.run(scenario())
+
+
+def test_heavy_clients_leave_a_slot_for_everyone_else():
+    async def scenario() -> None:
+        sched = FairScheduler(slots=2, per_client=2, max_waiting=10)
+        with pytest.raises(RuntimeError):  # a query of h's was stopped: h is heavy a while
+            async with sched.slot("h"):
+                raise RuntimeError
+        assert (sched.heavy("h"), sched.heavy("l")) == (True, False)
+        release = asyncio.Event()
+        log: list[str] = []
+        tasks = [asyncio.create_task(_hold(sched, "h", log, release)) for _ in range(2)]
+        await asyncio.sleep(0)
+        assert (sched.running, sched.waiting) == (1, 1)  # the second slot stays free
+        tasks.append(asyncio.create_task(_hold(sched, "l", log, release)))
+        await asyncio.sleep(0)
+        assert (sched.running, sched.waiting, log) == (2, 1, ["h", "l"])
+        release.set()
+        await asyncio.gather(*tasks)
+        assert log == ["h", "l", "h"]
+
+    asyncio.run(scenario())
+
+
+def test_a_long_hold_marks_a_client_heavy_and_the_mark_fades():
+    now = [0.0]
+    sched = FairScheduler(slots=2, per_client=1, max_waiting=4, clock=lambda: now[0])
+
+    async def hold(seconds: float) -> None:
+        async with sched.slot("c"):
+            now[0] += seconds
+
+    asyncio.run(hold(0.5))
+    assert (sched.heavy("c"), sched.mark("c")) == (False, 0.0)
+    asyncio.run(hold(1.0))
+    assert (sched.heavy("c"), sched.mark("c")) == (True, 1.0)
+    now[0] += 60.0  # one half-life
+    assert (sched.heavy("c"), sched.mark("c")) == (True, 0.5)
+    now[0] += 1.0
+    assert sched.heavy("c") is False
