@@ -120,11 +120,16 @@ def _address(base: str) -> tuple[str, int]:
 
 
 def raw(
-    base: str, head: bytes, body: bytes = b"", timeout: float = 15, close: bool = True
+    base: str,
+    head: bytes,
+    body: bytes = b"",
+    timeout: float = 15,
+    close: bool = True,
+    host: bytes = b"t",
 ) -> Answer:
     """Send one request exactly as given (plus Host, and Connection: close unless `close` is
     False) and read the answer, however long its body says it is."""
-    extra = b"Host: t\r\n" + (b"Connection: close\r\n" if close else b"")
+    extra = b"Host: " + host + b"\r\n" + (b"Connection: close\r\n" if close else b"")
     request = head.replace(b"\r\n", b"\r\n" + extra, 1) + b"\r\n" + body
     with socket.create_connection(_address(base), timeout=timeout) as s:
         s.sendall(request)
@@ -498,6 +503,26 @@ def test_malformed_bodies_are_4xx_with_a_message(server, content_type, body, sta
     head = f"POST /sparql HTTP/1.1\r\nContent-Type: {content_type}\r\n"
     r = raw(server, head.encode() + f"Content-Length: {len(body)}\r\n".encode(), body)
     assert (r.status, r.text) == (status, message)
+
+
+@pytest.mark.parametrize("host", [b"evil> . <urn:x> a <urn:y", b"a b", b"%ZZ", b"\xff", b""])
+def test_a_host_header_that_is_no_host_name_is_400(server, host):
+    r = raw(server, b"GET /sparql HTTP/1.1\r\nAccept: text/turtle\r\n", host=host)
+    assert (r.status, r.text) == (
+        400,
+        "The Host header is not a host name with an optional port.\n",
+    )
+
+
+@pytest.mark.parametrize("host", [b"example.org", b"[::1]:8000", b"my_proxy:8080"])
+def test_the_service_description_names_the_host_it_was_asked_under(server, host):
+    r = raw(server, b"GET /sparql HTTP/1.1\r\nAccept: application/n-triples\r\n", host=host)
+    endpoint = b"<http://" + host + b"/sparql>"
+    assert r.status == 200
+    assert (
+        endpoint + b" <http://www.w3.org/ns/sparql-service-description#endpoint> " + endpoint
+        in r.body
+    )
 
 
 def test_head_answers_without_a_body(server):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import NamedNode, Store, Triple
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -89,12 +89,18 @@ def create_app(config: ServeConfig) -> Starlette:
         return HTMLResponse(rendering.render(name, **context))
 
     def describe_service(request: Request, media: str) -> bytes:
-        endpoint = str(request.url_for("sparql"))
+        # The endpoint's address comes from the request (its Host header): it enters the
+        # graph as a term, never as Turtle text, so it cannot add statements of its own.
+        try:
+            endpoint = NamedNode(str(request.url_for("sparql")))
+        except ValueError:
+            raise RequestRefused("The Host header does not make a valid address") from None
+        here = NamedNode("urn:icegraph:endpoint")
         graphs = sorted(store.named_graphs(), key=lambda g: g.value)
         ttl = [
             "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .",
             "@prefix formats: <http://www.w3.org/ns/formats/> .",
-            f"<{endpoint}> a sd:Service ; sd:endpoint <{endpoint}> ;",
+            f"<{here.value}> a sd:Service ; sd:endpoint <{here.value}> ;",
             "  sd:supportedLanguage sd:SPARQL11Query ;",
             "  sd:feature sd:UnionDefaultGraph ;",
             "  sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, "
@@ -106,7 +112,10 @@ def create_app(config: ServeConfig) -> Starlette:
         for g in graphs:
             ttl.append(f"    sd:namedGraph [ a sd:NamedGraph ; sd:name <{g.value}> ] ;")
         ttl.append("  ] .")
-        triples = pyoxigraph.parse("\n".join(ttl), format=pyoxigraph.RdfFormat.TURTLE)
+        triples = [
+            Triple(*(endpoint if x == here else x for x in (q.subject, q.predicate, q.object)))
+            for q in pyoxigraph.parse("\n".join(ttl), format=pyoxigraph.RdfFormat.TURTLE)
+        ]
         return serialize_triples(triples, media)
 
     def index(request: Request) -> Response:
@@ -232,5 +241,7 @@ def refused(request: Request, exc: Exception) -> Response:
 
 
 def _script_json(value: object) -> str:
-    # Inside <script>, '</' would end the element: escape it so data cannot become markup.
-    return json.dumps(value).replace("</", "<\\/")
+    # Inside <script>, '</script' would end the element and '<!--' change how it is read:
+    # JSON's own escapes for <, > and & keep data from ever becoming markup.
+    text = json.dumps(value)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

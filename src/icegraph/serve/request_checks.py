@@ -1,4 +1,5 @@
-"""The request line checked at the edge: well-formed percent-encoding, UTF-8, a sane length.
+"""The request line checked at the edge: well-formed percent-encoding, UTF-8, a sane length,
+and a Host header that is a host name (pages and the service description link to it).
 
 Starlette and uvicorn decode a bad escape or invalid UTF-8 into a replacement character and
 carry on, so `/id/%FF` or `?query=%C0` would reach the handlers as text nobody sent. They are
@@ -15,6 +16,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A name or an IPv4/IPv6 address, and a port: the server builds links from it.
+_HOST = re.compile(
+    rb"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]+\])"
+    rb"(?::[0-9]{1,5})?"
+)
 
 
 def decode_strictly(raw: bytes, what: str) -> str:
@@ -62,12 +68,15 @@ class RequestChecks:
         status, problem = 400, None
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         query = scope.get("query_string", b"")
+        host = dict(scope["headers"]).get(b"host")
+        if host is not None and not _HOST.fullmatch(host):
+            problem = "The Host header is not a host name with an optional port"
         try:
             path = decode_strictly(raw_path, "The path")
-            if _CONTROL.search(path):
+            if problem is None and _CONTROL.search(path):
                 problem = "The path holds a control character"
         except ValueError as exc:
-            problem = str(exc)
+            problem = problem or str(exc)
         if problem is None and len(query) > self.max_query_string:
             status = 414
             problem = (
