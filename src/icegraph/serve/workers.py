@@ -202,10 +202,6 @@ class QueryPool:
         self._all: set[_Worker] = set()
         self._closing = False
 
-    @property
-    def pids(self) -> list[int]:
-        return [w.process.pid for w in self._all if w.process.pid is not None]
-
     async def start(self) -> None:
         if _CTX.get_start_method() == "forkserver":
             _CTX.set_forkserver_preload(_PRELOAD)
