@@ -272,7 +272,10 @@ class QueryPool:
     async def _ask(self, worker: _Worker, req: Request) -> tuple[str, bytes | str]:
         loop = asyncio.get_running_loop()
         # A query near the body limit fills the pipe before a starting worker reads it.
-        await loop.run_in_executor(None, worker.conn.send, req)
+        try:
+            await loop.run_in_executor(None, worker.conn.send, req)
+        except OSError as exc:  # the worker died while idle, or the server is stopping
+            raise self._death(worker) from exc
         deadline = loop.time() + self.timeout
         while True:
             readable = loop.create_future()
