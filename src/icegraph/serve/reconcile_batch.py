@@ -9,6 +9,7 @@ that is not a number, a `type` that is not a string, `properties` that is not a 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 from icegraph.errors import RequestRefused
@@ -69,7 +70,10 @@ def _query(key: str, q: object) -> ReconQuery:
     limit = q.get("limit", DEFAULT_LIMIT)
     if limit is None:
         limit = DEFAULT_LIMIT
-    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit != int(limit):
+    whole = isinstance(limit, int) or (
+        isinstance(limit, float) and math.isfinite(limit) and limit.is_integer()
+    )
+    if isinstance(limit, bool) or not whole:
         raise _bad(key, "limit", "a whole number")
     if limit < 0:
         raise _bad(key, "limit", "0 or more")
