@@ -210,3 +210,12 @@ def test_a_long_hold_marks_a_client_heavy_and_the_mark_fades():
     assert (sched.heavy("c"), sched.mark("c")) == (True, 0.5)
     now[0] += 1.0
     assert sched.heavy("c") is False
+
+
+def test_no_catalogue_query_is_taken_for_a_federated_one():
+    from icegraph.queries import catalogue
+
+    queries = catalogue()
+    assert queries
+    for q in queries:
+        assert service_calls(q.bound(), PREFIXES) == [], q.name
