@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import sys
 
 import pytest
 
@@ -219,3 +221,37 @@ def test_no_catalogue_query_is_taken_for_a_federated_one():
     assert queries
     for q in queries:
         assert service_calls(q.bound(), PREFIXES) == [], q.name
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="network namespaces")
+def test_workers_have_no_network_unless_federation_is_allowed(seed_build):
+    """Behind the refusal of SERVICE: a query that reached a worker still could not call out."""
+    from icegraph.serve.workers import QueryPool, Request
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.5)
+        endpoint = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+        query = f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}"
+
+        async def ask(network: bool) -> str:
+            # Called, the listener never answers: the query ends at the time limit.
+            pool = QueryPool(seed_build.out_dir / "store", size=1, timeout=1, network=network)
+            await pool.start()
+            try:
+                await pool.run(Request(query, "application/sparql-results+json", 10))
+            except RequestRefused as exc:
+                return str(exc)
+            finally:
+                await pool.close()
+            return "answered"
+
+        cut_off = asyncio.run(ask(network=False))
+        if "Network is unreachable" not in cut_off:
+            pytest.skip(f"this system allows no network namespace: {cut_off}")
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody called
+        called = asyncio.run(ask(network=True))  # the same query calls out when allowed
+        assert called.startswith("The query was stopped after 1 seconds")
+        listener.accept()[0].close()

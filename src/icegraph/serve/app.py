@@ -79,6 +79,7 @@ def create_app(config: ServeConfig) -> Starlette:
         memory_mib=config.worker_memory,
         per_client=config.per_client,
         max_waiting=config.max_waiting,
+        network=bool(config.allow_service),
     )
     diagram_cache: dict[str, str] = {}
     counts: dict[str, int] = {}

@@ -32,6 +32,8 @@ from icegraph.serve.scheduling import FairScheduler, ShuttingDown
 _CTX = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
 _PRELOAD = ["pyoxigraph", "icegraph.serve.results"]
 _PR_SET_PDEATHSIG = 1
+_CLONE_NEWNET = 0x40000000
+_CLONE_NEWUSER = 0x10000000
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,23 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
+def _cut_off_network() -> bool:
+    """Move this process into a network namespace of its own, with no way out.
+
+    A second line behind the refusal of SERVICE: should a query ever reach the engine with a
+    federated call, the call finds no network. Root may do this directly; anyone else through
+    a user namespace of their own, where the system allows one. Where neither is allowed the
+    worker runs as before. Must run while the process has a single thread."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    return any(
+        libc.unshare(flags) == 0 for flags in (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET)
+    )
+
+
 def _limit_memory(extra_bytes: int) -> None:
     import resource
 
@@ -105,10 +124,12 @@ def _let_the_fork_server_go() -> None:
         forkserver._forkserver._forkserver_alive_fd = None
 
 
-def _serve(store_path: str, conn: Connection, memory_bytes: int | None) -> None:
+def _serve(store_path: str, conn: Connection, memory_bytes: int | None, network: bool) -> None:
     parent = os.getppid()
     if parent == 1:  # orphaned before it began
         os._exit(0)
+    if not network:
+        _cut_off_network()
     _die_with_parent(parent)
     _let_the_fork_server_go()
     # Ctrl-C reaches the whole process group; the server decides when workers stop.
@@ -148,11 +169,11 @@ def _serve(store_path: str, conn: Connection, memory_bytes: int | None) -> None:
 
 
 class _Worker:
-    def __init__(self, store_path: Path, memory_bytes: int | None) -> None:
+    def __init__(self, store_path: Path, memory_bytes: int | None, network: bool) -> None:
         self.conn, child = _CTX.Pipe()
         self.process = _CTX.Process(
             target=_serve,
-            args=(str(store_path), child, memory_bytes),
+            args=(str(store_path), child, memory_bytes, network),
             daemon=True,
             name="icegraph-query",
         )
@@ -187,8 +208,11 @@ class QueryPool:
         memory_mib: int | None = 1024,
         per_client: int = 2,
         max_waiting: int = 64,
+        network: bool = False,
     ) -> None:
         self.store_path = store_path
+        # Workers reach the network only when federated queries are allowed at all.
+        self.network = network
         self.size = size or max(1, min(4, os.cpu_count() or 1))
         self.timeout = timeout
         self.memory_mib = memory_mib
@@ -211,7 +235,7 @@ class QueryPool:
 
     def _new(self) -> _Worker:
         memory = self.memory_mib * 1024 * 1024 if self.memory_mib else None
-        w = _Worker(self.store_path, memory)
+        w = _Worker(self.store_path, memory, self.network)
         self._all.add(w)
         return w
 
