@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
 import sys
 
@@ -11,6 +13,7 @@ import pytest
 from icegraph.errors import IcegraphError, RequestRefused
 from icegraph.namespaces import PREFIXES
 from icegraph.serve.federation import ServiceCall, check_services, service_calls
+from icegraph.serve.query_limits import nesting_depth
 from icegraph.serve.scheduling import FairScheduler
 
 
@@ -255,3 +258,40 @@ def test_workers_have_no_network_unless_federation_is_allowed(seed_build):
         called = asyncio.run(ask(network=True))  # the same query calls out when allowed
         assert called.startswith("The query was stopped after 1 seconds")
         listener.accept()[0].close()
+
+
+def test_nesting_counts_brackets_outside_strings_iris_and_comments():
+    assert nesting_depth("SELECT * { ?s ?p ?o FILTER((?o > 1)) }") == 3
+    assert nesting_depth('SELECT * { ?s ?p "((((" . ?s ?p <urn:x:((((> } # [[[[') == 1
+    assert nesting_depth("SELECT * WHERE " + "{" * 300 + "}" * 300) == 300
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals as Linux sends them")
+def test_a_worker_the_engine_crashes_in_is_a_400_for_its_query(seed_build):
+    """The engine recurses over a query; one deep enough kills the worker with SIGSEGV.
+    Which query does that shifts with the machine, so the signal is sent here."""
+    from icegraph.serve.workers import QueryPool, Request
+
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+    async def scenario() -> RequestRefused:
+        pool = QueryPool(seed_build.out_dir / "store", size=1, timeout=30)
+        await pool.start()
+        try:
+            running = asyncio.create_task(pool.run(Request(heavy, "text/csv", 10)))
+            await asyncio.sleep(1.0)
+            [busy] = [w for w in pool._all if w not in pool._idle and w is not pool._spare]
+            os.kill(busy.process.pid, signal.SIGSEGV)
+            with pytest.raises(RequestRefused) as exc:
+                await running
+            return exc.value
+        finally:
+            await pool.close()
+
+    crash = asyncio.run(scenario())
+    assert crash.status == 400
+    assert str(crash) == (
+        "The query could not be run: the engine crashed on it, as it does on a query chained or "
+        "nested hundreds of levels deep (a property path of hundreds of steps, thousands of "
+        "UNIONs). Split or simplify it."
+    )

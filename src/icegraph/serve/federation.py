@@ -3,52 +3,22 @@
 A SERVICE clause makes the engine send HTTP requests to the address the query names, so an
 open endpoint would fetch any address for anyone (the server itself, other local services).
 pyoxigraph offers no switch and no parse tree, so the query is split into SPARQL tokens the
-way the grammar does (strings, IRIs, comments, variables, prefixed names with their escapes)
-and every bare word SERVICE counts, wherever it is nested. A word that only looks like the
+way the grammar does (`sparql_tokens`) and every bare word SERVICE counts, wherever it is
+nested. A word that only looks like the
 keyword (in a string, an IRI, a comment, `?service`, `ex:service`, `"x"@service`) does not.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from icegraph.errors import RequestRefused
+from icegraph.serve.sparql_tokens import Token, tokens
 
-# One token at a time, in the grammar's order of precedence. IRIREF excludes whitespace and
-# braces, so a `<` used as less-than cannot swallow a group pattern holding SERVICE.
-_TOKEN = re.compile(
-    r"""
-    (?P<space>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<long>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
-  | (?P<string>'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f\u2040]+)
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
-  | (?P<name>(?:[^\W\d]|:)(?:[\w\-.\u00b7\u0300-\u036f\u203f\u2040%:]|\\[^\s])*)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _PN_ESCAPE = re.compile(r"\\(.)")
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str
-    text: str
-
-
-def tokens(query: str) -> Iterator[Token]:
-    """The query's tokens, without spaces and comments."""
-    for m in _TOKEN.finditer(query):
-        kind = m.lastgroup or "other"
-        if kind not in ("space", "comment"):
-            yield Token(kind, m.group())
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
@@ -11,6 +12,7 @@ from icegraph.namespaces import PREFIXES
 from icegraph.serve import conneg
 from icegraph.serve.disconnect import ClientGone, while_connected
 from icegraph.serve.federation import check_services
+from icegraph.serve.query_limits import check_nesting
 from icegraph.serve.request_checks import parse_query_string
 from icegraph.serve.workers import QueryPool
 from icegraph.serve.workers import Request as QueryRequest
@@ -138,7 +140,8 @@ def make_sparql_endpoint(
         if media is None:
             named = f"Unknown format '{asked[0]}'. " if asked else ""
             return _error(406, named + _not_acceptable(offered))
-        check_services(text, allowed_services, PREFIXES)
+        # Reading a long query's tokens takes a while: off the loop that serves everyone.
+        await run_in_threadpool(_check_query, text, allowed_services)
         req = QueryRequest(
             query=text,
             media=media,
@@ -156,6 +159,11 @@ def make_sparql_endpoint(
         return Response(body, media_type=media + charset)
 
     return sparql
+
+
+def _check_query(text: str, allowed_services: tuple[str, ...]) -> None:
+    check_nesting(text)
+    check_services(text, allowed_services, PREFIXES)
 
 
 def _not_acceptable(offered: tuple[str, ...]) -> str:

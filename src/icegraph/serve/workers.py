@@ -134,6 +134,10 @@ def _serve(store_path: str, conn: Connection, memory_bytes: int | None, network:
     _let_the_fork_server_go()
     # Ctrl-C reaches the whole process group; the server decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker the engine crashes in leaves no core file (a copy of its memory) behind.
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     from pyoxigraph import DefaultGraph, NamedNode, Store
 
     from icegraph.namespaces import PREFIXES
@@ -332,6 +336,16 @@ class QueryPool:
         if worker.process.exitcode == -signal.SIGABRT:
             # Allocations past RLIMIT_AS fail, and the engine aborts on a failed allocation.
             return self._out_of_memory()
+        if worker.process.exitcode == -signal.SIGSEGV:
+            # The engine recurses over the query; a long enough chain exhausts the stack.
+            # The same query would do it again, so it is the query that has to change.
+            return QueryFailed(
+                "The query could not be run: the engine crashed on it, as it does on a query "
+                "chained or nested hundreds of levels deep (a property path of hundreds of "
+                "steps, thousands of UNIONs)",
+                status=400,
+                fix="Split or simplify it.",
+            )
         return QueryFailed(
             f"The query's worker stopped unexpectedly (exit {worker.process.exitcode})",
             status=503,
