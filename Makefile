@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build lint browser virtuoso bench clean
+.PHONY: run test build lint browser virtuoso bench soak clean
 
 # An editable install: edits under src/ take effect at once; only pyproject.toml reinstalls.
 $(STAMP): pyproject.toml
@@ -52,6 +52,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/load.py --seconds 60 --clients 20
+
+# Minutes of hostile load (abandoned and heavy queries beside light ones) on a local server:
+# light-query latency, worker memory, shutdown and leftover processes. Not part of `make test`.
+SOAK_SECONDS ?= 180
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak.py --seconds $(SOAK_SECONDS)
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache $(STAMP)

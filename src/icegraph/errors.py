@@ -87,8 +87,25 @@ class BuildLocked(IcegraphError):
     """Another build is writing into the same build folder."""
 
 
-def _rebuild(cls: type[IcegraphError], state: dict[str, object]) -> IcegraphError:
+class RequestRefused(IcegraphError):
+    """A request the server will not answer as asked: an HTTP status and what to change.
 
+    Never a 5xx for the client's own mistake: 4xx when the request is wrong, 503 (with
+    Retry-After where waiting helps) when the server's limits or load stop it."""
+
+    def __init__(
+        self,
+        message: str,
+        status: int = 400,
+        fix: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message, fix=fix)
+        self.status = status
+        self.retry_after = retry_after
+
+
+def _rebuild(cls: type[IcegraphError], state: dict[str, object]) -> IcegraphError:
     err = cls.__new__(cls)
     Exception.__init__(err, state.get("message", ""))
     err.__dict__.update(state)

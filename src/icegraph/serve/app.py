@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
-from jinja2 import Environment, PackageLoader, select_autoescape
-from pyoxigraph import Store
+from pyoxigraph import NamedNode, Store, Triple
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -24,13 +23,17 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from icegraph.errors import RequestRefused
 from icegraph.namespaces import DATASET, ID, PREFIXES
 from icegraph.publish.diagram import flow_diagram
 from icegraph.queries import catalogue
-from icegraph.serve import conneg
-from icegraph.serve.describe import describe, exists, local_link, triples_about
+from icegraph.serve import conneg, rendering
+from icegraph.serve.body_limit import BodyLimit
+from icegraph.serve.describe import describe, exists, triples_about
 from icegraph.serve.reconcile import make_reconcile_routes
+from icegraph.serve.request_checks import RequestChecks
 from icegraph.serve.results import serialize_triples
+from icegraph.serve.security_headers import SecurityHeaders
 from icegraph.serve.sparql import make_sparql_endpoint
 from icegraph.serve.workers import QueryPool
 from icegraph.store import open_store, select
@@ -50,6 +53,16 @@ class ServeConfig:
     timeout: float = 20.0
     max_rows: int = 10_000
     workers: int | None = None
+    # MiB a query may add to its worker; None for no limit.
+    worker_memory: int | None = 1024
+    # Queries one client runs at once; the rest of its queries wait behind other clients'.
+    per_client: int = 2
+    # Queries waiting for a worker before new ones are refused with 503.
+    max_waiting: int = 64
+    max_body: int = 1024 * 1024
+    max_query_string: int = 64 * 1024
+    # Endpoints a federated SERVICE clause may call; none by default.
+    allow_service: tuple[str, ...] = ()
 
     @property
     def build_dir(self) -> Path:
@@ -59,26 +72,36 @@ class ServeConfig:
 def create_app(config: ServeConfig) -> Starlette:
     """The whole server as an ASGI callable; the store is opened read-only."""
     store: Store = open_store(config.store, read_only=True)
-    pool = QueryPool(config.store, size=config.workers, timeout=config.timeout)
-    templates = Environment(
-        loader=PackageLoader("icegraph.serve", "templates"),
-        autoescape=select_autoescape(["html"], default=True),
+    pool = QueryPool(
+        config.store,
+        size=config.workers,
+        timeout=config.timeout,
+        memory_mib=config.worker_memory,
+        per_client=config.per_client,
+        max_waiting=config.max_waiting,
+        network=bool(config.allow_service),
     )
-    templates.filters["local"] = lambda iri: local_link(iri) or iri
     diagram_cache: dict[str, str] = {}
+    counts: dict[str, int] = {}
 
     # Page handlers are plain functions: Starlette runs them in its thread pool, so a page
     # being rendered never holds up the event loop that serves everyone else.
     def render(name: str, **context) -> HTMLResponse:
-        return HTMLResponse(templates.get_template(name).render(**context))
+        return HTMLResponse(rendering.render(name, **context))
 
     def describe_service(request: Request, media: str) -> bytes:
-        endpoint = str(request.url_for("sparql"))
+        # The endpoint's address comes from the request (its Host header): it enters the
+        # graph as a term, never as Turtle text, so it cannot add statements of its own.
+        try:
+            endpoint = NamedNode(str(request.url_for("sparql")))
+        except ValueError:
+            raise RequestRefused("The Host header does not make a valid address") from None
+        here = NamedNode("urn:icegraph:endpoint")
         graphs = sorted(store.named_graphs(), key=lambda g: g.value)
         ttl = [
             "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .",
             "@prefix formats: <http://www.w3.org/ns/formats/> .",
-            f"<{endpoint}> a sd:Service ; sd:endpoint <{endpoint}> ;",
+            f"<{here.value}> a sd:Service ; sd:endpoint <{here.value}> ;",
             "  sd:supportedLanguage sd:SPARQL11Query ;",
             "  sd:feature sd:UnionDefaultGraph ;",
             "  sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, "
@@ -90,12 +113,17 @@ def create_app(config: ServeConfig) -> Starlette:
         for g in graphs:
             ttl.append(f"    sd:namedGraph [ a sd:NamedGraph ; sd:name <{g.value}> ] ;")
         ttl.append("  ] .")
-        triples = pyoxigraph.parse("\n".join(ttl), format=pyoxigraph.RdfFormat.TURTLE)
+        triples = [
+            Triple(*(endpoint if x == here else x for x in (q.subject, q.predicate, q.object)))
+            for q in pyoxigraph.parse("\n".join(ttl), format=pyoxigraph.RdfFormat.TURTLE)
+        ]
         return serialize_triples(triples, media)
 
     def index(request: Request) -> Response:
         queries = catalogue()
-        triples = next(iter(select(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"]
+        if "triples" not in counts:  # the store is read-only: count once, not per visit
+            n = next(iter(select(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"]
+            counts["triples"] = int(n.value)
         default = next(
             (q.bound() for q in queries if q.name == "reaches-icm"),
             "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
@@ -103,7 +131,7 @@ def create_app(config: ServeConfig) -> Starlette:
         return render(
             "index.html",
             queries=queries,
-            triples=f"{int(triples.value):,}",
+            triples=f"{counts['triples']:,}",
             default_query=default,
             prefixes_json=_script_json(PREFIXES),
             queries_json=_script_json({q.name: q.bound() for q in queries}),
@@ -122,6 +150,15 @@ def create_app(config: ServeConfig) -> Starlette:
                 + ".\n",
                 status_code=406,
             )
+        try:
+            NamedNode(iri)
+        except ValueError:
+            raise RequestRefused(
+                f"'{iri[len(ID) :] if iri.startswith(ID) else iri}' is not an identifier "
+                "this server could hold",
+                status=400,
+                fix="Identifiers look like /id/system/icm; see /dataset for what is here.",
+            ) from None
         if not exists(store, iri):
             return PlainTextResponse(f"Nothing is known about <{iri}>.\n", status_code=404)
         if media == conneg.HTML:
@@ -159,7 +196,7 @@ def create_app(config: ServeConfig) -> Starlette:
         finally:
             await pool.close()
 
-    sparql = make_sparql_endpoint(pool, config.max_rows, describe_service)
+    sparql = make_sparql_endpoint(pool, config.max_rows, describe_service, config.allow_service)
     reconcile, preview, suggest = make_reconcile_routes(store)
     routes = [
         Route("/reconcile", reconcile, methods=["GET", "POST"]),
@@ -175,18 +212,37 @@ def create_app(config: ServeConfig) -> Starlette:
         Mount("/static", StaticFiles(packages=[("icegraph.serve", "static")]), name="static"),
     ]
     middleware = [
+        # Outermost first: every answer, refusals included, carries the security headers.
+        Middleware(SecurityHeaders),
+        Middleware(RequestChecks, max_query_string=config.max_query_string),
+        Middleware(BodyLimit, max_bytes=config.max_body),
         Middleware(
             CORSMiddleware,
             allow_origins=["*"],
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Accept", "Content-Type", "Authorization"],
-        )
+        ),
     ]
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={RequestRefused: refused},
+    )
     app.state.store = store
+    app.state.pool = pool
     return app
 
 
+def refused(request: Request, exc: Exception) -> Response:
+    """A RequestRefused as plain text with its status (and Retry-After when it helps)."""
+    assert isinstance(exc, RequestRefused)
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+    return PlainTextResponse(str(exc) + "\n", status_code=exc.status, headers=headers)
+
+
 def _script_json(value: object) -> str:
-    # Inside <script>, '</' would end the element: escape it so data cannot become markup.
-    return json.dumps(value).replace("</", "<\\/")
+    # Inside <script>, '</script' would end the element and '<!--' change how it is read:
+    # JSON's own escapes for <, > and & keep data from ever becoming markup.
+    text = json.dumps(value)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -17,6 +17,16 @@ def local_link(iri: str) -> str | None:
     return None
 
 
+def safe_href(iri: str) -> str | None:
+    """A link a page may hold: our own page for our IRIs, http(s) as is, nothing else."""
+    local = local_link(iri)
+    if local is not None:
+        return local
+    if iri.lower().startswith(("http://", "https://")):
+        return iri
+    return None
+
+
 @dataclass
 class Value:
     text: str
@@ -103,9 +113,7 @@ def _label(store: Store, iri: str, cache: dict[str, str]) -> str:
 
 def _value(store: Store, term: object, cache: dict[str, str]) -> Value:
     if isinstance(term, NamedNode):
-        return Value(
-            _label(store, term.value, cache), term.value, local_link(term.value) or term.value
-        )
+        return Value(_label(store, term.value, cache), term.value, safe_href(term.value))
     if isinstance(term, BlankNode):
         return Value("_:" + term.value)
     assert isinstance(term, Literal)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from html import escape
-from urllib.parse import parse_qs
 
 from pyoxigraph import Store
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
@@ -20,6 +19,9 @@ from icegraph import __version__
 from icegraph.link.match import normalise, tokens, variants
 from icegraph.link.ours import linkable_entities
 from icegraph.namespaces import ID, IG
+from icegraph.serve.reconcile_batch import ReconQuery, parse_batch
+from icegraph.serve.rendering import render
+from icegraph.serve.request_checks import parse_query_string
 
 TYPES = {
     "Agency": "Government agency",
@@ -85,25 +87,26 @@ class ReconcileIndex:
         words = tokens(query)
         return [e for e in self.entries.values() if any(words & tokens(n) for n in e.names)]
 
-    def reconcile_one(self, q: dict) -> dict:
-        query = str(q.get("query", ""))
-        wanted = q.get("type")
-        wanted_types = {wanted} if isinstance(wanted, str) else set(wanted or [])
-        limit = int(q.get("limit") or 5)
+    def reconcile_one(self, q: ReconQuery) -> dict:
+        query = q.query
+        wanted_types = q.types
+        limit = q.limit
         results = []
         for e in self.candidates(query):
             if wanted_types and not (e.types & wanted_types):
                 continue
             score = self.name_score(query, e)
             features = [{"id": "name", "value": round(score / 100, 3)}]
-            for p in q.get("properties") or []:
-                pid, value = p.get("pid"), p.get("v")
+            for p in q.properties:
+                pid = p.pid
                 have = e.props.get(pid, set())
-                target = value.get("id") if isinstance(value, dict) else str(value)
-                ok = target in have or any(
-                    variants(str(target)) & variants(n)
-                    for h in have if h in self.entries
-                    for n in self.entries[h].names
+                ok = any(
+                    target in have or any(
+                        variants(target) & variants(n)
+                        for h in have if h in self.entries
+                        for n in self.entries[h].names
+                    )
+                    for target in p.values
                 )  # fmt: skip
                 score += 5.0 if ok else -10.0
                 features.append({"id": f"property:{pid}", "value": bool(ok)})
@@ -178,7 +181,7 @@ def make_reconcile_routes(store: Store):
     def reply(request: Request, payload: dict, params: dict[str, list[str]]) -> Response:
         callback = (params.get("callback") or [None])[0]
         if callback:
-            if not callback.replace("_", "").replace(".", "").isalnum():
+            if len(callback) > 64 or not callback.replace("_", "").replace(".", "").isalnum():
                 return PlainTextResponse("Invalid callback name.\n", status_code=400)
             body = f"{callback}({json.dumps(payload)});"
             return Response(body, media_type="application/javascript")
@@ -187,22 +190,21 @@ def make_reconcile_routes(store: Store):
     async def reconcile(request: Request) -> Response:
         params = {k: request.query_params.getlist(k) for k in request.query_params}
         if request.method == "POST":
-            body = (await request.body()).decode("utf-8", errors="replace")
-            for k, v in parse_qs(body, keep_blank_values=True).items():
+            try:
+                form = parse_query_string(await request.body())
+            except ValueError as exc:
+                return PlainTextResponse(f"The form body is malformed: {exc}.\n", status_code=400)
+            for k, v in form.items():
                 params.setdefault(k, []).extend(v)
         raw = (params.get("queries") or [None])[0]
         if raw is None:
             return reply(request, manifest(base_of(request)), params)
-        try:
-            batch = json.loads(raw)
-            if not isinstance(batch, dict) or not all(isinstance(v, dict) for v in batch.values()):
-                raise ValueError("expected an object of queries")
-        except ValueError as exc:
-            return PlainTextResponse(
-                f"'queries' is not a reconciliation query batch: {exc}\n", status_code=400
-            )
-        idx = index()
-        return reply(request, {k: idx.reconcile_one(q) for k, q in batch.items()}, params)
+        batch = parse_batch(raw)
+        # Scoring is plain Python: off the event loop, so a batch never stalls other clients.
+        answers = await run_in_threadpool(
+            lambda: {k: index().reconcile_one(q) for k, q in batch.items()}
+        )
+        return reply(request, answers, params)
 
     def preview(request: Request) -> Response:
         eid = request.query_params.get("id", "")
@@ -211,15 +213,7 @@ def make_reconcile_routes(store: Store):
             return PlainTextResponse(f"No entity '{eid}'.\n", status_code=404)
         kinds = ", ".join(TYPES[t] for t in sorted(e.types))
         others = ", ".join(sorted(e.names - {e.name}))
-        html = (
-            '<html><body style="font-family:sans-serif;margin:4px">'
-            f'<strong><a href="/id/{escape(e.id)}" target="_blank">{escape(e.name)}</a></strong>'
-            f"<br><small>{escape(kinds)}</small>"
-            + (f"<br><small>also: {escape(others)}</small>" if others else "")
-            + (f"<p>{escape(e.description)}</p>" if e.description else "")
-            + "</body></html>"
-        )
-        return HTMLResponse(html)
+        return HTMLResponse(render("preview.html", e=e, kinds=kinds, others=others))
 
     def suggest(request: Request) -> Response:
         kind = request.path_params["kind"]

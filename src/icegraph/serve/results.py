@@ -12,7 +12,7 @@ import pyoxigraph
 from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Triple
 
 from icegraph.namespaces import PREFIXES
-from icegraph.serve import conneg
+from icegraph.serve import conneg, rendering
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -53,6 +53,8 @@ def serialize_answer(answer: object, media: str, cap: int) -> bytes:
 
 
 def serialize_triples(triples: Iterable[Triple], media: str) -> bytes:
+    if media == conneg.HTML:
+        return rendering.triples_page(triples)
     fmt = _RDF_FORMATS[media]
     prefixes = (
         PREFIXES if fmt in (pyoxigraph.RdfFormat.TURTLE, pyoxigraph.RdfFormat.RDF_XML) else None
@@ -61,6 +63,8 @@ def serialize_triples(triples: Iterable[Triple], media: str) -> bytes:
 
 
 def serialize_boolean(value: bool, media: str) -> bytes:
+    if media == conneg.HTML:
+        return rendering.boolean_page(value)
     if media == conneg.RESULTS_XML:
         return (
             '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
@@ -76,6 +80,8 @@ def serialize_boolean(value: bool, media: str) -> bytes:
 
 
 def serialize_solutions(names: list[str], rows: list[list[object]], media: str) -> bytes:
+    if media == conneg.HTML:
+        return rendering.solutions_page(names, rows)
     if media == conneg.RESULTS_XML:
         return _xml(names, rows)
     if media == conneg.CSV:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from icegraph.namespaces import PREFIXES
 from icegraph.serve import conneg
-from icegraph.serve.workers import QueryFailed, QueryPool, QueryTimeout, TooLarge
+from icegraph.serve.disconnect import ClientGone, while_connected
+from icegraph.serve.federation import check_services
+from icegraph.serve.query_limits import check_nesting
+from icegraph.serve.request_checks import parse_query_string
+from icegraph.serve.workers import QueryPool
 from icegraph.serve.workers import Request as QueryRequest
 
 _SKIP = re.compile(
@@ -63,15 +68,9 @@ async def _params(request: Request) -> tuple[dict[str, list[str]], str | None]:
     body_query = None
     if request.method == "POST":
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = (await request.body()).decode("utf-8", errors="replace")
-        if ctype == "application/x-www-form-urlencoded":
-            for k, v in parse_qs(body, keep_blank_values=True).items():
-                params.setdefault(k, []).extend(v)
-        elif ctype == "application/sparql-query":
-            body_query = body
-        elif ctype == "application/sparql-update":
+        if ctype == "application/sparql-update":
             raise _Refused(_error(403, READ_ONLY))
-        else:
+        if ctype not in ("application/x-www-form-urlencoded", "application/sparql-query"):
             raise _Refused(
                 _error(
                     415,
@@ -79,10 +78,27 @@ async def _params(request: Request) -> tuple[dict[str, list[str]], str | None]:
                     "application/x-www-form-urlencoded or application/sparql-query.",
                 )
             )
+        raw = await request.body()
+        if ctype == "application/x-www-form-urlencoded":
+            try:
+                form = parse_query_string(raw)
+            except ValueError as exc:
+                raise _Refused(_error(400, f"The form body is malformed: {exc}.")) from None
+            for k, v in form.items():
+                params.setdefault(k, []).extend(v)
+        else:
+            try:
+                body_query = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _Refused(
+                    _error(400, f"The query body is not UTF-8 (byte {exc.start + 1}).")
+                ) from None
     return params, body_query
 
 
-def make_sparql_endpoint(pool: QueryPool, max_rows: int, describe_service):
+def make_sparql_endpoint(
+    pool: QueryPool, max_rows: int, describe_service, allowed_services: tuple[str, ...] = ()
+):
     async def sparql(request: Request) -> Response:
         try:
             params, body_query = await _params(request)
@@ -124,6 +140,8 @@ def make_sparql_endpoint(pool: QueryPool, max_rows: int, describe_service):
         if media is None:
             named = f"Unknown format '{asked[0]}'. " if asked else ""
             return _error(406, named + _not_acceptable(offered))
+        # Reading a long query's tokens takes a while: off the loop that serves everyone.
+        await run_in_threadpool(_check_query, text, allowed_services)
         req = QueryRequest(
             query=text,
             media=media,
@@ -131,18 +149,21 @@ def make_sparql_endpoint(pool: QueryPool, max_rows: int, describe_service):
             default_graphs=tuple(params.get("default-graph-uri", [])),
             named_graphs=tuple(params.get("named-graph-uri", [])),
         )
+        client = request.client.host if request.client else ""
         try:
-            body = await pool.run(req)
-        except QueryTimeout as exc:
-            return _error(503, str(exc))
-        except TooLarge as exc:
-            return _error(400, str(exc))
-        except QueryFailed as exc:
-            return _error(400, f"The query could not be run: {exc}")
+            body = await while_connected(request.receive, pool.run(req, client))
+        except ClientGone:
+            # Nobody reads this; 499 is what the access log shows for it.
+            return Response(status_code=499)
         charset = "; charset=utf-8" if media.startswith("text/") else ""
         return Response(body, media_type=media + charset)
 
     return sparql
+
+
+def _check_query(text: str, allowed_services: tuple[str, ...]) -> None:
+    check_nesting(text)
+    check_services(text, allowed_services, PREFIXES)
 
 
 def _not_acceptable(offered: tuple[str, ...]) -> str:
