@@ -12,6 +12,7 @@ from icegraph.catalogue import Catalogue
 from icegraph.errors import CatalogueError
 from icegraph.mapping.catalogue_quads import relation_type, relation_type_quads, source_node
 from icegraph.mapping.contradictions import Contradictions, Said, Subject
+from icegraph.mapping.flows_quads import flow_triples, review_activity
 from icegraph.mapping.iris import Resolver, input_graph, input_slug
 from icegraph.mapping.support import Support
 from icegraph.mapping.terms import (
@@ -19,7 +20,6 @@ from icegraph.mapping.terms import (
     GENERATED_AT,
     GENERATED_BY,
     LABEL,
-    PROV_ACTIVITY,
     TYPE,
     Q,
     Term,
@@ -62,11 +62,8 @@ class StatementMapper:
         self.support = support
         self.activity = entity(f"activity/{self.key}-entry")
 
-    def header(self) -> Iterator[Triple]:
-        q = self.q
-        yield q(self.activity, TYPE, PROV_ACTIVITY)
-        yield q(self.activity, TYPE, ig("DocumentReview"))
-        yield q(self.activity, LABEL, text(f"Statements entered by hand in {self.file}"))
+    def header(self) -> list[Triple]:
+        return review_activity(self.q, self.activity, f"Statements entered by hand in {self.file}")
 
     def quads(self, records: Iterable[EnteredStatement]) -> Iterator[Triple]:
         yield from self.header()
@@ -105,14 +102,11 @@ class StatementMapper:
         moves = [(a, b), (b, a)] if rec.both_ways else [(a, b)]
         flows = []
         for x, y in moves:
-            flow = entity(f"flow/{x.local}--{y.local}")
+            flow, described = flow_triples(q, x, y)
             flows.append(flow)
             if flow not in self._flows:
                 self._flows.add(flow)
-                out.append(q(flow, TYPE, ig("InformationFlow")))
-                out.append(q(flow, LABEL, text(f"{x.label} → {y.label}")))
-                out.append(q(flow, ig("dataFrom"), entity(x.id)))
-                out.append(q(flow, ig("dataTo"), entity(y.id)))
+                out += described
             edge = q(entity(x.id), ig("sendsDataTo"), entity(y.id))
             if edge not in self._sent:
                 self._sent.add(edge)
