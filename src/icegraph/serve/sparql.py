@@ -84,9 +84,7 @@ async def _params(request: Request) -> tuple[dict[str, list[str]], str | None]:
         charset = _charset(ctype_params)
         if charset not in (None, "utf-8", "utf8"):
             # The protocol's bodies are UTF-8 (SPARQL 1.1 Protocol, 2.1.2 and 2.1.3).
-            raise _Refused(
-                _error(415, f"Unsupported charset '{charset}'. Send the body as UTF-8.")
-            )
+            raise _Refused(_error(415, f"Unsupported charset '{charset}'. Send the body as UTF-8."))
         raw = await request.body()
         if ctype == "application/x-www-form-urlencoded":
             try:
