@@ -10,7 +10,7 @@ from pyld import jsonld
 from rdflib.compare import to_isomorphic
 
 from icegraph.pipeline import BuildResult
-from tests.conftest import rows
+from tests.conftest import DATA, rows
 
 
 def test_jsonld_expanded_by_pyld_gives_the_turtle_triples(seed_build: BuildResult):
@@ -111,9 +111,18 @@ def assert_description_matches_store(store) -> None:
     sources = rows(store, "SELECT ?s WHERE { ?s a ig:Source }")
     cited = rows(
         store,
-        "SELECT ?s WHERE { <https://w3id.org/icegraph/dataset> dcterms:source ?s FILTER(isIRI(?s)) }",
+        "SELECT ?s WHERE { <https://w3id.org/icegraph/dataset> dcterms:references ?s }",
     )
     assert sorted(sources) == sorted(cited)
+    # the raw inputs by their names in the data folder, never a path of the builder's machine
+    inputs = rows(
+        store,
+        """SELECT ?s ?title WHERE { <https://w3id.org/icegraph/dataset> dcterms:source ?s .
+        ?s a dcat:Dataset ; dcterms:title ?title }""",
+    )
+    assert sorted(t for _, t in inputs) == sorted(
+        f"raw/{p.name}" for p in (DATA / "raw").iterdir() if not p.name.startswith(".")
+    )
 
 
 def test_builds_are_reproducible(seed_build: BuildResult, tmp_path):
