@@ -24,9 +24,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from icegraph.errors import RequestRefused
+from icegraph.mapping.terms import value_of
 from icegraph.namespaces import DATASET, ID, IG, PREFIXES
 from icegraph.publish.diagram import flow_diagram
-from icegraph.publish.metadata import CHECKSUMS_FILE, distribution_files
+from icegraph.publish.metadata import CHECKSUMS_FILE, METADATA_GRAPH, distribution_files
 from icegraph.publish.schema_org import schema_org_dataset, script_json
 from icegraph.queries import catalogue
 from icegraph.serve import conneg, rendering, vocabulary_page
@@ -186,6 +187,15 @@ def create_app(config: ServeConfig) -> Starlette:
             return render("entity.html", e=describe(store, iri))
         triples = triples_about(store, iri)
         if iri == DATASET:
+            # The whole description (publisher, distributions, themes are nodes of their
+            # own), and the dumps' checksums and sizes, which the dumps cannot hold.
+            described = NamedNode(value_of(METADATA_GRAPH))
+            have = set(triples)
+            for q in store.quads_for_pattern(None, None, None, described):
+                t = Triple(q.subject, q.predicate, q.object)
+                if t not in have:
+                    have.add(t)
+                    triples.append(t)
             triples += [_triple(t) for t in dump_files()]
         body = serialize_triples(triples, media)
         return Response(body, media_type=media)
