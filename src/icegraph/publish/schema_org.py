@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import NamedNode, Store, Triple
 
 from icegraph.mapping.terms import value_of
 from icegraph.namespaces import DATASET, DCAT, DCTERMS, FOAF
@@ -21,6 +21,7 @@ def _values(store: Store, subject: str, predicate: str) -> list[str]:
     return sorted(
         q.object.value
         for q in store.quads_for_pattern(NamedNode(subject), NamedNode(predicate), None, graph)
+        if not isinstance(q.object, Triple)  # the description holds no quoted triples
     )
 
 

@@ -86,7 +86,11 @@ def serialized(media: str) -> bytes:
 def version_path() -> str:
     """The local path of the vocabulary's version IRI (owl:versionIRI, /ns/0.1.0)."""
     for t in triples():
-        if t.subject == NamedNode(ONTOLOGY) and t.predicate == NamedNode(OWL + "versionIRI"):
+        if (
+            t.subject == NamedNode(ONTOLOGY)
+            and t.predicate == NamedNode(OWL + "versionIRI")
+            and isinstance(t.object, NamedNode)
+        ):
             return "/ns/" + t.object.value.rsplit("/", 1)[-1]
     return "/ns"
 
