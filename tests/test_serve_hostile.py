@@ -264,7 +264,8 @@ def test_every_response_carries_the_security_headers(server, target, status, pol
 def test_the_pages_run_no_inline_script(server):
     home = get(server, "/").text
     scripts = [part.split(">", 1)[0] for part in home.split("<script")[1:]]
-    assert scripts == [' type="application/json" id="prefixes"',
+    # Data blocks (JSON, and the schema.org description as JSON-LD) and our own script file.
+    assert scripts == [' type="application/ld+json"', ' type="application/json" id="prefixes"',
                        ' type="application/json" id="queries"', ' src="/static/query.js"']  # fmt: skip
 
 
