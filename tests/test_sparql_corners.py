@@ -260,7 +260,8 @@ def test_head_answers_as_get_does(client, url):
     assert head.content == b""
     for name in ("content-type", "vary", "content-security-policy"):
         assert head.headers.get(name) == got.headers.get(name), name
-    if "content-length" in head.headers:
+    # The service description's blank nodes get fresh labels each time, of varying length.
+    if "content-length" in head.headers and url != "/sparql":
         assert head.headers["content-length"] == str(len(got.content))
 
 
