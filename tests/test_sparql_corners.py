@@ -277,3 +277,27 @@ def test_protocol_dataset_on_the_seed_graph(client):
     )
     n = [int(x["results"]["bindings"][0]["n"]["value"]) for x in (union, own, by_param)]
     assert n[0] > n[1] == n[2] > 0
+
+
+def test_head_on_the_real_server_sends_no_body(seed_build: BuildResult):
+    """Over a socket, a HEAD answer ends at its headers: the next answer on the same
+    connection follows at once."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from tests.servers import icegraph_server
+
+    with icegraph_server(seed_build.out_dir / "store", workers=1) as base:
+        where = urlsplit(base)
+        with socket.create_connection((where.hostname, where.port), timeout=15) as s:
+            s.sendall(
+                b"HEAD /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: t\r\n\r\n"
+                b"GET /ns HTTP/1.1\r\nHost: t\r\nAccept: text/turtle\r\nConnection: close\r\n\r\n"
+            )
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+    first, _, rest = data.partition(b"\r\n\r\n")
+    assert first.startswith(b"HTTP/1.1 200")
+    assert any(line.startswith(b"vary: ") and b"Accept" in line for line in first.split(b"\r\n"))
+    assert rest.startswith(b"HTTP/1.1 200") and b"content-type: text/turtle" in rest
