@@ -93,3 +93,30 @@ def test_suggest_and_preview(client):
     preview = client.get("/reconcile/preview", params={"id": "agency/ice"})
     assert "U.S. Immigration and Customs Enforcement" in preview.text
     assert client.get("/reconcile/preview", params={"id": "nope"}).status_code == 404
+
+
+def test_suggest_pages_with_cursor(client):
+    def page(cursor: int | None) -> list[str]:
+        params = {"prefix": "s"} | ({"cursor": str(cursor)} if cursor is not None else {})
+        answer = client.get("/reconcile/suggest/entity", params=params).json()
+        validator("suggest-entities-response.json").validate(answer)
+        return [r["id"] for r in answer["result"]]
+
+    first, second, third = page(None), page(10), page(20)
+    assert len(first) == 10 and second and page(0) == first
+    assert not set(first) & set(second) and not set(second) & set(third)
+    assert page(10_000) == []
+    for bad in ("-1", "x", "1.5", "²", "9" * 12):
+        r = client.get("/reconcile/suggest/entity", params={"prefix": "s", "cursor": bad})
+        assert r.status_code == 400 and "cursor" in r.text
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["system/icm", "system/ic", "https://w3id.org/icegraph/id/system/icm", " system/icm "],
+)
+def test_suggest_finds_an_identifier_prefix(client, prefix):
+    answer = client.get("/reconcile/suggest/entity", params={"prefix": prefix}).json()
+    validator("suggest-entities-response.json").validate(answer)
+    assert answer["result"][0]["id"] == "system/icm"
+    assert answer["result"][0]["name"] == "ICM"

@@ -218,7 +218,9 @@ def test_data_values_holding_markup_reach_the_page_as_text(server):
     page = get(server, sparql_url(query, format="html")).text
     assert page.count("&lt;i&gt;") >= 1
     assert "<i>" not in page
-    entity = get(server, "/id/claim/000-f18490aef763a0b3/tecs--icm-13c457d63f", {"Accept": "text/html"}).text
+    entity = get(
+        server, "/id/claim/000-f18490aef763a0b3/tecs--icm-13c457d63f", {"Accept": "text/html"}
+    ).text
     assert "&lt;i&gt;Mijente&lt;/i&gt;" in entity and "<i>" not in entity
 
 
@@ -262,7 +264,8 @@ def test_every_response_carries_the_security_headers(server, target, status, pol
 def test_the_pages_run_no_inline_script(server):
     home = get(server, "/").text
     scripts = [part.split(">", 1)[0] for part in home.split("<script")[1:]]
-    assert scripts == [' type="application/json" id="prefixes"',
+    # Data blocks (JSON, and the schema.org description as JSON-LD) and our own script file.
+    assert scripts == [' type="application/ld+json"', ' type="application/json" id="prefixes"',
                        ' type="application/json" id="queries"', ' src="/static/query.js"']  # fmt: skip
 
 

@@ -28,7 +28,7 @@ from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.produce import Block, Progress, count_lines, load_mapped
 from icegraph.publish.dumps import StreamedDumps, write_context, write_readable
 from icegraph.publish.jsonld import build_context
-from icegraph.publish.metadata import METADATA_GRAPH, metadata_quads
+from icegraph.publish.metadata import CHECKSUMS_FILE, METADATA_GRAPH, checksums_text, metadata_quads
 from icegraph.readers import reader_for
 from icegraph.repair.corrections import check_corrections
 from icegraph.report import Report
@@ -46,6 +46,7 @@ OUTPUT_FILES = (
     "icegraph.trig",
     "icegraph.jsonld",
     "context.jsonld",
+    "checksums.sha256",
     "report.md",
     "report.json",
 )
@@ -215,6 +216,8 @@ def _build_into(
             else:
                 report.timings.update(write_readable(store, staging, context))
             write_context(staging / "context.jsonld", context)
+            # Beside the dumps, not inside: the description in each dump cannot hold its hash.
+            (staging / CHECKSUMS_FILE).write_text(checksums_text(staging), encoding="utf-8")
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         if optimize:

@@ -1,13 +1,22 @@
-"""DCAT and VoID description of the built dataset: counts from the stream and the store."""
+"""DCAT (DCAT-AP 3.0) and VoID description of the built dataset.
+
+Everything in it comes from the data or from constants here, never from the clock or the
+machine: builds of the same input stay byte-identical. What cannot be known inside the dumps
+(each dump's checksum and size: the description is itself part of every dump) is published
+beside them in `checksums.sha256` and added to the server's `/dataset` answer at run time
+(`distribution_files`). docs/standards.md explains the choices.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC
 from datetime import datetime as dt
+from pathlib import Path, PurePath
 
 from pyoxigraph import Store
 
@@ -18,24 +27,82 @@ from icegraph.mapping.terms import (
     TITLE,
     TYPE,
     Q,
+    Term,
     Triple,
     date,
     graph,
     integer,
     iri,
     text,
+    typed,
 )
-from icegraph.namespaces import DATASET, DCAT, DCTERMS, ID, IG, VOID
+from icegraph.namespaces import (
+    DATASET,
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ID,
+    IG,
+    ORG,
+    PROV,
+    RDFS,
+    SKOS,
+    VOID,
+    XSD,
+)
 from icegraph.store import count_quads, select
 
 METADATA_GRAPH = graph("metadata")
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-DUMPS = {
-    "icegraph.ttl": "text/turtle",
-    "icegraph.trig": "application/trig",
-    "icegraph.jsonld": "application/ld+json",
+# The server publishes the dumps under /dumps/ (w3id.org/icegraph/ forwards to the server).
+DUMP_BASE = "https://w3id.org/icegraph/dumps/"
+HOME = "https://w3id.org/icegraph/"
+SPARQL_ENDPOINT = "https://w3id.org/icegraph/sparql"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+SPDX = "http://spdx.org/rdf/terms#"
+IANA = "https://www.iana.org/assignments/media-types/"
+FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
+DATA_THEME = "http://publications.europa.eu/resource/authority/data-theme/"
+CHECKSUMS_FILE = "checksums.sha256"
+
+
+@dataclass(frozen=True)
+class Dump:
+    name: str
+    media: str
+    file_type: str  # the EU file-type authority table's code
+    label: str
+
+
+DUMPS = (
+    Dump("icegraph.ttl", "text/turtle", "RDF_TURTLE", "Turtle"),
+    Dump("icegraph.trig", "application/trig", "RDF_TRIG", "TriG (one named graph per source)"),
+    Dump("icegraph.jsonld", "application/ld+json", "JSON_LD", "JSON-LD"),
+)
+TITLE_TEXT = "icegraph: immigration-enforcement data systems"
+DESCRIPTION = (
+    "Information flows between ICE's Investigative Case Management system and other "
+    "systems, the agencies and companies behind them, and sourced, graded claims "
+    "about each, built from public records."
+)
+# Who publishes the graph and how to reach them. A newsroom publishing its own build says
+# so here (docs/standards.md).
+PUBLISHER_NAME = "The icegraph project"
+CONTACT_URL = HOME
+KEYWORDS = (
+    "immigration enforcement",
+    "ICE",
+    "Investigative Case Management",
+    "information sharing",
+    "surveillance",
+    "government data systems",
+    "public records",
+)
+# EU data themes (http://publications.europa.eu/resource/authority/data-theme).
+THEMES = {
+    "GOVE": "Government and public sector",
+    "JUST": "Justice, legal system and public safety",
 }
-DUMP_BASE = "https://w3id.org/icegraph/dump/"
 
 
 @dataclass
@@ -79,64 +146,232 @@ class Typed:
         }
 
 
-def created_date(store: Store) -> str | None:
-    """SOURCE_DATE_EPOCH when set, else the newest date the data itself states."""
+def _dates(store: Store, query: str) -> list[str]:
+    return [r["d"].value for r in select(store, query) if r["d"] is not None]
+
+
+# Dates the records state, outside the vocabulary and this description (which describe
+# themselves, not the data): when each statement was recorded, when each document was
+# issued, when each link was reviewed.
+_RECORD_DATES = """PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT DISTINCT (STR(?date) AS ?d) WHERE {
+  GRAPH ?g { { ?x prov:generatedAtTime ?date } UNION { ?x dcterms:issued ?date }
+             UNION { ?x dcterms:date ?date } }
+  FILTER(?g NOT IN (<https://w3id.org/icegraph/graph/vocabulary>,
+                    <https://w3id.org/icegraph/graph/metadata>)) }"""
+# What the records are about: since when relationships hold, and the documents' dates.
+_COVERED_DATES = """PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX ig: <https://w3id.org/icegraph/ns#>
+SELECT DISTINCT (STR(?date) AS ?d) WHERE {
+  GRAPH ?g { { ?x ig:since ?date } UNION { ?x a ig:Source ; dcterms:issued ?date } }
+  FILTER(?g NOT IN (<https://w3id.org/icegraph/graph/vocabulary>,
+                    <https://w3id.org/icegraph/graph/metadata>)) }"""
+
+
+def _valid(values: list[str]) -> list[str]:
+    """Dates of a year, a month or a day (what `terms.date` types), others left out."""
+    return [v for v in values if len(v) in (4, 7, 10) and v[:4].isdigit()]
+
+
+def _first(values: list[str]) -> str | None:
+    # A year or month starts where its first day does: "2016" < "2016-06-16" as text, too.
+    return min(values) if values else None
+
+
+def _last(values: list[str]) -> str | None:
+    # The latest end: "2026" (all of 2026) ends after "2026-04-07".
+    return max(values, key=lambda v: (v[:4], v[5:7] or "99", v[8:10] or "99")) if values else None
+
+
+def modified_date(store: Store) -> str | None:
+    """SOURCE_DATE_EPOCH when set, else the newest date the records state."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         return dt.fromtimestamp(int(epoch), tz=UTC).date().isoformat()
-    # the vocabulary's own issued and modified dates are about the vocabulary, not the data
-    q = """PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dcterms: <http://purl.org/dc/terms/>
-    SELECT (MAX(SUBSTR(STR(?d), 1, 10)) AS ?max) WHERE {
-      GRAPH ?g { { ?x prov:generatedAtTime ?d } UNION { ?x dcterms:issued ?d } }
-      FILTER(?g != <https://w3id.org/icegraph/graph/vocabulary>) }"""
-    for row in select(store, q):
-        value = row["max"]
-        if value is not None and len(value.value) == 10:
-            return value.value
-    return None
+    days = [v for v in _valid(_dates(store, _RECORD_DATES)) if len(v) == 10]
+    return max(days) if days else None
 
 
-def metadata_quads(store: Store, input_files: list[str], typed: dict) -> Iterator[Triple]:
-    """Title, licence, sources, counts and class partitions of everything but this graph;
-    `typed` is `Typed.summary()` of the same triples."""
+def issued_date(store: Store) -> str | None:
+    """The oldest day a statement was recorded: when the records this graph is built from
+    were first issued."""
+    q = """PREFIX prov: <http://www.w3.org/ns/prov#>
+    SELECT (STR(?date) AS ?d) WHERE { ?x prov:generatedAtTime ?date }"""
+    days = [v for v in _valid(_dates(store, q)) if len(v) == 10]
+    return min(days) if days else None
+
+
+def temporal_coverage(store: Store) -> tuple[str | None, str | None]:
+    """From the earliest date the records are about to the latest one."""
+    values = _valid(_dates(store, _COVERED_DATES) + _dates(store, _RECORD_DATES))
+    return _first(values), _last(values)
+
+
+def input_iri(file_name: str) -> str:
+    """Where the description of one raw input file is published: its name in the data
+    folder (raw/…), never the path it was read from."""
+    return f"{DATASET}/input/{PurePath(file_name).name}"
+
+
+def metadata_quads(store: Store, input_files: list[str], typed_counts: dict) -> list[Triple]:
+    """The dataset's description: DCAT-AP 3.0 and VoID, with counts of the loaded store.
+
+    `typed_counts` is `Typed.summary()` of the same triples. void:triples counts every
+    statement in every named graph, this description's included, as the endpoint and the
+    home page count them."""
     q = Q(METADATA_GRAPH)
     ds = iri(DATASET)
-    yield q(ds, TYPE, iri(DCAT + "Dataset"))
-    yield q(ds, TYPE, iri(VOID + "Dataset"))
-    yield q(ds, TITLE, text("icegraph: immigration-enforcement data systems"))
-    yield q(ds, LABEL, text("icegraph: immigration-enforcement data systems"))
-    yield q(
-        ds,
-        iri(DCTERMS + "description"),
-        text(
-            "Information flows between ICE's Investigative Case Management system and other "
-            "systems, the agencies and companies behind them, and sourced, graded claims "
-            "about each, built from public records."
-        ),
-    )
-    yield q(ds, iri(DCTERMS + "license"), iri(LICENSE))
-    yield q(ds, iri(DCTERMS + "hasVersion"), text(__version__))
-    created = created_date(store)
-    if created:
-        yield q(ds, iri(DCTERMS + "created"), date(created))
-    for name in input_files:
-        yield q(ds, iri(DCTERMS + "source"), text(name))
-    for source in typed["sources"]:
-        yield q(ds, iri(DCTERMS + "source"), iri(source))
-    # statements in the named graphs, as the store counts them (see store.count_quads)
-    yield q(ds, iri(VOID + "triples"), integer(count_quads(store)))
-    yield q(ds, iri(VOID + "entities"), integer(typed["entities"]))
-    for cls, n in typed["classes"]:
+    out: list[Triple] = []
+    add = out.append
+    add(q(ds, TYPE, iri(DCAT + "Dataset")))
+    add(q(ds, TYPE, iri(VOID + "Dataset")))
+    add(q(ds, TITLE, _en(TITLE_TEXT)))
+    add(q(ds, LABEL, _en(TITLE_TEXT)))
+    add(q(ds, iri(DCTERMS + "description"), _en(DESCRIPTION)))
+    add(q(ds, iri(DCAT + "landingPage"), iri(HOME)))
+    add(q(iri(HOME), TYPE, iri(FOAF + "Document")))
+    add(q(ds, iri(DCTERMS + "license"), iri(LICENSE)))
+    add(q(iri(LICENSE), TYPE, iri(DCTERMS + "LicenseDocument")))
+    add(q(iri(LICENSE), LABEL, text("Creative Commons Attribution 4.0 International")))
+    add(q(ds, iri(DCAT + "version"), text(__version__)))
+    add(q(ds, iri(DCTERMS + "hasVersion"), text(__version__)))
+    out.extend(_publisher(q, ds))
+    for word in KEYWORDS:
+        add(q(ds, iri(DCAT + "keyword"), _en(word)))
+    for code, label in THEMES.items():
+        theme = iri(DATA_THEME + code)
+        add(q(ds, iri(DCAT + "theme"), theme))
+        add(q(theme, TYPE, iri(SKOS + "Concept")))
+        add(q(theme, iri(SKOS + "prefLabel"), _en(label)))
+        add(q(theme, iri(SKOS + "inScheme"), iri(DATA_THEME.rstrip("/"))))
+    issued, modified = issued_date(store), modified_date(store)
+    if issued:
+        add(q(ds, iri(DCTERMS + "issued"), date(issued)))
+    if modified:
+        add(q(ds, iri(DCTERMS + "modified"), date(modified)))
+    start, end = temporal_coverage(store)
+    if start and end:
+        period = iri(DATASET + "#temporal")
+        add(q(ds, iri(DCTERMS + "temporal"), period))
+        add(q(period, TYPE, iri(DCTERMS + "PeriodOfTime")))
+        add(q(period, iri(DCAT + "startDate"), date(start)))
+        add(q(period, iri(DCAT + "endDate"), date(end)))
+    # The raw inputs are data sets themselves (tables and a dossier of records); the
+    # documents their records cite are referenced, each at its own page under /id/source/.
+    for name in sorted(PurePath(f).name for f in input_files):
+        raw = iri(input_iri(name))
+        add(q(ds, iri(DCTERMS + "source"), raw))
+        add(q(raw, TYPE, iri(DCAT + "Dataset")))
+        add(q(raw, TITLE, text(f"raw/{name}")))
+        add(
+            q(
+                raw,
+                iri(DCTERMS + "description"),
+                _en(f"The raw input file raw/{name}, kept unchanged in the data folder."),
+            )
+        )
+    for source in typed_counts["sources"]:
+        add(q(ds, iri(DCTERMS + "references"), iri(source)))
+        add(q(ds, iri(PROV + "wasDerivedFrom"), iri(source)))
+    add(q(ds, iri(VOID + "entities"), integer(typed_counts["entities"])))
+    add(q(ds, iri(VOID + "sparqlEndpoint"), iri(SPARQL_ENDPOINT)))
+    add(q(ds, iri(VOID + "vocabulary"), iri(IG.rstrip("#"))))
+    for cls, n in typed_counts["classes"]:
         part = iri(f"{DATASET}/class/{cls.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}")
-        yield q(ds, iri(VOID + "classPartition"), part)
-        yield q(part, iri(VOID + "class"), iri(cls))
-        yield q(part, iri(VOID + "entities"), integer(n))
-    for name, media in DUMPS.items():
-        dist = iri(DUMP_BASE + name)
-        yield q(ds, iri(DCAT + "distribution"), dist)
-        yield q(dist, TYPE, iri(DCAT + "Distribution"))
-        yield q(dist, iri(DCAT + "downloadURL"), dist)
-        yield q(dist, iri(DCAT + "mediaType"), text(media))
-        yield q(dist, TITLE, text(f"icegraph dump ({media})"))
-        yield q(dist, DCTYPE, iri(VOID + "Dataset"))
-    yield q(ds, iri(VOID + "dataDump"), iri(DUMP_BASE + "icegraph.ttl"))
+        add(q(ds, iri(VOID + "classPartition"), part))
+        add(q(part, iri(VOID + "class"), iri(cls)))
+        add(q(part, iri(VOID + "entities"), integer(n)))
+    for dump in DUMPS:
+        out.extend(_distribution(q, ds, dump))
+    add(q(ds, iri(VOID + "dataDump"), iri(DUMP_BASE + "icegraph.ttl")))
+    # The count includes this description, and the statement that states it.
+    total = count_quads(store) + len(out) + 1
+    add(q(ds, iri(VOID + "triples"), integer(total)))
+    return out
+
+
+def _en(value: str) -> Term:
+    return f"{text(value)}@en"
+
+
+def _publisher(q: Q, ds: Term) -> list[Triple]:
+    publisher, contact = iri(DATASET + "#publisher"), iri(DATASET + "#contact")
+    return [
+        q(ds, iri(DCTERMS + "publisher"), publisher),
+        q(ds, iri(DCTERMS + "creator"), publisher),
+        q(publisher, TYPE, iri(FOAF + "Agent")),
+        q(publisher, TYPE, iri(ORG + "Organization")),
+        q(publisher, iri(FOAF + "name"), text(PUBLISHER_NAME)),
+        q(publisher, LABEL, text(PUBLISHER_NAME)),
+        q(publisher, iri(FOAF + "homepage"), iri(HOME)),
+        q(ds, iri(DCAT + "contactPoint"), contact),
+        q(contact, TYPE, iri(VCARD + "Kind")),
+        q(contact, TYPE, iri(VCARD + "Organization")),
+        q(contact, iri(VCARD + "fn"), text(PUBLISHER_NAME)),
+        q(contact, iri(VCARD + "hasURL"), iri(CONTACT_URL)),
+    ]
+
+
+def _distribution(q: Q, ds: Term, dump: Dump) -> list[Triple]:
+    url = iri(DUMP_BASE + dump.name)
+    media, fmt = iri(IANA + dump.media), iri(FILE_TYPE + dump.file_type)
+    return [
+        q(ds, iri(DCAT + "distribution"), url),
+        q(url, TYPE, iri(DCAT + "Distribution")),
+        # the shapes range download and access URLs over rdfs:Resource, which they are
+        q(url, TYPE, iri(RDFS + "Resource")),
+        q(url, TITLE, _en(f"icegraph dump: {dump.label}")),
+        q(url, iri(DCAT + "accessURL"), url),
+        q(url, iri(DCAT + "downloadURL"), url),
+        q(url, iri(DCAT + "mediaType"), media),
+        q(media, TYPE, iri(DCTERMS + "MediaType")),
+        q(url, iri(DCTERMS + "format"), fmt),
+        q(fmt, TYPE, iri(DCTERMS + "MediaTypeOrExtent")),
+        q(url, iri(DCTERMS + "license"), iri(LICENSE)),
+        q(url, DCTYPE, iri(VOID + "Dataset")),
+    ]
+
+
+def checksums_text(folder: Path) -> str:
+    """`sha256sum` lines for the dumps in `folder` (the format `sha256sum -c` checks)."""
+    lines = []
+    for dump in DUMPS:
+        path = folder / dump.name
+        if path.exists():
+            lines.append(f"{_sha256(path)}  {dump.name}\n")
+    return "".join(lines)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def distribution_files(folder: Path) -> list[Triple]:
+    """Each dump's sha256 checksum and size in bytes, as triples for the served `/dataset`
+    answer: they cannot be inside the dumps they describe."""
+    q = Q(METADATA_GRAPH)
+    out: list[Triple] = []
+    algorithm = iri(SPDX + "checksumAlgorithm_sha256")
+    for dump in DUMPS:
+        path = folder / dump.name
+        if not path.exists():
+            continue
+        url = iri(DUMP_BASE + dump.name)
+        checksum = iri(DUMP_BASE + dump.name + "#sha256")
+        out += [
+            q(url, iri(SPDX + "checksum"), checksum),
+            q(checksum, TYPE, iri(SPDX + "Checksum")),
+            q(checksum, iri(SPDX + "algorithm"), algorithm),
+            q(checksum, iri(SPDX + "checksumValue"), typed(_sha256(path), XSD + "hexBinary")),
+            q(
+                url,
+                iri(DCAT + "byteSize"),
+                typed(str(path.stat().st_size), XSD + "nonNegativeInteger"),
+            ),
+        ]
+    if out:
+        out.append(q(algorithm, TYPE, iri(SPDX + "ChecksumAlgorithm")))
+    return out

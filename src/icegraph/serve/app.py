@@ -24,10 +24,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from icegraph.errors import RequestRefused
-from icegraph.namespaces import DATASET, ID, PREFIXES
+from icegraph.mapping.terms import value_of
+from icegraph.namespaces import DATASET, ID, IG, PREFIXES
 from icegraph.publish.diagram import flow_diagram
+from icegraph.publish.metadata import CHECKSUMS_FILE, METADATA_GRAPH, distribution_files
+from icegraph.publish.schema_org import schema_org_dataset, script_json
 from icegraph.queries import catalogue
-from icegraph.serve import conneg, rendering
+from icegraph.serve import conneg, rendering, vocabulary_page
 from icegraph.serve.body_limit import BodyLimit
 from icegraph.serve.describe import describe, exists, triples_about
 from icegraph.serve.reconcile import make_reconcile_routes
@@ -36,7 +39,7 @@ from icegraph.serve.results import serialize_triples
 from icegraph.serve.security_headers import SecurityHeaders
 from icegraph.serve.sparql import make_sparql_endpoint
 from icegraph.serve.workers import QueryPool
-from icegraph.store import open_store, select
+from icegraph.store import open_store
 
 ENTITY_TYPES = (conneg.HTML, conneg.TURTLE, conneg.JSONLD, conneg.NTRIPLES)
 DUMP_FILES = {
@@ -44,7 +47,9 @@ DUMP_FILES = {
     "icegraph.trig": "application/trig",
     "icegraph.jsonld": "application/ld+json",
     "context.jsonld": "application/ld+json",
+    CHECKSUMS_FILE: "text/plain; charset=utf-8",
 }
+VOCABULARY_TYPES = (conneg.HTML, conneg.TURTLE, conneg.JSONLD)
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,18 @@ def create_app(config: ServeConfig) -> Starlette:
     )
     diagram_cache: dict[str, str] = {}
     counts: dict[str, int] = {}
+    dataset_cache: dict[str, object] = {}
+
+    def dataset_jsonld() -> str:
+        if "jsonld" not in dataset_cache:  # the store is read-only: made once
+            dataset_cache["jsonld"] = script_json(schema_org_dataset(store))
+        return str(dataset_cache["jsonld"])
+
+    def dump_files() -> list:
+        # The dumps' checksums and sizes: read once, from the files the server serves.
+        if "files" not in dataset_cache:
+            dataset_cache["files"] = distribution_files(config.build_dir)
+        return list(dataset_cache["files"])  # type: ignore[call-overload]
 
     # Page handlers are plain functions: Starlette runs them in its thread pool, so a page
     # being rendered never holds up the event loop that serves everyone else.
@@ -122,8 +139,8 @@ def create_app(config: ServeConfig) -> Starlette:
     def index(request: Request) -> Response:
         queries = catalogue()
         if "triples" not in counts:  # the store is read-only: count once, not per visit
-            n = next(iter(select(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"]
-            counts["triples"] = int(n.value)
+            # Every statement in every named graph, as void:triples in /dataset counts them.
+            counts["triples"] = len(store)
         default = next(
             (q.bound() for q in queries if q.name == "reaches-icm"),
             "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
@@ -135,6 +152,7 @@ def create_app(config: ServeConfig) -> Starlette:
             default_query=default,
             prefixes_json=_script_json(PREFIXES),
             queries_json=_script_json({q.name: q.bound() for q in queries}),
+            dataset_jsonld=dataset_jsonld(),
         )
 
     def entity_response(request: Request, iri: str) -> Response:
@@ -162,15 +180,54 @@ def create_app(config: ServeConfig) -> Starlette:
         if not exists(store, iri):
             return PlainTextResponse(f"Nothing is known about <{iri}>.\n", status_code=404)
         if media == conneg.HTML:
+            if iri == DATASET:
+                return render(
+                    "dataset.html", e=describe(store, iri), dataset_jsonld=dataset_jsonld()
+                )
             return render("entity.html", e=describe(store, iri))
-        body = serialize_triples(triples_about(store, iri), media)
-        return Response(body, media_type=media, headers={"Vary": "Accept"})
+        triples = triples_about(store, iri)
+        if iri == DATASET:
+            # The whole description (publisher, distributions, themes are nodes of their
+            # own), and the dumps' checksums and sizes, which the dumps cannot hold.
+            described = NamedNode(value_of(METADATA_GRAPH))
+            have = set(triples)
+            for q in store.quads_for_pattern(None, None, None, described):
+                t = Triple(q.subject, q.predicate, q.object)
+                if t not in have:
+                    have.add(t)
+                    triples.append(t)
+            triples += [_triple(t) for t in dump_files()]
+        body = serialize_triples(triples, media)
+        return Response(body, media_type=media)
 
     def entity(request: Request) -> Response:
         return entity_response(request, ID + request.path_params["path"])
 
     def dataset(request: Request) -> Response:
         return entity_response(request, DATASET)
+
+    def dataset_part(request: Request) -> Response:
+        # Class partitions and raw inputs, described in the dataset's description.
+        return entity_response(request, f"{DATASET}/{request.path_params['path']}")
+
+    def vocabulary(request: Request) -> Response:
+        fmt = request.query_params.get("format")
+        if fmt:
+            media = conneg.HTML if fmt == "html" else conneg.from_format(fmt, graph=True)
+            media = media if media in VOCABULARY_TYPES else None
+        else:
+            media = conneg.choose(request.headers.get("accept"), VOCABULARY_TYPES)
+        if media is None:
+            return PlainTextResponse(
+                "None of the requested formats is available. Available: "
+                + ", ".join(VOCABULARY_TYPES)
+                + ".\n",
+                status_code=406,
+            )
+        if media == conneg.HTML:
+            return render("ns.html", v=vocabulary_page.vocabulary(), namespace=IG)
+        charset = "; charset=utf-8" if media == conneg.TURTLE else ""
+        return Response(vocabulary_page.serialized(media), media_type=media + charset)
 
     def dump(request: Request) -> Response:
         name = request.path_params["name"]
@@ -206,6 +263,9 @@ def create_app(config: ServeConfig) -> Starlette:
         Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"),
         Route("/id/{path:path}", entity),
         Route("/dataset", dataset),
+        Route("/dataset/{path:path}", dataset_part),
+        Route("/ns", vocabulary),
+        Route(vocabulary_page.version_path(), vocabulary),
         Route("/dumps/{name}", dump),
         Route("/diagram.svg", diagram),
         Route("/queries", query_list),
@@ -214,6 +274,7 @@ def create_app(config: ServeConfig) -> Starlette:
     middleware = [
         # Outermost first: every answer, refusals included, carries the security headers.
         Middleware(SecurityHeaders),
+        Middleware(conneg.VaryAccept),
         Middleware(RequestChecks, max_query_string=config.max_query_string),
         Middleware(BodyLimit, max_bytes=config.max_body),
         Middleware(
@@ -239,6 +300,13 @@ def refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestRefused)
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
     return PlainTextResponse(str(exc) + "\n", status_code=exc.status, headers=headers)
+
+
+def _triple(terms: tuple[str, str, str]) -> Triple:
+    """A (subject, predicate, object) of N-Triples term texts, as the metadata module makes
+    them, into a pyoxigraph Triple."""
+    s, p, o = terms
+    return next(iter(pyoxigraph.parse(f"{s} {p} {o} .", format=pyoxigraph.RdfFormat.N_TRIPLES)))
 
 
 def _script_json(value: object) -> str:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 RESULTS_JSON = "application/sparql-results+json"
 RESULTS_XML = "application/sparql-results+xml"
 CSV = "text/csv"
@@ -109,3 +112,37 @@ def from_format(name: str, graph: bool) -> str | None:
         return FORMAT_NAMES[key][1 if graph else 0]
     key = ALIASES.get(key, key)
     return key if key in (GRAPH_TYPES if graph else SOLUTION_TYPES) else None
+
+
+# Resources whose answer depends on the Accept header: a shared cache must key on it, or it
+# hands one client's format to another that asked for something else (RFC 9110, 12.5.5).
+NEGOTIATED_PATHS = ("/sparql", "/id/", "/dataset", "/ns")
+
+
+def negotiated(path: str) -> bool:
+    return any(
+        path == p or path.startswith(p if p.endswith("/") else p + "/") for p in NEGOTIATED_PATHS
+    )
+
+
+class VaryAccept:
+    """`Vary: Accept` on every answer of a negotiated resource, errors and HEAD included,
+    added to what the answer already varies on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not negotiated(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_vary(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                have = [v.strip() for v in headers.get("vary", "").split(",") if v.strip()]
+                if not any(v.lower() in ("accept", "*") for v in have):
+                    headers["Vary"] = ", ".join([*have, "Accept"])
+            await send(message)
+
+        await self.app(scope, receive, send_with_vary)

@@ -8,6 +8,7 @@ auto-completes entities, types and properties.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from pyoxigraph import Store
@@ -31,6 +32,8 @@ TYPES = {
     "Person": "Person",
     "System": "System (information system or data holding)",
 }
+# Suggestions in one answer; the client asks for the next with `cursor`.
+SUGGEST_PAGE = 10
 PROPERTIES = {
     "operatedBy": ("Operated by", "ig:operatedBy"),
     "parent": ("Parent organisation", "org:subOrganizationOf"),
@@ -131,17 +134,29 @@ class ReconcileIndex:
             results[0]["match"] = True
         return {"result": results}
 
-    def suggest_entities(self, prefix: str) -> list[dict]:
+    def suggest_entities(self, prefix: str, cursor: int = 0) -> list[dict]:
+        """Entities whose name, or identifier, starts with `prefix`; a page of SUGGEST_PAGE
+        from `cursor` on (the 0.2 suggest API pages with `cursor`, a count of results to
+        skip). An identifier may be given as the id (`system/icm`), a part of it, or the
+        full IRI."""
         p = normalise(prefix)
-        hits = [
+        wanted = prefix.strip()
+        if wanted.startswith(ID):
+            wanted = wanted[len(ID) :]
+        by_id = sorted(
+            (e for e in self.entries.values() if wanted and e.id.startswith(wanted)),
+            key=lambda e: (e.id != wanted, e.id),
+        )
+        by_name = [
             e for e in self.entries.values()
-            if any(normalise(n).startswith(p) or f" {p}" in normalise(n) for n in e.names)
+            if p and any(normalise(n).startswith(p) or f" {p}" in normalise(n) for n in e.names)
         ]  # fmt: skip
-        hits.sort(key=lambda e: (not normalise(e.name).startswith(p), e.name))
+        by_name.sort(key=lambda e: (not normalise(e.name).startswith(p), e.name, e.id))
+        hits = list({e.id: e for e in [*by_id, *by_name]}.values())
         return [
             {"id": e.id, "name": e.name, "description": e.description,
              "notable": [{"id": t, "name": TYPES[t]} for t in sorted(e.types)]}
-            for e in hits[:10]
+            for e in hits[cursor : cursor + SUGGEST_PAGE]
         ]  # fmt: skip
 
 
@@ -219,17 +234,26 @@ def make_reconcile_routes(store: Store):
         kind = request.path_params["kind"]
         prefix = request.query_params.get("prefix", "")
         params = {k: request.query_params.getlist(k) for k in request.query_params}
+        raw_cursor = request.query_params.get("cursor", "0").strip() or "0"
+        if not re.fullmatch(r"[0-9]{1,9}", raw_cursor):
+            return PlainTextResponse(
+                f"'cursor' must be a whole number of results to skip, not '{raw_cursor[:40]}'.\n",
+                status_code=400,
+            )
+        cursor = int(raw_cursor)
         if kind == "entity":
-            result = index().suggest_entities(prefix)
+            result = index().suggest_entities(prefix, cursor)
         elif kind == "type":
             p = prefix.casefold()
             result = [{"id": t, "name": n} for t, n in TYPES.items()
                       if t.casefold().startswith(p) or p in n.casefold()]  # fmt: skip
+            result = result[cursor : cursor + SUGGEST_PAGE]
         elif kind == "property":
             p = prefix.casefold()
             result = [{"id": k, "name": n, "description": f"{curie} in the icegraph vocabulary"}
                       for k, (n, curie) in PROPERTIES.items()
                       if k.casefold().startswith(p) or p in n.casefold()]  # fmt: skip
+            result = result[cursor : cursor + SUGGEST_PAGE]
         else:
             return PlainTextResponse("Unknown suggest service.\n", status_code=404)
         return reply(request, {"result": result}, params)

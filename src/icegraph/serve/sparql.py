@@ -8,12 +8,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from icegraph.errors import RequestRefused
 from icegraph.namespaces import PREFIXES
 from icegraph.serve import conneg
 from icegraph.serve.disconnect import ClientGone, while_connected
 from icegraph.serve.federation import check_services
 from icegraph.serve.query_limits import check_nesting
 from icegraph.serve.request_checks import parse_query_string
+from icegraph.serve.sparql_tokens import tokens
 from icegraph.serve.workers import QueryPool
 from icegraph.serve.workers import Request as QueryRequest
 
@@ -67,7 +69,8 @@ async def _params(request: Request) -> tuple[dict[str, list[str]], str | None]:
     params = {k: request.query_params.getlist(k) for k in request.query_params}
     body_query = None
     if request.method == "POST":
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        ctype, _, ctype_params = request.headers.get("content-type", "").partition(";")
+        ctype = ctype.strip().lower()
         if ctype == "application/sparql-update":
             raise _Refused(_error(403, READ_ONLY))
         if ctype not in ("application/x-www-form-urlencoded", "application/sparql-query"):
@@ -78,6 +81,10 @@ async def _params(request: Request) -> tuple[dict[str, list[str]], str | None]:
                     "application/x-www-form-urlencoded or application/sparql-query.",
                 )
             )
+        charset = _charset(ctype_params)
+        if charset not in (None, "utf-8", "utf8"):
+            # The protocol's bodies are UTF-8 (SPARQL 1.1 Protocol, 2.1.2 and 2.1.3).
+            raise _Refused(_error(415, f"Unsupported charset '{charset}'. Send the body as UTF-8."))
         raw = await request.body()
         if ctype == "application/x-www-form-urlencoded":
             try:
@@ -96,6 +103,22 @@ async def _params(request: Request) -> tuple[dict[str, list[str]], str | None]:
     return params, body_query
 
 
+def _charset(params: str) -> str | None:
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
+def has_dataset_clause(text: str) -> bool:
+    """Whether the query names its own dataset (FROM or FROM NAMED).
+
+    FROM is a keyword only in a query's dataset clause, never inside a group pattern, so a
+    FROM token outside strings, IRIs and comments is one."""
+    return any(t.kind == "name" and t.text.upper() == "FROM" for t in tokens(text))
+
+
 def make_sparql_endpoint(
     pool: QueryPool, max_rows: int, describe_service, allowed_services: tuple[str, ...] = ()
 ):
@@ -110,7 +133,7 @@ def make_sparql_endpoint(
         if body_query is not None:
             queries = [body_query, *queries]
         if not queries:
-            if request.method == "GET":
+            if request.method in ("GET", "HEAD"):
                 wanted = conneg.choose(
                     request.headers.get("accept"), (*conneg.GRAPH_TYPES, conneg.HTML)
                 )
@@ -141,13 +164,20 @@ def make_sparql_endpoint(
             named = f"Unknown format '{asked[0]}'. " if asked else ""
             return _error(406, named + _not_acceptable(offered))
         # Reading a long query's tokens takes a while: off the loop that serves everyone.
-        await run_in_threadpool(_check_query, text, allowed_services)
+        own_dataset = await run_in_threadpool(_check_query, text, allowed_services)
+        default_graphs = tuple(params.get("default-graph-uri", []))
+        named_graphs = tuple(params.get("named-graph-uri", []))
         req = QueryRequest(
             query=text,
             media=media,
             cap=max_rows,
-            default_graphs=tuple(params.get("default-graph-uri", [])),
-            named_graphs=tuple(params.get("named-graph-uri", [])),
+            # The protocol's dataset wins over the query's (SPARQL 1.1 Protocol, 2.1.4);
+            # without either, the default graph is the union of the graphs.
+            protocol_dataset=bool(default_graphs or named_graphs),
+            union_default=not own_dataset,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            base_iri=_endpoint_address(request),
         )
         client = request.client.host if request.client else ""
         try:
@@ -161,9 +191,21 @@ def make_sparql_endpoint(
     return sparql
 
 
-def _check_query(text: str, allowed_services: tuple[str, ...]) -> None:
+def _check_query(text: str, allowed_services: tuple[str, ...]) -> bool:
+    """Refuses what the engine must not see; says whether the query names its dataset."""
     check_nesting(text)
     check_services(text, allowed_services, PREFIXES)
+    return has_dataset_clause(text)
+
+
+def _endpoint_address(request: Request) -> str:
+    """The endpoint's own address, the base IRI of relative IRIs in a query (SPARQL 1.1
+    Protocol, 2.1.1: the base IRI may be the service endpoint). The Host header it comes
+    from has been checked at the edge (request_checks)."""
+    try:
+        return str(request.url_for("sparql"))
+    except ValueError:
+        raise RequestRefused("The Host header does not make a valid address") from None
 
 
 def _not_acceptable(offered: tuple[str, ...]) -> str:

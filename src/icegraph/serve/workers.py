@@ -38,12 +38,23 @@ _CLONE_NEWUSER = 0x10000000
 
 @dataclass(frozen=True)
 class Request:
+    """A query and the dataset it runs on (SPARQL 1.1 Query, 13.2; Protocol, 2.1.4).
+
+    With `protocol_dataset`, the dataset is exactly the graphs named by the protocol's
+    default-graph-uri and named-graph-uri (either list may be empty: an empty default graph,
+    no named graphs), whatever the query says. Otherwise a query with FROM / FROM NAMED gets
+    the dataset it names (`union_default` False); a query without gets the union of every
+    graph as its default graph, and every named graph."""
+
     query: str
     media: str
     cap: int
     union_default: bool = True
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    protocol_dataset: bool = False
+    # Relative IRIs in the query resolve against it (a BASE in the query wins).
+    base_iri: str | None = None
 
 
 class QueryTimeout(RequestRefused):
@@ -138,7 +149,7 @@ def _serve(store_path: str, conn: Connection, memory_bytes: int | None, network:
     import resource
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    from pyoxigraph import DefaultGraph, NamedNode, Store
+    from pyoxigraph import NamedNode, Store
 
     from icegraph.namespaces import PREFIXES
     from icegraph.serve.results import TooManyResults, serialize_answer
@@ -153,15 +164,13 @@ def _serve(store_path: str, conn: Connection, memory_bytes: int | None, network:
         except EOFError:
             return
         try:
-            kwargs: dict = {"prefixes": PREFIXES}
-            if req.default_graphs:
+            kwargs: dict = {"prefixes": PREFIXES, "base_iri": req.base_iri}
+            if req.protocol_dataset:
                 kwargs["default_graph"] = [NamedNode(g) for g in req.default_graphs]
+                kwargs["named_graphs"] = [NamedNode(g) for g in req.named_graphs]
             elif req.union_default:
                 kwargs["use_default_graph_as_union"] = True
-            else:
-                kwargs["default_graph"] = DefaultGraph()
-            if req.named_graphs:
-                kwargs["named_graphs"] = [NamedNode(g) for g in req.named_graphs]
+            # else the query's own FROM / FROM NAMED make its dataset: the engine reads them
             answer = store.query(req.query, **kwargs)
             conn.send(("ok", serialize_answer(answer, req.media, req.cap)))
         except TooManyResults as exc:
