@@ -15,6 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
+    RedirectResponse,
     HTMLResponse,
     JSONResponse,
     PlainTextResponse,
@@ -29,7 +30,10 @@ from icegraph.publish.diagram import flow_diagram
 from icegraph.queries import catalogue
 from icegraph.serve import conneg, rendering
 from icegraph.serve.body_limit import BodyLimit
-from icegraph.serve.describe import describe, exists, triples_about
+from icegraph.serve.describe import describe, exists, local_link, replaced_by, triples_about
+from icegraph.serve.directory import Directory, listing, load_directory
+from icegraph.serve.findings import BuildFinding, findings_by_focus
+from icegraph.serve.neighbourhood import neighbourhood
 from icegraph.serve.reconcile import make_reconcile_routes
 from icegraph.serve.request_checks import RequestChecks
 from icegraph.serve.results import serialize_triples
@@ -83,6 +87,23 @@ def create_app(config: ServeConfig) -> Starlette:
     )
     diagram_cache: dict[str, str] = {}
     counts: dict[str, int] = {}
+    # The store and its build report do not change while we serve: read each once.
+    directory_cache: dict[str, Directory] = {}
+    findings_cache: dict[str, dict[str, list[BuildFinding]]] = {}
+
+    def findings() -> dict[str, list[BuildFinding]]:
+        if "all" not in findings_cache:
+            findings_cache["all"] = findings_by_focus(config.build_dir)
+        return findings_cache["all"]
+
+    def not_found(request: Request, message: str) -> Response:
+        """A page for a browser, a line of text for anything else."""
+        accept = request.headers.get("accept") or ""
+        if "text/html" not in accept:
+            return PlainTextResponse(message + "\n", status_code=404)
+        guess = request.url.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
+        page = rendering.render("not_found.html", message=message, guess=guess)
+        return HTMLResponse(page, status_code=404)
 
     # Page handlers are plain functions: Starlette runs them in its thread pool, so a page
     # being rendered never holds up the event loop that serves everyone else.
@@ -159,15 +180,48 @@ def create_app(config: ServeConfig) -> Starlette:
                 status=400,
                 fix="Identifiers look like /id/system/icm; see /dataset for what is here.",
             ) from None
+        new = replaced_by(store, iri)
+        if new is not None and local_link(new):
+            # An IRI an earlier build gave this entity: moved for good, in the format asked.
+            target = local_link(new) or ""
+            query = request.url.query
+            return RedirectResponse(target + ("?" + query if query else ""), status_code=301)
         if not exists(store, iri):
-            return PlainTextResponse(f"Nothing is known about <{iri}>.\n", status_code=404)
+            return not_found(request, f"Nothing is known about <{iri}>.")
         if media == conneg.HTML:
-            return render("entity.html", e=describe(store, iri))
+            return render("entity.html", e=describe(store, iri, findings()))
         body = serialize_triples(triples_about(store, iri), media)
         return Response(body, media_type=media, headers={"Vary": "Accept"})
 
     def entity(request: Request) -> Response:
         return entity_response(request, ID + request.path_params["path"])
+
+    def directory(request: Request) -> Response:
+        if "d" not in directory_cache:
+            directory_cache["d"] = load_directory(store)
+        p = request.query_params
+        shown = listing(
+            directory_cache["d"],
+            q=p.get("q", "").strip()[:200],
+            kind=p.get("kind", ""),
+            operator=p.get("operator", ""),
+            confidence=p.get("confidence", ""),
+        )
+        return render("directory.html", d=shown)
+
+    def graph_view(request: Request) -> Response:
+        iri = ID + request.path_params["path"]
+        try:
+            NamedNode(iri)
+        except ValueError:
+            return not_found(request, "No entity has this address.")
+        if not exists(store, iri):
+            return not_found(request, f"Nothing is known about <{iri}>.")
+        hops = 2 if request.query_params.get("hops") == "2" else 1
+        return render("graph.html", n=neighbourhood(store, iri, hops))
+
+    def missing(request: Request) -> Response:
+        return not_found(request, f"There is no page at {request.url.path}.")
 
     def dataset(request: Request) -> Response:
         return entity_response(request, DATASET)
@@ -206,10 +260,13 @@ def create_app(config: ServeConfig) -> Starlette:
         Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"),
         Route("/id/{path:path}", entity),
         Route("/dataset", dataset),
+        Route("/directory", directory),
+        Route("/graph/{path:path}", graph_view),
         Route("/dumps/{name}", dump),
         Route("/diagram.svg", diagram),
         Route("/queries", query_list),
         Mount("/static", StaticFiles(packages=[("icegraph.serve", "static")]), name="static"),
+        Route("/{rest:path}", missing),
     ]
     middleware = [
         # Outermost first: every answer, refusals included, carries the security headers.
