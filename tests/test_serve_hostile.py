@@ -218,7 +218,9 @@ def test_data_values_holding_markup_reach_the_page_as_text(server):
     page = get(server, sparql_url(query, format="html")).text
     assert page.count("&lt;i&gt;") >= 1
     assert "<i>" not in page
-    entity = get(server, "/id/claim/000-f18490aef763a0b3/tecs--icm-13c457d63f", {"Accept": "text/html"}).text
+    entity = get(
+        server, "/id/claim/000-f18490aef763a0b3/tecs--icm-13c457d63f", {"Accept": "text/html"}
+    ).text
     assert "&lt;i&gt;Mijente&lt;/i&gt;" in entity and "<i>" not in entity
 
 

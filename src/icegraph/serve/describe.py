@@ -327,7 +327,9 @@ SELECT ?e ?k ?label ?aspect ?said ?claim ?file ?line WHERE {
 def connections(store: Store, iri: str, cache: dict[str, str]) -> list[Connection]:
     """Flows and relationships the entity is an end of, sorted by the other end's name."""
     out: dict[tuple[str, str], Connection] = {}
-    for r in select(store, _CONNECTIONS, prefixes=PREFIXES, substitutions={Variable("e"): NamedNode(iri)}):
+    for r in select(
+        store, _CONNECTIONS, prefixes=PREFIXES, substitutions={Variable("e"): NamedNode(iri)}
+    ):
         direction = r["dir"].value
         rt = r["rt"].value if r["rt"] else "related to"
         relation = {
@@ -515,8 +517,10 @@ def _inbound(
         subject = q.subject.value
         if subject not in kinds:
             kinds[subject] = sorted(
-                {t.object.value for t in store.quads_for_pattern(
-                    q.subject, NamedNode(RDF + "type"), None, None)}  # fmt: skip
+                {
+                    t.object.value
+                    for t in store.quads_for_pattern(q.subject, NamedNode(RDF + "type"), None, None)
+                }  # fmt: skip
             )
         if set(kinds[subject]) & _SHOWN_ELSEWHERE:
             continue

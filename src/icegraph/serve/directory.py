@@ -26,7 +26,9 @@ _ENTITIES = """
 SELECT ?e ?t ?label WHERE { ?e a ?t ; rdfs:label ?label . VALUES ?t { KINDS } }
 """
 _ALTS = "SELECT ?e ?alt WHERE { ?e a ?t ; skos:altLabel ?alt . VALUES ?t { KINDS } }"
-_OPERATORS = "SELECT ?e ?op ?name WHERE { ?e ig:operatedBy ?op . OPTIONAL { ?op rdfs:label ?name } }"
+_OPERATORS = (
+    "SELECT ?e ?op ?name WHERE { ?e ig:operatedBy ?op . OPTIONAL { ?op rdfs:label ?name } }"
+)
 _GRADES = """
 SELECT ?e ?conf (COUNT(DISTINCT ?c) AS ?n) WHERE {
   { ?c ig:about ?e } UNION { ?c ig:asserts ?e }
@@ -101,9 +103,7 @@ def load_directory(store: Store) -> Directory:
         e.alts.sort(key=str.casefold)
     labels = {k: term_label(store, IG + k, names) for k in KINDS}
     ordered = sorted(entries.values(), key=lambda e: (KINDS.index(e.kind), e.label.casefold()))
-    return Directory(
-        ordered, labels, sorted(operators.items(), key=lambda o: o[1].casefold())
-    )
+    return Directory(ordered, labels, sorted(operators.items(), key=lambda o: o[1].casefold()))
 
 
 @dataclass

@@ -5,8 +5,20 @@ from __future__ import annotations
 
 from pyoxigraph import NamedNode, Store
 
-from icegraph.namespaces import DCAT, DCTERMS, FOAF, IG, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
-from icegraph.namespaces import curie
+from icegraph.namespaces import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    IG,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    curie,
+)
 
 OUTSIDE = {
     RDF + "type": "kind",
