@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph
 from pyoxigraph import NamedNode, Store, Triple
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -34,6 +35,8 @@ from icegraph.serve.describe import describe, exists, local_link, replaced_by, t
 from icegraph.serve.directory import Directory, listing, load_directory
 from icegraph.serve.findings import BuildFinding, findings_by_focus
 from icegraph.serve.neighbourhood import neighbourhood
+from icegraph.serve.query_page import STARTER, question_and_explanation, show
+from icegraph.serve.query_page import check as query_check
 from icegraph.serve.reconcile import make_reconcile_routes
 from icegraph.serve.request_checks import RequestChecks
 from icegraph.serve.results import serialize_triples
@@ -145,18 +148,26 @@ def create_app(config: ServeConfig) -> Starlette:
         if "triples" not in counts:  # the store is read-only: count once, not per visit
             n = next(iter(select(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"]
             counts["triples"] = int(n.value)
-        default = next(
-            (q.bound() for q in queries if q.name == "reaches-icm"),
-            "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
-        )
+        chosen = next((q for q in queries if q.name == request.query_params.get("q")), None)
+        shown = show(store, chosen, dict(request.query_params)) if chosen else None
         return render(
             "index.html",
-            queries=queries,
+            queries=[(q.name, question_and_explanation(q)[0], q.params) for q in queries],
+            shown=shown,
             triples=f"{counts['triples']:,}",
-            default_query=default,
+            default_query=shown.text if shown else STARTER,
             prefixes_json=_script_json(PREFIXES),
-            queries_json=_script_json({q.name: q.bound() for q in queries}),
         )
+
+    async def syntax_check(request: Request) -> Response:
+        """The query page asks here before running a query: its own lines and columns."""
+        text = request.query_params.get("query", "")
+        if request.method == "POST":
+            form = await request.form()
+            text = str(form.get("query", ""))
+        # reading a long query takes a while: off the event loop, as the endpoint does
+        error = await run_in_threadpool(query_check, text) if text.strip() else ""
+        return JSONResponse({"error": error})
 
     def entity_response(request: Request, iri: str) -> Response:
         fmt = request.query_params.get("format")
@@ -265,6 +276,7 @@ def create_app(config: ServeConfig) -> Starlette:
         Route("/dumps/{name}", dump),
         Route("/diagram.svg", diagram),
         Route("/queries", query_list),
+        Route("/check", syntax_check, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(packages=[("icegraph.serve", "static")]), name="static"),
         Route("/{rest:path}", missing),
     ]
