@@ -26,11 +26,10 @@ SAME_AS = (
 )
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory):
+def build_grown(root: Path) -> Path:
     """The seeds plus a second flows table, a second dossier, hand-entered statements and an
-    accepted same-as (so an IRI of an earlier build is replaced)."""
-    data = tmp_path_factory.mktemp("pages") / "data"
+    accepted same-as (so an IRI of an earlier build is replaced); the store's path."""
+    data = root / "data"
     shutil.copytree(DATA, data)
     for fixture, target in (
         ("second-flows.txt", "000_0000-second-flows.txt"),
@@ -39,8 +38,14 @@ def client(tmp_path_factory: pytest.TempPathFactory):
     ):
         shutil.copy(FIXTURES / fixture, data / "raw" / target)
     (data / "same-as.csv").write_text(SAME_AS, encoding="utf-8")
-    build(data, data.parent / "out")
-    app = create_app(ServeConfig(data.parent / "out" / "store", timeout=5, workers=1))
+    build(data, root / "out")
+    return root / "out" / "store"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory):
+    store = build_grown(tmp_path_factory.mktemp("pages"))
+    app = create_app(ServeConfig(store, timeout=5, workers=1))
     with TestClient(app) as c:
         yield c
 
@@ -234,3 +239,51 @@ def test_source_column_accepts_a_document_or_a_dated_curator(tmp_path: Path):
         "the icegraph maintainers",
         "2026-11-25",
     )
+
+
+def test_query_page_starts_with_a_short_readable_query(client):
+    html = page(client, "/")
+    editor = re.search(r'<textarea id="query"[^>]*>(.*?)</textarea>', html, re.S)
+    assert editor is not None
+    starter = unescape(editor[1])
+    assert starter.startswith("# Which systems send data to ICM, and how sure are the sources?")
+    assert len(starter.splitlines()) <= 10 and "hash" not in starter and "PREFIX" not in starter
+    assert '<label for="query" class="editor-label">SPARQL query</label>' in html
+
+
+def test_catalogue_question_with_its_explanation_parameter_field_and_folded_notes(client):
+    html = page(client, "/?q=reaches-system&system=tecs")
+    shown = text(html)
+    assert (
+        "Whose data can reach a given system, directly or through others? Name the system in "
+        "the “system” field (its label or any alternative name)."
+    ) in shown
+    assert '<input id="param-system" name="system" value="tecs">' in html
+    assert "system=tecs → TECS" in shown
+    editor = unescape(re.search(r'<textarea id="query"[^>]*>(.*?)</textarea>', html, re.S)[1])
+    assert 'VALUES ?system { "TECS" }' in editor
+    assert not [line for line in editor.splitlines() if line.lstrip().startswith("#")]
+    notes = re.search(r'<details class="planner-notes">(.*?)</details>', html, re.S)
+    assert notes is not None and "compared in memory" in notes[1]
+
+
+def test_catalogue_parameter_that_names_nothing_says_what_is_close(client):
+    shown = text(page(client, "/?q=reaches-system&system=tecz"))
+    assert (
+        "system=tecz names no entity in the graph. Close matches: TECS "
+        "<https://w3id.org/icegraph/id/system/tecs>."
+    ) in shown
+
+
+def test_syntax_check_counts_the_askers_own_lines(client):
+    r = client.post("/check", data={"query": "SELECT * WHERE { ?s ig:foo ?o . FILTER(?o = ) }"})
+    assert r.json() == {
+        "error": "query, line 1, column 47: SPARQL does not expect '}' here.\n"
+        "  SELECT * WHERE { ?s ig:foo ?o . FILTER(?o = ) }\n"
+        "                                                ^"
+    }
+    assert client.post("/check", data={"query": "SELECT * WHERE { ?s ?p ?o }"}).json() == {
+        "error": ""
+    }
+    deep = "SELECT * WHERE { " + "{ " * 300 + "}" * 300 + " }"
+    assert client.post("/check", data={"query": deep}).status_code == 400

@@ -6,6 +6,7 @@ import json
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pyoxigraph
 from pyoxigraph import NamedNode, Store, Triple
@@ -34,7 +35,7 @@ from icegraph.serve.body_limit import BodyLimit
 from icegraph.serve.describe import describe, exists, local_link, replaced_by, triples_about
 from icegraph.serve.directory import Directory, listing, load_directory
 from icegraph.serve.findings import BuildFinding, findings_by_focus
-from icegraph.serve.neighbourhood import neighbourhood
+from icegraph.serve.neighbourhood import ARROWS, neighbourhood
 from icegraph.serve.query_page import STARTER, question_and_explanation, show
 from icegraph.serve.query_page import check as query_check
 from icegraph.serve.reconcile import make_reconcile_routes
@@ -163,8 +164,9 @@ def create_app(config: ServeConfig) -> Starlette:
         """The query page asks here before running a query: its own lines and columns."""
         text = request.query_params.get("query", "")
         if request.method == "POST":
-            form = await request.form()
-            text = str(form.get("query", ""))
+            # a form body, read as the endpoint reads it (no form-parsing dependency)
+            form = parse_qs((await request.body()).decode("utf-8", "replace"))
+            text = form.get("query", [""])[0]
         # reading a long query takes a while: off the event loop, as the endpoint does
         error = await run_in_threadpool(query_check, text) if text.strip() else ""
         return JSONResponse({"error": error})
@@ -229,7 +231,7 @@ def create_app(config: ServeConfig) -> Starlette:
         if not exists(store, iri):
             return not_found(request, f"Nothing is known about <{iri}>.")
         hops = 2 if request.query_params.get("hops") == "2" else 1
-        return render("graph.html", n=neighbourhood(store, iri, hops))
+        return render("graph.html", n=neighbourhood(store, iri, hops), arrows=ARROWS)
 
     def missing(request: Request) -> Response:
         return not_found(request, f"There is no page at {request.url.path}.")

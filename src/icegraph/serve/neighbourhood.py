@@ -23,6 +23,9 @@ STYLE = {  # stroke colour, dashes, width: the grade is seen without colour too
     "": ("#777777", "1 3", 1.0),
 }
 
+# One arrowhead per grade, coloured as its lines are.
+ARROWS = [(grade or "ungraded", style[0]) for grade, style in STYLE.items()]
+
 
 @dataclass
 class Node:
@@ -46,6 +49,10 @@ class Edge:
     dashes: str
     width: float
     grade: str
+
+    @property
+    def marker(self) -> str:
+        return "arrow-" + (self.grade or "ungraded")
 
 
 @dataclass
@@ -90,8 +97,9 @@ def neighbourhood(store: Store, iri: str, hops: int = 1) -> Neighbourhood:
                 edges.append((near, other, c))
                 rows.append((ring1[near], c))
 
-    r1 = max(140.0, len(ring1) * 22 / math.tau * 2)
-    r2 = r1 + max(150.0, len(ring2) * 20 / math.tau * 2 - r1)
+    # about 70 px of circle per name, so names near the top and bottom do not run together
+    r1 = max(150.0, len(ring1) * 70 / math.tau)
+    r2 = max(r1 + 150.0, len(ring2) * 60 / math.tau)
     centre = Node(iri, label_of(store, iri, cache), local_link(iri) or "", 0.0, 0.0, 0)
     centre.tx, centre.ty = 0.0, -14.0
     nodes = {iri: centre}
@@ -102,9 +110,9 @@ def neighbourhood(store: Store, iri: str, hops: int = 1) -> Neighbourhood:
             node = Node(n_iri, text, local_link(n_iri) or "", x, y, ring)
             # labels point away from the centre, so none lies across an edge into it
             c, s = math.cos(angle), math.sin(angle)
-            node.anchor = "start" if c > 0.3 else "end" if c < -0.3 else "middle"
+            node.anchor = "start" if c > 0.12 else "end" if c < -0.12 else "middle"
             node.tx = x + 10 * c + (0 if node.anchor == "middle" else 0)
-            node.ty = y + 10 * s + (14 if s > 0.3 and node.anchor == "middle" else 4)
+            node.ty = y + 10 * s + (14 if s > 0 and node.anchor == "middle" else 4)
             nodes[n_iri] = node
 
     drawn: list[Edge] = []
@@ -116,6 +124,8 @@ def neighbourhood(store: Store, iri: str, hops: int = 1) -> Neighbourhood:
         k = pairs.get(pair, 0)
         pairs[pair] = k + 1
         colour, dashes, width = STYLE.get(c.strongest, STYLE[""])
+        if c.relation.startswith(("receives", "←")):  # drawn the way the data or relation goes
+            a, b = b, a
         drawn.append(Edge(
             local_link(c.iri) or "",
             f"{c.label}: {c.claims} claim{'' if c.claims == 1 else 's'}"
