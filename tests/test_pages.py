@@ -287,3 +287,17 @@ def test_syntax_check_counts_the_askers_own_lines(client):
     }
     deep = "SELECT * WHERE { " + "{ " * 300 + "}" * 300 + " }"
     assert client.post("/check", data={"query": deep}).status_code == 400
+
+
+def test_network_diagram_holds_its_longest_names_whole(client):
+    svg = client.get("/diagram.svg").text
+    assert "FBI Joint Terrorism Task Forces</text>" in svg and "…</text></a>" not in svg
+    left, _top, width, _height = (float(v) for v in re.search(r'viewBox="([^"]+)"', svg)[1].split())
+    for x, name in re.findall(
+        r'<text x="([-\d.]+)" y="[-\d.]+" text-anchor="end" font-size="13">([^<]+)<', svg
+    ):
+        assert float(x) - len(unescape(name)) * 13 * 0.6 >= left, name
+    for x, name in re.findall(
+        r'<text x="([-\d.]+)" y="[-\d.]+" text-anchor="start" font-size="13">([^<]+)<', svg
+    ):
+        assert float(x) + len(unescape(name)) * 13 * 0.6 <= left + width, name
