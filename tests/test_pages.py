@@ -154,8 +154,10 @@ def test_dossier_layout_counts_tiers_and_sources(client):
 def test_no_claim_section_where_claims_cannot_apply(client):
     for path in ("/dataset", "/id/source/dhs-ice-pia-045"):
         assert "Who says so: claims" not in page(client, path)
-    assert "Who says so: claims (0)" in text(page(client, "/id/person/peter-thiel")) or (
-        "Who says so: claims" in page(client, "/id/person/peter-thiel")
+    # a person, an organisation or a system has them, even with no claim yet
+    assert "Who says so: claims" in page(client, "/id/person/peter-thiel")
+    assert "Who says so: claims (0) No claim names this entity." in text(
+        page(client, "/id/agency/ero")
     )
 
 
