@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -196,8 +198,8 @@ def test_query_page_dataset_dumps_and_diagram(client):
     assert 'id="catalogue"' in home and "reaches-icm" in home
     assert "/static/query.js" in home
     assert client.get("/static/query.js").status_code == 200
-    asked = client.get("/?q=reaches-system").text  # a question is a link: its query in the editor
-    assert "VALUES ?system { &#34;ICM&#34; }" in asked
+    catalogue = json.loads(home.split('id="queries">')[1].split("</script>")[0])
+    assert 'VALUES ?system { "ICM" }' in catalogue["reaches-system"]
     ds = client.get("/dataset", headers={"Accept": "text/turtle"})
     assert "void:triples" in ds.text and "dcat:Dataset" in ds.text
     dump = client.get("/dumps/icegraph.ttl")

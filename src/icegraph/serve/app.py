@@ -153,11 +153,13 @@ def create_app(config: ServeConfig) -> Starlette:
         shown = show(store, chosen, dict(request.query_params)) if chosen else None
         return render(
             "index.html",
-            queries=[(q.name, question_and_explanation(q)[0], q.params) for q in queries],
+            questions=[(q.name, question_and_explanation(q)[0], q.params) for q in queries],
             shown=shown,
             triples=f"{counts['triples']:,}",
             default_query=shown.text if shown else STARTER,
             prefixes_json=_script_json(PREFIXES),
+            # every question's query, for scripts that read the catalogue from the page
+            queries_json=_script_json({q.name: q.bound() for q in queries}),
         )
 
     async def syntax_check(request: Request) -> Response:
