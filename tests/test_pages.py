@@ -264,6 +264,7 @@ def test_catalogue_question_with_its_explanation_parameter_field_and_folded_note
     assert "system=tecs → TECS" in shown
     editor = unescape(re.search(r'<textarea id="query"[^>]*>(.*?)</textarea>', html, re.S)[1])
     assert 'VALUES ?system { "TECS" }' in editor
+    assert editor.startswith("SELECT ?source ?name ?route WHERE {")  # the server knows prefixes
     assert not [line for line in editor.splitlines() if line.lstrip().startswith("#")]
     notes = re.search(r'<details class="planner-notes">(.*?)</details>', html, re.S)
     assert notes is not None and "compared in memory" in notes[1]

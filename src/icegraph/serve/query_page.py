@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import Store
 
 from icegraph.errors import QueryError
+from icegraph.namespaces import PREFIXES
 from icegraph.queries import CatalogueQuery, adhoc_query, check_syntax
 from icegraph.query_help import QuerySyntaxError, resolve_names
 from icegraph.serve.query_limits import check_nesting
@@ -29,6 +30,7 @@ SELECT ?system ?name ?confidence WHERE {
 ORDER BY ?name
 """
 _COMMENT = re.compile(r"^\s*#")
+_PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([\w.-]*):\s*<([^>]*)>\s*$", re.I)
 _CLI_PARAM = re.compile(r"(?:with )?--param (\w+)=NAME")
 
 
@@ -56,13 +58,17 @@ def question_and_explanation(q: CatalogueQuery) -> tuple[str, str]:
 
 
 def readable(text: str) -> tuple[str, list[str]]:
-    """The query without its comment lines (header and planner notes), and those notes."""
+    """The query without its comment lines (header and planner notes) and without PREFIX
+    lines the server declares anyway, and the notes."""
     lines = text.splitlines()
     start = 0
     while start < len(lines) and (_COMMENT.match(lines[start]) or not lines[start].strip()):
         start += 1
     kept, notes = [], []
     for line in lines[start:]:
+        known = _PREFIX_LINE.match(line)
+        if known and PREFIXES.get(known.group(1)) == known.group(2):
+            continue  # the server knows this prefix: one line less to read past
         if _COMMENT.match(line):
             notes.append(line.strip().lstrip("#").strip())
         else:
