@@ -33,7 +33,7 @@ def test_query_page_runs_a_catalogue_query_and_opens_an_entity(seed_build: Build
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(base + "/")
-            page.click("button.q[data-name=receives-icm-data]")
+            page.click("a.q[data-name=receives-icm-data]")
             page.wait_for_selector("#results-table tbody tr")
             rows = page.locator("#results-table tbody tr")
             assert rows.count() == 7
@@ -48,7 +48,9 @@ def test_query_page_runs_a_catalogue_query_and_opens_an_entity(seed_build: Build
             )
             assert "format=csv" in page.get_attribute("#download-csv", "href")
             page.screenshot(path=str(SHOTS / "query-page.png"))
-            page.locator("#results-table a", has_text="system/interpol").click()
+            # results name what they link to, once the names have come back
+            page.wait_for_selector("#results-table a:text-is('INTERPOL')")
+            page.locator("#results-table a", has_text="INTERPOL").first.click()
             page.wait_for_selector("#entity-label")
             assert page.inner_text("#entity-label") == "INTERPOL"
             assert "International Criminal Police Organization" in page.content()

@@ -166,7 +166,7 @@ def test_a_class_given_to_a_flows_system_creates_it(data_copy: Path, tmp_path: P
     p = data_copy / "entities.csv"
     with p.open("a", encoding="utf-8") as f:
         f.write("system/tecs,System,TECS,TECS,Treasury Enforcement Communications System,,"
-                "agency/cbp,,,,,Q8513\n")  # fmt: skip
+                "agency/cbp,,,,,,Q8513\n")  # fmt: skip
     build(data_copy, tmp_path / "out")
     result = CliRunner().invoke(
         main,

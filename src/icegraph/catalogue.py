@@ -57,6 +57,15 @@ class EntityEntry:
     # What it is on Wikidata (instance of, P31): a class's QID, chosen by a person; empty when
     # nobody has, and then the QuickStatements export leaves its creation to a person.
     wikidata_class: str = ""
+    # Who says so for the row's facts (operator, developer, parent, part of): a source id of
+    # data/sources.csv, or the person who curated it and when; empty when nobody has said.
+    source: str = ""
+    curated_by: str = ""
+    curated_on: str = ""
+
+
+# "curated by Desk editor, 2026-11-30": a person's own knowledge, dated, when no document is.
+_CURATED = re.compile(r"curated by (?P<who>[^,]+), (?P<when>\d{4}-\d{2}-\d{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +160,27 @@ def _rows(
     return ((line, row) for line, row in table if line not in repeated)
 
 
+def _entity_source(value: str, cat: Catalogue, loc: Location) -> tuple[str, str, str]:
+    """The source column: (source id, "", "") or ("", reviewer, date), or all empty."""
+    if not value or value in cat.sources:
+        return value, "", ""
+    found = _CURATED.fullmatch(value)
+    if found is None:
+        raise CatalogueError(
+            f"'{value}' is neither a source id nor 'curated by <reviewer>, <date>'",
+            loc,
+            field="source",
+            expected="an id of sources.csv, or e.g. 'curated by Desk editor, 2026-11-30'",
+        )
+    try:
+        date.fromisoformat(found["when"])
+    except ValueError:
+        raise CatalogueError(
+            f"'{found['when']}' is not a date", loc, field="source", expected="YYYY-MM-DD"
+        ) from None
+    return "", found["who"].strip(), found["when"]
+
+
 def _split(value: str) -> list[str]:
     return [v.strip() for v in value.split("|") if v.strip()]
 
@@ -215,8 +245,9 @@ def _load_entities(cat: Catalogue, path: Path) -> None:
         "developer", "candidates", "note",
     )  # fmt: skip
     lines: dict[str, int] = {}
-    for line, row in _rows(cat, path, cols, ("wikidata_class",)):
+    for line, row in _rows(cat, path, cols, ("wikidata_class", "source")):
         loc = Location(str(path), line)
+        source, curated_by, curated_on = _entity_source(row.get("source", "").strip(), cat, loc)
         wikidata_class = row.get("wikidata_class", "")
         if wikidata_class and not re.fullmatch(r"Q[1-9]\d*", wikidata_class):
             raise CatalogueError(
@@ -248,6 +279,9 @@ def _load_entities(cat: Catalogue, path: Path) -> None:
             candidates=_split(row["candidates"]),
             note=row["note"],
             wikidata_class=wikidata_class,
+            source=source,
+            curated_by=curated_by,
+            curated_on=curated_on,
         )
         cat.entities[entry.id] = entry
         lines[entry.id] = line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from icegraph.catalogue import Catalogue, SourceEntry
+from icegraph.catalogue import Catalogue, EntityEntry, SourceEntry
 from icegraph.mapping.terms import (
     ALT_LABEL,
     CONCEPT,
@@ -30,9 +30,13 @@ from icegraph.mapping.terms import (
     iri,
     text,
 )
-from icegraph.namespaces import SCHEMA
+from icegraph.namespaces import DCAT, DCTERMS, FOAF, SCHEMA
 
 SCHEMA_URL = iri(SCHEMA + "url")
+CATALOG_RECORD = iri(DCAT + "CatalogRecord")
+PRIMARY_TOPIC = iri(FOAF + "primaryTopic")
+DC_SOURCE = iri(DCTERMS + "source")
+DC_DATE = iri(DCTERMS + "date")
 
 ENTITIES_GRAPH = graph("entities")
 SOURCES_GRAPH = graph("sources")
@@ -76,6 +80,30 @@ def entity_quads(cat: Catalogue) -> Iterator[Triple]:
             yield q(node, ig("ambiguity"), text(e.note))
         elif e.note:
             yield q(node, NOTE, text(e.note))
+        yield from _record(q, e)
+
+
+def record_node(entity_id: str) -> Term:
+    return entity("record/" + entity_id)
+
+
+def _record(q: Q, e: EntityEntry) -> Iterator[Triple]:
+    """Who says so for a row of data/entities.csv: a DCAT catalogue record about the entity
+    (foaf:primaryTopic), whose dcterms:source is the document, or whose dcterms:creator and
+    dcterms:date are the person who curated it and when. Every fact the row gives (type, names,
+    parent, operator, developer, part of, note) is in the entities graph, so a page shows this
+    record beside each of them."""
+    if not (e.source or e.curated_by):
+        return
+    node = record_node(e.id)
+    yield q(node, TYPE, CATALOG_RECORD)
+    yield q(node, LABEL, text(f"Curated record of {e.label}"))
+    yield q(node, PRIMARY_TOPIC, entity(e.id))
+    if e.source:
+        yield q(node, DC_SOURCE, source_node(e.source))
+    else:
+        yield q(node, CREATOR, text(e.curated_by))
+        yield q(node, DC_DATE, date(e.curated_on))
 
 
 def source_quads(cat: Catalogue) -> Iterator[Triple]:

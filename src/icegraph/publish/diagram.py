@@ -93,9 +93,13 @@ def flow_diagram(store: Store, size: int = 1000, max_nodes: int = 150) -> str:
         angle = 2 * math.pi * i / max(1, len(ring)) - math.pi / 2
         n.x, n.y = c + radius * math.cos(angle), c + radius * math.sin(angle)
 
+    # The canvas grows to hold the longest names on either side, whole: a name is never cut.
+    left = min([0.0] + [n.x - 14 - _text_width(n.label) - 8 for n in ring if n.x < c])
+    right = max([float(size)] + [n.x + 14 + _text_width(n.label) + 8 for n in ring if n.x >= c])
+    width = right - left
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-        f'width="{size}" height="{size}" font-family="sans-serif" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{left:.0f} 0 {width:.0f} {size}" '
+        f'width="{width:.0f}" height="{size}" font-family="sans-serif" role="img" '
         'aria-label="Information flows to and from ICM">',
         "<title>Information flows to and from ICE's Investigative Case Management system</title>",
         "<defs>",
@@ -107,7 +111,7 @@ def flow_diagram(store: Store, size: int = 1000, max_nodes: int = 150) -> str:
             f'fill="{colour}"/></marker>'
         )
     out.append("</defs>")
-    out.append(f'<rect width="{size}" height="{size}" fill="white"/>')
+    out.append(f'<rect x="{left:.0f}" width="{width:.0f}" height="{size}" fill="white"/>')
     owners = sorted({n.owner for n in ring})
     colours = {o: PALETTE[i % len(PALETTE)] for i, o in enumerate(owners)}
     out += _owner_legend(ring, colours)
@@ -136,7 +140,7 @@ def flow_diagram(store: Store, size: int = 1000, max_nodes: int = 150) -> str:
             f'<a href={quoteattr(_local_link(n.iri))}><circle cx="{n.x:.1f}" cy="{n.y:.1f}" r="10" '
             f'fill="{colours[n.owner]}" stroke="#222" stroke-width="1.5"/>'
             f'<text x="{n.x + dx:.1f}" y="{n.y + 4:.1f}" text-anchor="{anchor}" font-size="13">'
-            f"{escape(_clip(n.label))}</text></a>"
+            f"{escape(n.label)}</text></a>"
         )
     y = size - 18 * (len(STYLE) + 1)
     for key, (colour, text) in STYLE.items():
@@ -179,3 +183,8 @@ def _local_link(iri: str) -> str:
 
 def _clip(text: str, n: int = 28) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _text_width(text: str, font_size: float = 13) -> float:
+    """About how wide a sans-serif name is drawn: 0.6 of the font size a character."""
+    return len(text) * font_size * 0.6

@@ -6,10 +6,12 @@ import json
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pyoxigraph
 from pyoxigraph import NamedNode, Store, Triple
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -18,6 +20,7 @@ from starlette.responses import (
     HTMLResponse,
     JSONResponse,
     PlainTextResponse,
+    RedirectResponse,
     Response,
 )
 from starlette.routing import Mount, Route
@@ -32,7 +35,12 @@ from icegraph.publish.schema_org import schema_org_dataset, script_json
 from icegraph.queries import catalogue
 from icegraph.serve import conneg, rendering, vocabulary_page
 from icegraph.serve.body_limit import BodyLimit
-from icegraph.serve.describe import describe, exists, triples_about
+from icegraph.serve.describe import describe, exists, local_link, replaced_by, triples_about
+from icegraph.serve.directory import Directory, listing, load_directory
+from icegraph.serve.findings import BuildFinding, findings_by_focus
+from icegraph.serve.neighbourhood import ARROWS, neighbourhood
+from icegraph.serve.query_page import STARTER, question_and_explanation, show
+from icegraph.serve.query_page import check as query_check
 from icegraph.serve.reconcile import make_reconcile_routes
 from icegraph.serve.request_checks import RequestChecks
 from icegraph.serve.results import serialize_triples
@@ -101,6 +109,24 @@ def create_app(config: ServeConfig) -> Starlette:
             dataset_cache["files"] = distribution_files(config.build_dir)
         return list(dataset_cache["files"])  # type: ignore[call-overload]
 
+    # The store and its build report do not change while we serve: read each once.
+    directory_cache: dict[str, Directory] = {}
+    findings_cache: dict[str, dict[str, list[BuildFinding]]] = {}
+
+    def findings() -> dict[str, list[BuildFinding]]:
+        if "all" not in findings_cache:
+            findings_cache["all"] = findings_by_focus(config.build_dir)
+        return findings_cache["all"]
+
+    def not_found(request: Request, message: str) -> Response:
+        """A page for a browser, a line of text for anything else."""
+        accept = request.headers.get("accept") or ""
+        if "text/html" not in accept:
+            return PlainTextResponse(message + "\n", status_code=404)
+        guess = request.url.path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")
+        page = rendering.render("not_found.html", message=message, guess=guess)
+        return HTMLResponse(page, status_code=404)
+
     # Page handlers are plain functions: Starlette runs them in its thread pool, so a page
     # being rendered never holds up the event loop that serves everyone else.
     def render(name: str, **context) -> HTMLResponse:
@@ -141,19 +167,30 @@ def create_app(config: ServeConfig) -> Starlette:
         if "triples" not in counts:  # the store is read-only: count once, not per visit
             # Every statement in every named graph, as void:triples in /dataset counts them.
             counts["triples"] = len(store)
-        default = next(
-            (q.bound() for q in queries if q.name == "reaches-icm"),
-            "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
-        )
+        chosen = next((q for q in queries if q.name == request.query_params.get("q")), None)
+        shown = show(store, chosen, dict(request.query_params)) if chosen else None
         return render(
             "index.html",
-            queries=queries,
+            questions=[(q.name, question_and_explanation(q)[0], q.params) for q in queries],
+            shown=shown,
             triples=f"{counts['triples']:,}",
-            default_query=default,
+            default_query=shown.text if shown else STARTER,
             prefixes_json=_script_json(PREFIXES),
+            # every question's query, for scripts that read the catalogue from the page
             queries_json=_script_json({q.name: q.bound() for q in queries}),
             dataset_jsonld=dataset_jsonld(),
         )
+
+    async def syntax_check(request: Request) -> Response:
+        """The query page asks here before running a query: its own lines and columns."""
+        text = request.query_params.get("query", "")
+        if request.method == "POST":
+            # a form body, read as the endpoint reads it (no form-parsing dependency)
+            form = parse_qs((await request.body()).decode("utf-8", "replace"))
+            text = form.get("query", [""])[0]
+        # reading a long query takes a while: off the event loop, as the endpoint does
+        error = await run_in_threadpool(query_check, text) if text.strip() else ""
+        return JSONResponse({"error": error})
 
     def entity_response(request: Request, iri: str) -> Response:
         fmt = request.query_params.get("format")
@@ -177,14 +214,22 @@ def create_app(config: ServeConfig) -> Starlette:
                 status=400,
                 fix="Identifiers look like /id/system/icm; see /dataset for what is here.",
             ) from None
+        new = replaced_by(store, iri)
+        if new is not None and local_link(new):
+            # An IRI an earlier build gave this entity: moved for good, in the format asked.
+            target = local_link(new) or ""
+            query = request.url.query
+            return RedirectResponse(target + ("?" + query if query else ""), status_code=301)
         if not exists(store, iri):
-            return PlainTextResponse(f"Nothing is known about <{iri}>.\n", status_code=404)
+            return not_found(request, f"Nothing is known about <{iri}>.")
         if media == conneg.HTML:
             if iri == DATASET:
                 return render(
-                    "dataset.html", e=describe(store, iri), dataset_jsonld=dataset_jsonld()
+                    "dataset.html",
+                    e=describe(store, iri, findings()),
+                    dataset_jsonld=dataset_jsonld(),
                 )
-            return render("entity.html", e=describe(store, iri))
+            return render("entity.html", e=describe(store, iri, findings()))
         triples = triples_about(store, iri)
         if iri == DATASET:
             # The whole description (publisher, distributions, themes are nodes of their
@@ -202,6 +247,33 @@ def create_app(config: ServeConfig) -> Starlette:
 
     def entity(request: Request) -> Response:
         return entity_response(request, ID + request.path_params["path"])
+
+    def directory(request: Request) -> Response:
+        if "d" not in directory_cache:
+            directory_cache["d"] = load_directory(store)
+        p = request.query_params
+        shown = listing(
+            directory_cache["d"],
+            q=p.get("q", "").strip()[:200],
+            kind=p.get("kind", ""),
+            operator=p.get("operator", ""),
+            confidence=p.get("confidence", ""),
+        )
+        return render("directory.html", d=shown)
+
+    def graph_view(request: Request) -> Response:
+        iri = ID + request.path_params["path"]
+        try:
+            NamedNode(iri)
+        except ValueError:
+            return not_found(request, "No entity has this address.")
+        if not exists(store, iri):
+            return not_found(request, f"Nothing is known about <{iri}>.")
+        hops = 2 if request.query_params.get("hops") == "2" else 1
+        return render("graph.html", n=neighbourhood(store, iri, hops), arrows=ARROWS)
+
+    def missing(request: Request) -> Response:
+        return not_found(request, f"There is no page at {request.url.path}.")
 
     def dataset(request: Request) -> Response:
         return entity_response(request, DATASET)
@@ -266,10 +338,14 @@ def create_app(config: ServeConfig) -> Starlette:
         Route("/dataset/{path:path}", dataset_part),
         Route("/ns", vocabulary),
         Route(vocabulary_page.version_path(), vocabulary),
+        Route("/directory", directory),
+        Route("/graph/{path:path}", graph_view),
         Route("/dumps/{name}", dump),
         Route("/diagram.svg", diagram),
         Route("/queries", query_list),
+        Route("/check", syntax_check, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(packages=[("icegraph.serve", "static")]), name="static"),
+        Route("/{rest:path}", missing),
     ]
     middleware = [
         # Outermost first: every answer, refusals included, carries the security headers.

@@ -1,4 +1,6 @@
-"""What an entity page shows, read from the store: labels, flows, claims, links."""
+"""What an entity page shows, read from the store: a dossier of the entity (header, counts,
+facts with who says each, contradictions, claims by tier, connections, sources) and the
+triples behind it."""
 
 from __future__ import annotations
 
@@ -6,7 +8,9 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, Variable
 
-from icegraph.namespaces import ID, PREFIXES, curie
+from icegraph.namespaces import DCAT, DCTERMS, FOAF, GRAPH, ID, IG, PREFIXES, RDF, curie
+from icegraph.serve.findings import BuildFinding
+from icegraph.serve.labels import term_label
 from icegraph.store import select
 
 
@@ -33,6 +37,8 @@ class Value:
     iri: str | None = None
     href: str | None = None
     note: str = ""
+    # who says so: the curated record's document or curator, or the document read
+    sources: list[Value] = field(default_factory=list)
 
 
 @dataclass
@@ -48,12 +54,59 @@ class ClaimView:
 
 
 @dataclass
-class FlowView:
+class Connection:
     iri: str
     label: str
+    relation: str  # "sends data to", "Contractor →", "← Contractor"
     other: Value
-    sharing: str
-    description: str
+    claims: int
+    strongest: str
+
+
+@dataclass
+class Position:
+    said: str
+    claim: Value
+    file: str
+    line: str
+
+
+@dataclass
+class ContradictionView:
+    iri: str
+    label: str
+    aspect: str
+    positions: list[Position]
+
+
+@dataclass
+class SupportView:
+    claims: int
+    documents: int
+    publishers: int
+    strongest: str
+    weakest: str
+
+    @property
+    def sentence(self) -> str:
+        """'3 claims from 5 documents by 3 independent publishers; strongest primary,
+        weakest secondary'."""
+
+        def n(count: int, word: str) -> str:
+            return f"{count} {word}{'' if count == 1 else 's'}"
+
+        return (
+            f"{n(self.claims, 'claim')} from {n(self.documents, 'document')} by "
+            f"{n(self.publishers, 'independent publisher')}; strongest {self.strongest}, "
+            f"weakest {self.weakest}"
+        )
+
+
+@dataclass
+class FactRow:
+    label: str
+    predicate: str
+    values: list[Value]
 
 
 @dataclass
@@ -61,23 +114,81 @@ class EntityView:
     iri: str
     label: str
     types: list[Value]
-    properties: list[tuple[str, list[Value]]]
-    flows_out: list[FlowView]
-    flows_in: list[FlowView]
-    claims: list[ClaimView]
-    wikidata: list[Value]
-    inbound: list[tuple[str, Value]]
-    more_claims: bool = False  # a page shows at most PAGE_LIMIT claims and flows each
+    facts: list[FactRow]
+    wikidata: Value | None
+    summary: Value | None
+    role: Value | None
+    status: Value | None
+    claims_apply: bool
+    claim_groups: list[tuple[str, list[ClaimView]]]
+    claim_count: int
+    connections: list[Connection]
+    key_connections: list[Connection]
+    sources: list[Value]
+    contradictions: list[ContradictionView]
+    support: SupportView | None
+    warnings: list[BuildFinding]
+    inbound: list[tuple[str, list[tuple[str, Value]]]]
+    more_claims: bool = False  # a page shows at most PAGE_LIMIT claims and connections each
+
+    @property
+    def kind(self) -> str:
+        return ", ".join(t.text for t in self.types)
+
+    @property
+    def graph_href(self) -> str | None:
+        local = local_link(self.iri)
+        return "/graph/" + local[len("/id/") :] if local and self.has_connections else None
+
+    @property
+    def has_connections(self) -> bool:
+        return bool(self.connections)
 
 
 # Without ORDER BY the store stops at the limit; the page sorts what it shows. An entity
 # such as ICM, named by a claim on every row of a large table, still opens at once.
 PAGE_LIMIT = 500
+# Things claims are about, or that claims assert; a claim, a document or the dataset is not.
+CLAIMABLE = {
+    IG + k
+    for k in (
+        "System", "Agency", "Company", "Person", "InternationalOrganization",
+        "PrivateOrganization", "InformationFlow", "Relationship",
+    )
+}  # fmt: skip
+TIERS = ("primary", "secondary", "inferential")
+# Shown in the header, or as the page's title, rather than in the facts table.
+_HEADER = {
+    DCTERMS + "description": "summary",
+    PREFIXES["skos"] + "note": "role",
+    IG + "status": "status",
+}
+_HIDDEN = {PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel"}
+_DERIVED = {
+    IG + k
+    for k in (
+        "claimCount", "documentCount", "publisherCount", "strongestConfidence",
+        "weakestConfidence",
+    )
+}  # fmt: skip
+_WIKIDATA = (PREFIXES["owl"] + "sameAs", PREFIXES["skos"] + "exactMatch")
+# Kinds whose links to an entity the dossier shows elsewhere (claims, contradictions, sources).
+_SHOWN_ELSEWHERE = {IG + "Claim", IG + "Contradiction", IG + "Position", DCAT + "CatalogRecord"}
 
 
 def exists(store: Store, iri: str) -> bool:
     node = NamedNode(iri)
     return any(True for _ in store.quads_for_pattern(node, None, None, None))
+
+
+def replaced_by(store: Store, iri: str) -> str | None:
+    """The IRI that now stands for an IRI an earlier build published, if the graph says so."""
+    for q in store.quads_for_pattern(
+        NamedNode(iri), NamedNode(DCTERMS + "isReplacedBy"), None, None
+    ):
+        if isinstance(q.object, NamedNode):
+            return q.object.value
+    return None
 
 
 def triples_about(store: Store, iri: str) -> list[Triple]:
@@ -98,7 +209,7 @@ def triples_about(store: Store, iri: str) -> list[Triple]:
     return out
 
 
-def _label(store: Store, iri: str, cache: dict[str, str]) -> str:
+def label_of(store: Store, iri: str, cache: dict[str, str]) -> str:
     if iri not in cache:
         node = NamedNode(iri)
         labels = sorted(
@@ -111,9 +222,9 @@ def _label(store: Store, iri: str, cache: dict[str, str]) -> str:
     return cache[iri]
 
 
-def _value(store: Store, term: object, cache: dict[str, str]) -> Value:
+def value_of(store: Store, term: object, cache: dict[str, str]) -> Value:
     if isinstance(term, NamedNode):
-        return Value(_label(store, term.value, cache), term.value, safe_href(term.value))
+        return Value(label_of(store, term.value, cache), term.value, safe_href(term.value))
     if isinstance(term, BlankNode):
         return Value("_:" + term.value)
     assert isinstance(term, Literal)
@@ -123,68 +234,177 @@ def _value(store: Store, term: object, cache: dict[str, str]) -> Value:
     return Value(term.value, note=note)
 
 
+class _Sources:
+    """Who says so for a value, from the graph that holds it: the curated record of
+    data/entities.csv (its document, or its curator and date), the document page a reader
+    took it from, or the review that accepted a Wikidata link."""
+
+    def __init__(self, store: Store, iri: str, cache: dict[str, str]) -> None:
+        self.store = store
+        self.cache = cache
+        self.by_graph: dict[str, list[Value]] = {}
+        self.record = self._record(iri)
+
+    def _record(self, iri: str) -> list[Value]:
+        out: list[Value] = []
+        for q in self.store.quads_for_pattern(
+            None, NamedNode(FOAF + "primaryTopic"), NamedNode(iri), None
+        ):
+            rec = q.subject
+            for s in self.store.quads_for_pattern(rec, NamedNode(DCTERMS + "source"), None, None):
+                out.append(value_of(self.store, s.object, self.cache))
+            who = [x.object.value for x in self.store.quads_for_pattern(
+                rec, NamedNode(DCTERMS + "creator"), None, None)]  # fmt: skip
+            when = [x.object.value for x in self.store.quads_for_pattern(
+                rec, NamedNode(DCTERMS + "date"), None, None)]  # fmt: skip
+            if who:
+                text = f"curated by {who[0]}" + (f", {when[0]}" if when else "")
+                out.append(Value(text, rec.value, safe_href(rec.value)))
+        return out
+
+    def of(self, graph: object) -> list[Value]:
+        name = getattr(graph, "value", "")
+        if name not in self.by_graph:
+            self.by_graph[name] = self._of(name)
+        return self.by_graph[name]
+
+    def _of(self, name: str) -> list[Value]:
+        if name == GRAPH + "entities":
+            return self.record or [Value("data/entities.csv, no source given")]
+        if name.startswith(GRAPH + "raw/"):
+            key = name[len(GRAPH + "raw/") :]
+            page = ID + "source/" + key
+            if exists(self.store, page):
+                return [value_of(self.store, NamedNode(page), self.cache)]
+            return [Value("raw/" + key)]
+        if name == GRAPH + "wikidata-links":
+            return [Value("link review accepted in data/wikidata-links.csv")]
+        if name == GRAPH + "derived":
+            return [Value("counted by the build from the claims")]
+        if name == GRAPH + "sources":
+            return [Value("data/sources.csv")]
+        return []
+
+
 _CLAIMS = """
 SELECT DISTINCT ?e ?claim ?statement ?conf ?ver ?method ?date ?target WHERE {
   { ?claim ig:about ?e } UNION { ?claim ig:asserts ?e }
   UNION { ?claim ig:asserts ?target .
           ?target ig:dataFrom|ig:dataTo|ig:relationFrom|ig:relationTo ?e }
   ?claim ig:statement ?statement .
-  OPTIONAL { ?claim ig:confidence/skos:prefLabel ?conf }
+  OPTIONAL { ?claim ig:confidence ?conf }
   OPTIONAL { ?claim ig:verification/skos:prefLabel ?ver }
   OPTIONAL { ?claim ig:method/skos:prefLabel ?method }
   OPTIONAL { ?claim prov:generatedAtTime ?date }
   OPTIONAL { ?claim ig:asserts ?target }
 } LIMIT 501
 """
-_FLOWS = """
-SELECT ?e ?flow ?label ?other (GROUP_CONCAT(DISTINCT ?kind; separator=", ") AS ?sharing)
-       (SAMPLE(?data) AS ?description) WHERE {
-  ?flow ig:FROMTO ?e ; ig:OTHER ?other ; rdfs:label ?label .
-  # what each claim says of the flow: its document's sharing type and data description
-  OPTIONAL { ?claim ig:asserts ?flow ; ig:sharingType/skos:prefLabel ?kind }
-  OPTIONAL { ?said ig:asserts ?flow ; ig:dataDescription ?data }
-} GROUP BY ?e ?flow ?label ?other LIMIT 501
+_CONNECTIONS = """
+SELECT DISTINCT ?e ?c ?label ?other ?dir ?rt ?claims ?best WHERE {
+  { ?c ig:dataFrom ?e ; ig:dataTo ?other . BIND("out" AS ?dir) }
+  UNION { ?c ig:dataTo ?e ; ig:dataFrom ?other . BIND("in" AS ?dir) }
+  UNION { ?c ig:relationFrom ?e ; ig:relationTo ?other . BIND("to" AS ?dir) }
+  UNION { ?c ig:relationTo ?e ; ig:relationFrom ?other . BIND("from" AS ?dir) }
+  FILTER(?other != ?e)
+  ?c rdfs:label ?label .
+  OPTIONAL { ?c ig:relationType/skos:prefLabel ?rt }
+  OPTIONAL { ?c ig:claimCount ?claims }
+  OPTIONAL { ?c ig:strongestConfidence ?best }
+} LIMIT 1001
+"""
+_CONTRADICTIONS = """
+SELECT ?e ?k ?label ?aspect ?said ?claim ?file ?line WHERE {
+  { ?k dcterms:subject ?e } UNION { ?k ig:hasPosition/ig:statedBy ?e }
+  UNION { ?k ig:hasPosition/ig:statedBy/ig:asserts ?e }
+  ?k a ig:Contradiction ; rdfs:label ?label ; ig:aspect ?aspect ; ig:hasPosition ?p .
+  ?p rdfs:label ?said ; ig:statedBy ?claim .
+  OPTIONAL { ?p ig:sourceFile ?file }
+  OPTIONAL { ?p ig:sourceLine ?line }
+}
 """
 
 
-def describe(store: Store, iri: str) -> EntityView:
+def connections(store: Store, iri: str, cache: dict[str, str]) -> list[Connection]:
+    """Flows and relationships the entity is an end of, sorted by the other end's name."""
+    out: dict[tuple[str, str], Connection] = {}
+    for r in select(
+        store, _CONNECTIONS, prefixes=PREFIXES, substitutions={Variable("e"): NamedNode(iri)}
+    ):
+        direction = r["dir"].value
+        rt = r["rt"].value if r["rt"] else "related to"
+        relation = {
+            "out": "sends data to",
+            "in": "receives data from",
+            "to": f"{rt} →",
+            "from": f"← {rt}",
+        }[direction]
+        key = (r["c"].value, direction)
+        out.setdefault(key, Connection(
+            r["c"].value, r["label"].value, relation, value_of(store, r["other"], cache),
+            int(r["claims"].value) if r["claims"] else 0,
+            _local_name(r["best"].value) if r["best"] else "",
+        ))  # fmt: skip
+    return sorted(out.values(), key=lambda c: (c.other.text.casefold(), c.relation, c.iri))
+
+
+def _local_name(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _rank(grade: str) -> int:
+    return TIERS.index(grade) if grade in TIERS else len(TIERS)
+
+
+def describe(
+    store: Store, iri: str, warnings: dict[str, list[BuildFinding]] | None = None
+) -> EntityView:
     cache: dict[str, str] = {}
+    names: dict[str, str] = {}
     node = NamedNode(iri)
     subs = {Variable("e"): node}
-    props: dict[str, list[Value]] = {}
+    sources = _Sources(store, iri, cache)
+    rows: dict[str, dict[str, Value]] = {}
     types: list[Value] = []
-    wikidata: list[Value] = []
-    seen: set[tuple] = set()
+    type_iris: set[str] = set()
+    wikidata: Value | None = None
+    header: dict[str, Value] = {}
+    derived: dict[str, str] = {}
     for q in store.quads_for_pattern(node, None, None, None):
-        key = (q.predicate, q.object)
-        if key in seen:
-            continue
-        seen.add(key)
         p = q.predicate.value
-        v = _value(store, q.object, cache)
-        if p == PREFIXES["rdf"] + "type":
-            types.append(v)
-        elif p in (PREFIXES["owl"] + "sameAs", PREFIXES["skos"] + "exactMatch") and (
-            v.iri or ""
-        ).startswith(PREFIXES["wd"]):
-            wikidata.append(Value(v.iri.rsplit("/", 1)[-1], v.iri, v.iri))  # type: ignore[union-attr]
-        else:
-            props.setdefault(curie(p), []).append(v)
-    inbound = []
-    for q in store.quads_for_pattern(None, None, node, None):
-        if len(inbound) >= 200:
-            break
-        entry = (curie(q.predicate.value), _value(store, q.subject, cache))
-        if entry not in inbound:
-            inbound.append(entry)
-
-    def flows(fromto: str, other: str) -> list[FlowView]:
-        text = _FLOWS.replace("ig:FROMTO", fromto).replace("ig:OTHER", other)
-        return [
-            FlowView(r["flow"].value, r["label"].value, _value(store, r["other"], cache),
-                     r["sharing"].value, r["description"].value if r["description"] else "")
-            for r in select(store, text, prefixes=PREFIXES, substitutions=subs)
-        ]  # fmt: skip
+        if p == RDF + "type":
+            if q.object.value not in type_iris:
+                type_iris.add(q.object.value)
+                types.append(Value(term_label(store, q.object.value, names), q.object.value))
+            continue
+        if p in _HIDDEN:
+            continue
+        if p in _DERIVED:
+            derived[p[len(IG) :]] = q.object.value
+            continue
+        if p in _WIKIDATA and q.object.value.startswith(PREFIXES["wd"]):
+            if wikidata is None:  # owl:sameAs and skos:exactMatch name the same item
+                qid = q.object.value.rsplit("/", 1)[-1]
+                wikidata = Value(qid, q.object.value, q.object.value)
+            continue
+        v = value_of(store, q.object, cache)
+        key = v.iri or f"{v.text}\x00{v.note}"
+        seen = rows.setdefault(p, {})
+        if key not in seen:
+            seen[key] = v
+        for s in sources.of(q.graph_name):
+            if s not in seen[key].sources:
+                seen[key].sources.append(s)
+        if p in _HEADER and _HEADER[p] not in header:
+            header[_HEADER[p]] = seen[key]
+    facts = sorted(
+        (
+            FactRow(term_label(store, p, names), curie(p),
+                    sorted(vals.values(), key=lambda v: v.text.casefold()))
+            for p, vals in rows.items()
+            if p not in _HEADER
+        ),
+        key=lambda f: f.label.casefold(),
+    )  # fmt: skip
 
     claims: dict[str, ClaimView] = {}
     for r in select(store, _CLAIMS, prefixes=PREFIXES, substitutions=subs):
@@ -193,27 +413,124 @@ def describe(store: Store, iri: str) -> EntityView:
             continue
         claims[c] = ClaimView(
             c, r["statement"].value,
-            r["conf"].value if r["conf"] else "", r["ver"].value if r["ver"] else "",
-            r["method"].value if r["method"] else "", r["date"].value if r["date"] else "undated",
-            asserts=_value(store, r["target"], cache) if r["target"] else None,
+            _local_name(r["conf"].value) if r["conf"] else "", r["ver"].value if r["ver"] else "",
+            r["method"].value if r["method"] else "", r["date"].value if r["date"] else "",
+            asserts=value_of(store, r["target"], cache) if r["target"] else None,
         )  # fmt: skip
+    documents: dict[str, Value] = {}
     for c in claims.values():
         c.sources = [
-            _value(store, q.object, cache)
+            value_of(store, q.object, cache)
             for q in store.quads_for_pattern(
                 NamedNode(c.iri), NamedNode(PREFIXES["prov"] + "wasDerivedFrom"), None, None
             )
         ]
-    shown = sorted(claims.values(), key=lambda c: c.iri)
+        for s in c.sources:
+            if s.iri and s.iri not in documents:
+                documents[s.iri] = s
+    for s in documents.values():
+        kinds = [
+            label_of(store, q.object.value, cache)
+            for q in store.quads_for_pattern(
+                NamedNode(s.iri or ""), NamedNode(DCTERMS + "type"), None, None
+            )
+        ]
+        s.note = ", ".join(sorted(set(kinds)))
+    # By tier, then newest first; undated claims last within their tier.
+    ordered = sorted(claims.values(), key=lambda c: c.iri)
+    ordered.sort(key=lambda c: c.date, reverse=True)
+    ordered.sort(key=lambda c: (_rank(c.confidence), c.date == ""))
+    shown = ordered[:PAGE_LIMIT]
+    groups: list[tuple[str, list[ClaimView]]] = []
+    for c in shown:
+        tier = c.confidence or "ungraded"
+        if not groups or groups[-1][0] != tier:
+            groups.append((tier, []))
+        groups[-1][1].append(c)
+
+    links = connections(store, iri, cache)[:PAGE_LIMIT]
+    key_links = sorted(links, key=lambda c: (-c.claims, _rank(c.strongest), c.other.text))[:5]
+
+    support = None
+    if "claimCount" in derived:
+        support = SupportView(
+            int(derived["claimCount"]), int(derived.get("documentCount", 0)),
+            int(derived.get("publisherCount", 0)),
+            _local_name(derived.get("strongestConfidence", "")),
+            _local_name(derived.get("weakestConfidence", "")),
+        )  # fmt: skip
+
     return EntityView(
         iri=iri,
-        label=_label(store, iri, cache),
+        label=label_of(store, iri, cache),
         types=types,
-        properties=sorted(props.items()),
-        flows_out=sorted(flows("ig:dataFrom", "ig:dataTo"), key=lambda f: f.label)[:PAGE_LIMIT],
-        flows_in=sorted(flows("ig:dataTo", "ig:dataFrom"), key=lambda f: f.label)[:PAGE_LIMIT],
-        claims=shown[:PAGE_LIMIT],
+        facts=facts,
         wikidata=wikidata,
-        inbound=inbound,
-        more_claims=len(shown) > PAGE_LIMIT,
+        summary=header.get("summary"),
+        role=header.get("role"),
+        status=header.get("status"),
+        claims_apply=bool(claims) or bool(type_iris & CLAIMABLE),
+        claim_groups=groups,
+        claim_count=len(claims),
+        connections=links,
+        key_connections=key_links,
+        sources=sorted(documents.values(), key=lambda s: s.text.casefold()),
+        contradictions=contradictions(store, iri, cache),
+        support=support,
+        warnings=(warnings or {}).get(iri, []),
+        inbound=_inbound(store, node, cache, names),
+        more_claims=len(ordered) > PAGE_LIMIT,
     )
+
+
+def contradictions(store: Store, iri: str, cache: dict[str, str]) -> list[ContradictionView]:
+    """Disagreements about the entity, or stated by it (a claim) or by claims asserting it."""
+    found: dict[str, ContradictionView] = {}
+    subs = {Variable("e"): NamedNode(iri)}
+    for r in select(store, _CONTRADICTIONS, prefixes=PREFIXES, substitutions=subs):
+        k = found.setdefault(
+            r["k"].value,
+            ContradictionView(r["k"].value, r["label"].value, r["aspect"].value, []),
+        )
+        pos = Position(
+            r["said"].value, value_of(store, r["claim"], cache),
+            r["file"].value if r["file"] else "", r["line"].value if r["line"] else "",
+        )  # fmt: skip
+        if pos not in k.positions:
+            k.positions.append(pos)
+    for k in found.values():
+        k.positions.sort(key=lambda p: (p.file, int(p.line) if p.line.isdigit() else 0, p.said))
+    return sorted(found.values(), key=lambda k: (k.label.casefold(), k.iri))
+
+
+def _inbound(
+    store: Store, node: NamedNode, cache: dict[str, str], names: dict[str, str]
+) -> list[tuple[str, list[tuple[str, Value]]]]:
+    """What points at the entity, grouped by the kind of thing that does, each group sorted
+    by name; claims, contradictions and curated records have sections of their own."""
+    groups: dict[str, list[tuple[str, Value]]] = {}
+    kinds: dict[str, list[str]] = {}
+    count = 0
+    for q in store.quads_for_pattern(None, None, node, None):
+        if count >= 200:
+            break
+        subject = q.subject.value
+        if subject not in kinds:
+            kinds[subject] = sorted(
+                {
+                    t.object.value
+                    for t in store.quads_for_pattern(q.subject, NamedNode(RDF + "type"), None, None)
+                }  # fmt: skip
+            )
+        if set(kinds[subject]) & _SHOWN_ELSEWHERE:
+            continue
+        kind = term_label(store, kinds[subject][0], names) if kinds[subject] else "Other"
+        entry = (term_label(store, q.predicate.value, names), value_of(store, q.subject, cache))
+        group = groups.setdefault(kind, [])
+        if entry not in group:
+            group.append(entry)
+            count += 1
+    return [
+        (kind, sorted(entries, key=lambda e: (e[1].text.casefold(), e[0])))
+        for kind, entries in sorted(groups.items(), key=lambda g: g[0].casefold())
+    ]

@@ -14,6 +14,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from icegraph.namespaces import IG
 from icegraph.serve.describe import safe_href
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -23,7 +24,15 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 def templates() -> Environment:
     env = Environment(loader=PackageLoader("icegraph.serve", "templates"), autoescape=True)
     env.filters["local"] = lambda iri: safe_href(iri) or ""
+    env.filters["kind_href"] = kind_href
     return env
+
+
+def kind_href(iri: str | None) -> str:
+    """The directory's listing of a kind of ours ('/directory?kind=System'), else ''."""
+    if iri and iri.startswith(IG) and iri[len(IG) :].isidentifier():
+        return "/directory?kind=" + iri[len(IG) :]
+    return ""
 
 
 def render(name: str, **context: object) -> str:

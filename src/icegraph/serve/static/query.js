@@ -1,24 +1,16 @@
-// The query page: catalogue, editor, sortable results, downloads. No framework, no CDN.
+// The query page: editor, syntax check in the asker's own lines, sortable results with
+// names for IRIs, downloads. No framework, no CDN; every value reaches the page as text.
 (function () {
   "use strict";
   const ID = "https://w3id.org/icegraph/id/";
   const prefixes = JSON.parse(document.getElementById("prefixes").textContent);
-  const queries = JSON.parse(document.getElementById("queries").textContent);
+  const form = document.getElementById("query-form");
   const editor = document.getElementById("query");
   const results = document.getElementById("results");
   const status = document.getElementById("status");
 
-  function usedPrefixes(text) {
-    // PREFIX lines for the prefixes the text uses and does not declare, so the editor shows
-    // a runnable query (the catalogue's files declare their own).
-    const lines = Object.entries(prefixes)
-      .filter(([p]) => new RegExp("(^|[\\s(/^|])" + p + ":", "m").test(text))
-      .filter(([p]) => !new RegExp("PREFIX\\s+" + p + ":", "i").test(text))
-      .map(([p, iri]) => "PREFIX " + p + ": <" + iri + ">\n");
-    return lines.join("");
-  }
   function withPrefixes(text) {
-    // Declare any prefix the user's text does not declare itself.
+    // A downloaded link is used outside this page: it declares the prefixes it uses.
     const missing = Object.entries(prefixes).filter(([p]) => !new RegExp("PREFIX\\s+" + p + ":", "i").test(text));
     return missing.map(([p, iri]) => "PREFIX " + p + ": <" + iri + ">").join("\n") + "\n" + text;
   }
@@ -29,33 +21,74 @@
     document.getElementById("download-csv").href = downloadUrl("csv");
     document.getElementById("download-json").href = downloadUrl("json");
   }
+  function curie(iri) {
+    for (const [p, ns] of Object.entries(prefixes)) {
+      if (iri.startsWith(ns) && iri.length > ns.length) return p + ":" + iri.slice(ns.length);
+    }
+    return iri;
+  }
   function cell(term) {
     const td = document.createElement("td");
     if (!term) return td;
     if (term.type === "uri") {
-      const a = document.createElement("a");
-      a.href = term.value.startsWith(ID) ? "/id/" + term.value.slice(ID.length) : term.value;
-      a.textContent = term.value.startsWith(ID) ? term.value.slice(ID.length) : term.value;
-      td.appendChild(a);
+      const ours = term.value.startsWith(ID);
+      const safe = ours || /^https?:\/\//i.test(term.value);
+      const text = ours ? term.value.slice(ID.length) : curie(term.value);
+      if (safe) {
+        const a = document.createElement("a");
+        a.href = ours ? "/id/" + term.value.slice(ID.length) : term.value;
+        a.textContent = text;
+        a.title = term.value;
+        a.dataset.iri = term.value;
+        td.appendChild(a);
+      } else {
+        td.textContent = term.value;  // javascript: and the like are shown, never followed
+      }
     } else {
       td.textContent = term.value;  // never markup: the data holds raw HTML from the records
     }
     td.dataset.sort = term.value;
     return td;
   }
+  async function names(table) {
+    // One more query for the names of the IRIs shown, so a reader sees "TECS", not an IRI.
+    const iris = Array.from(new Set(Array.from(table.querySelectorAll("a[data-iri]"), (a) => a.dataset.iri)))
+      .filter((i) => i.startsWith(ID) || i.startsWith(prefixes.ig));
+    if (!iris.length) return;
+    const values = iris.slice(0, 500).map((i) => "<" + i + ">").join(" ");
+    const query = "SELECT ?s (SAMPLE(?l) AS ?label) WHERE { VALUES ?s { " + values +
+      " } ?s rdfs:label ?l FILTER(LANG(?l) = \"\" || LANGMATCHES(LANG(?l), \"en\")) } GROUP BY ?s";
+    const res = await fetch("/sparql", {
+      method: "POST",
+      headers: { "Accept": "application/sparql-results+json" },
+      body: new URLSearchParams({ query: query }),
+    });
+    if (!res.ok) return;
+    const found = {};
+    (await res.json()).results.bindings.forEach((b) => { found[b.s.value] = b.label.value; });
+    table.querySelectorAll("a[data-iri]").forEach((a) => {
+      if (found[a.dataset.iri]) {
+        a.textContent = found[a.dataset.iri];
+        a.parentElement.dataset.sort = found[a.dataset.iri];
+      }
+    });
+  }
   function render(data) {
     results.textContent = "";
-    const table = document.createElement("table");
-    table.id = "results-table";
     if (data.boolean !== undefined) {
       results.textContent = data.boolean ? "yes" : "no";
+      status.textContent = "";
       return;
     }
+    const table = document.createElement("table");
+    table.id = "results-table";
     const vars = data.head.vars;
     const thead = table.createTHead().insertRow();
     vars.forEach((v, i) => {
       const th = document.createElement("th");
+      th.scope = "col";
       th.textContent = v;
+      th.tabIndex = 0;
       th.addEventListener("click", () => sortBy(table, i, th));
       thead.appendChild(th);
     });
@@ -64,8 +97,12 @@
       const tr = body.insertRow();
       vars.forEach((v) => tr.appendChild(cell(b[v])));
     });
-    results.appendChild(table);
+    const scroll = document.createElement("div");
+    scroll.className = "scroll";
+    scroll.appendChild(table);
+    results.appendChild(scroll);
     status.textContent = data.results.bindings.length + " rows";
+    return names(table);
   }
   function sortBy(table, index, th) {
     const asc = !th.classList.contains("asc");
@@ -81,38 +118,43 @@
     });
     rows.forEach((r) => table.tBodies[0].appendChild(r));
   }
+  function showError(text) {
+    status.textContent = "";
+    const p = document.createElement("pre");
+    p.className = "error";
+    p.id = "query-error";
+    p.textContent = text;
+    results.appendChild(p);
+  }
   async function run(event) {
     if (event) event.preventDefault();
     refreshLinks();
     status.textContent = "running…";
     results.textContent = "";
-    const body = new URLSearchParams({ query: withPrefixes(editor.value) });
     try {
+      // Read here first: a syntax error is told at the asker's own line and column.
+      const checked = await fetch("/check", {
+        method: "POST",
+        body: new URLSearchParams({ query: editor.value }),
+      });
+      if (checked.ok) {
+        const said = await checked.json();
+        if (said.error) return showError(said.error);
+      }
+      // The endpoint knows the graph's prefixes: the text is sent as it was written.
       const res = await fetch("/sparql", {
         method: "POST",
         headers: { "Accept": "application/sparql-results+json" },
-        body: body,
+        body: new URLSearchParams({ query: editor.value }),
       });
-      if (!res.ok) {
-        status.textContent = "";
-        const p = document.createElement("p");
-        p.className = "error";
-        p.textContent = "Error " + res.status + ": " + (await res.text());
-        results.appendChild(p);
-        return;
-      }
-      render(await res.json());
+      if (!res.ok) return showError("Error " + res.status + ": " + (await res.text()));
+      await render(await res.json());
     } catch (err) {
       status.textContent = "failed: " + err;
     }
   }
-  document.getElementById("query-form").addEventListener("submit", run);
-  document.querySelectorAll("button.q").forEach((b) => {
-    b.addEventListener("click", () => {
-      editor.value = usedPrefixes(queries[b.dataset.name]) + queries[b.dataset.name];
-      run();
-    });
-  });
+  form.addEventListener("submit", run);
   editor.addEventListener("input", refreshLinks);
   refreshLinks();
+  if (form.dataset.autorun) run();
 })();
