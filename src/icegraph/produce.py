@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
+import itertools
 import multiprocessing as mp
 import sys
 import time
@@ -192,8 +193,24 @@ def graph_blocks(
     report.set_table("Where the sources contradict each other", listed)
     # worked out over every document, so they come last: the support each flow and
     # relationship has, and where the documents disagree
-    derived = [*support.quads(), *tracker.quads(found)]
-    yield Block(DERIVED_GRAPH, derived, list(dict.fromkeys(s for s, _p, _o in derived)))
+    yield from _by_subject(DERIVED_GRAPH, itertools.chain(support.quads(), tracker.quads(found)))
+
+
+def _by_subject(graph_term: Term, triples: Iterable[Triple], size: int = 50_000) -> Iterator[Block]:
+    """Triples grouped by subject, as blocks of about `size` triples whose subjects are all
+    their own: each is checked and loaded on its own, so a million flows' summaries are never
+    held at once."""
+    block: list[Triple] = []
+    subjects: dict[Term, None] = {}
+    for t in triples:
+        if t[0] not in subjects:
+            if len(block) >= size:
+                yield Block(graph_term, block, list(subjects))
+                block, subjects = [], {}
+            subjects[t[0]] = None
+        block.append(t)
+    if block:
+        yield Block(graph_term, block, list(subjects))
 
 
 class _Spent:
@@ -250,12 +267,12 @@ def _produce(
         paths = [(Path(p), r) for p, r in inputs]
         progress = _stderr if show_progress else None
         typed = Typed()
-        records_checked = 0
+        records_checked: int | None = None
         for block in graph_blocks(cat, paths, report, progress):
             typed.add(block.triples, block.minted)
             if validator is not None:
-                if block.graph == DERIVED_GRAPH:  # not a record: counted apart
-                    records_checked = validator.blocks_checked
+                if block.graph == DERIVED_GRAPH and records_checked is None:
+                    records_checked = validator.blocks_checked  # the rest are not records
                 with checking:
                     validator.add(block.triples + block.context, block.minted)
             if block.graph != current or size >= CHUNK:
@@ -271,6 +288,8 @@ def _produce(
         results = None
         last = last_conn.recv()
         if validator is not None:
+            if records_checked is None:
+                records_checked = validator.blocks_checked
             report.count("records checked as they were mapped", records_checked)
             report.count("records checked at the end", validator.blocks_deferred)
             with checking:
