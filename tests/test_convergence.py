@@ -255,3 +255,40 @@ def test_two_systems_sharing_a_full_name_stay_two(data_copy: Path, tmp_path: Pat
     assert got == [(f"{ID}system/aaa",), (f"{ID}system/bbb",), (f"{ID}system/ccc",)]
     moved = rows(store, "SELECT ?old ?new WHERE { ?old dcterms:isReplacedBy ?new }")
     assert moved == [(f"{ID}system/case-copy-cache", f"{ID}system/ccc")]
+
+
+def test_derived_statements_leave_in_blocks_of_whole_subjects(grown):
+    """The derived graph is checked block by block: no subject's triples may be split, or a
+    contradiction would be checked with half of its positions."""
+    from icegraph.produce import _by_subject
+
+    result, store = grown
+    derived = rows(store, "SELECT ?s ?p ?o WHERE { GRAPH <https://w3id.org/icegraph/graph/"
+                          "derived> { ?s ?p ?o } } ORDER BY ?s ?p ?o")  # fmt: skip
+    triples = [(f"<{s}>", f"<{p}>", o) for s, p, o in derived]
+    blocks = list(_by_subject("<g>", triples, size=3))
+    assert len(blocks) > 10
+    seen: set[str] = set()
+    for block in blocks:
+        mine = {t[0] for t in block.triples}
+        assert mine == set(block.minted) and not mine & seen
+        seen |= mine
+    with pytest.raises(ValueError, match="not together"):
+        list(_by_subject("<g>", [("<a>", "<p>", "1"), ("<b>", "<p>", "1"), ("<a>", "<q>", "2")]))
+
+
+def test_contradictions_keep_each_subjects_triples_together():
+    from icegraph.mapping.contradictions import Contradictions, Said, Subject
+    from icegraph.produce import _by_subject
+
+    tracker = Contradictions()
+    pair = Subject("a b", ("<a>", "<b>"), "A and B")
+    for n, value in enumerate(("A → B", "B → A", "A → B and B → A")):
+        tracker.say(pair, "direction", Said(f"<c{n}>", value, value, "raw/x.txt", n + 2))
+    tracker.within(pair, "sharing-type-vs-columns", Said("<c9>", "x", "x", "raw/x.txt", 9),
+                   Said("<c9>", "y", "y", "raw/x.txt", 9))  # fmt: skip
+    found = tracker.found()
+    assert len(found) == 2
+    blocks = list(_by_subject("<g>", tracker.quads(found), size=1))
+    positions = [t for b in blocks for t in b.triples if t[1].endswith("#hasPosition>")]
+    assert len(positions) == 5

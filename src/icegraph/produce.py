@@ -202,12 +202,18 @@ def _by_subject(graph_term: Term, triples: Iterable[Triple], size: int = 50_000)
     held at once."""
     block: list[Triple] = []
     subjects: dict[Term, None] = {}
+    last: Term | None = None
     for t in triples:
-        if t[0] not in subjects:
+        if t[0] != last:
+            if t[0] in subjects:
+                raise ValueError(
+                    f"the triples of {t[0]} are not together; a block would split them"
+                )
             if len(block) >= size:
                 yield Block(graph_term, block, list(subjects))
                 block, subjects = [], {}
             subjects[t[0]] = None
+            last = t[0]
         block.append(t)
     if block:
         yield Block(graph_term, block, list(subjects))

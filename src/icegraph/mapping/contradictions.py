@@ -143,17 +143,20 @@ class Contradictions:
         return sorted(out, key=lambda c: (c.subject.label.casefold(), c.aspect, c.path))
 
     def quads(self, found: list[Contradiction]) -> Iterator[Triple]:
+        """Each subject's triples together (the build checks them in blocks of whole
+        subjects): a contradiction's own, then each of its positions'."""
         q = Q(DERIVED_GRAPH)
         for c in found:
             node = c.node
+            parts = [(entity(f"{c.path}/{_digest(s.claim + s.value)}"), s) for s in c.said]
             yield q(node, TYPE, ig("Contradiction"))
             yield q(node, LABEL, text(c.title))
             for about in c.subject.about:
                 yield q(node, SUBJECT, about)
             yield q(node, ig("aspect"), text(ASPECTS[c.aspect]))
-            for s in c.said:
-                part = entity(f"{c.path}/{_digest(s.claim + s.value)}")
+            for part, _s in parts:
                 yield q(node, ig("hasPosition"), part)
+            for part, s in parts:
                 yield q(part, TYPE, ig("Position"))
                 yield q(part, LABEL, text(s.shown))
                 yield q(part, ig("statedBy"), s.claim)
