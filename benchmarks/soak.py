@@ -44,7 +44,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import free_port  # noqa: E402
+from tests.servers import alive, descendants, free_port  # noqa: E402
 
 HEAVY = [
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
@@ -67,32 +67,6 @@ def _rss_kib(pid: int) -> int:
     except OSError:
         pass
     return 0
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid`: the fork server, the workers forked from it, and helpers."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        below = [child for child, parent in parents.items() if parent == current]
-        found += below
-        todo += below
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -260,7 +234,7 @@ def _soak(args: argparse.Namespace, store: Path, log: Path) -> int:
         for t in threads:
             t.start()
         while any(t.is_alive() for t in threads):
-            kids = _descendants(server.pid)
+            kids = descendants(server.pid)
             seen.update(kids)
             rss = [_rss_kib(k) for k in kids]
             worker_peak = max([worker_peak, *rss])
@@ -273,7 +247,7 @@ def _soak(args: argparse.Namespace, store: Path, log: Path) -> int:
             t.join()
         elapsed = time.monotonic() - started
         server_end = _rss_kib(server.pid)
-        seen.update(_descendants(server.pid))
+        seen.update(descendants(server.pid))
         stopping = time.monotonic()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -283,7 +257,7 @@ def _soak(args: argparse.Namespace, store: Path, log: Path) -> int:
             server.kill()
             server.wait()
     time.sleep(2)
-    leftover = sorted(p for p in seen if _alive(p))
+    leftover = sorted(p for p in seen if alive(p))
     light = soak.light
     figures = {
         "seconds": round(elapsed, 1),

@@ -192,3 +192,30 @@ def _wait_for_virtuoso(base: str, proc: subprocess.Popen, log: Path, seconds: fl
             pass
         time.sleep(0.3)
     raise RuntimeError(f"Virtuoso at {base} did not start in {seconds:.0f} s")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`: the fork server, the workers forked from it, and helpers."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        below = [child for child, parent in parents.items() if parent == current]
+        found += below
+        todo += below
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -26,7 +26,7 @@ import pytest
 
 from icegraph.pipeline import BuildResult
 from icegraph.serve.security_headers import FRAMED_POLICY, PAGE_POLICY, SVG_POLICY
-from tests.servers import free_port, icegraph_server
+from tests.servers import alive, descendants, free_port, icegraph_server
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 # Sorting a cross product holds all of it in memory at once.
@@ -34,33 +34,6 @@ GREEDY = "SELECT ?a ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?c ?a LIMIT 
 LIGHT = "ASK { ?s ?p ?o }"
 INJECTED = "<img src=x onerror=alert(document.domain)>"
 WORKER_MEMORY = 200
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid`: the fork server, the workers forked from it, and helpers."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        below = [child for child, parent in parents.items() if parent == current]
-        found += below
-        todo += below
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @contextmanager
@@ -418,7 +391,7 @@ def test_stopping_the_server_stops_its_workers(seed_build: BuildResult, tmp_path
     with _own_server(seed_build.out_dir / "store", tmp_path / "log", []) as (proc, base):
         sockets = [open_query(base, HEAVY, f"10.2.0.{i}") for i in range(6)]
         time.sleep(1.5)
-        workers = _descendants(proc.pid)
+        workers = descendants(proc.pid)
         assert len(workers) >= 4  # the fork server, two workers, a spare (and helpers)
         started = time.monotonic()
         os.kill(proc.pid, sig)
@@ -430,9 +403,9 @@ def test_stopping_the_server_stops_its_workers(seed_build: BuildResult, tmp_path
         for s in sockets:
             s.close()
         deadline = time.monotonic() + 5
-        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        while any(alive(w) for w in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert [w for w in workers if _alive(w)] == []
+        assert [w for w in workers if alive(w)] == []
 
 
 # --- Malformed requests: a 4xx with a message, never a 500 ---------------------------------
