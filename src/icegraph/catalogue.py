@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from icegraph.dates import is_date
 from icegraph.errors import CatalogueError, Location
 from icegraph.records import Finding
 from icegraph.resolve.names import ordered_keys
@@ -343,22 +344,13 @@ def _rotate(cycle: list[str], first: str) -> list[str]:
 def check_date(value: str, loc: Location, fld: str, partial: bool = True) -> None:
     """An ISO date in the calendar (2026-02-31 is not), or with `partial` a year-month or
     a year alone, as sources are often dated."""
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            date.fromisoformat(value)
-        elif not partial:
-            raise ValueError
-        elif re.fullmatch(r"\d{4}-\d{2}", value):
-            date.fromisoformat(value + "-01")
-        elif not re.fullmatch(r"\d{4}", value):
-            raise ValueError
-    except ValueError:
+    if not is_date(value, ("day", "month", "year") if partial else ("day",)):
         raise CatalogueError(
             f"'{value}' is not a date",
             loc,
             field=fld,
             expected="a real date YYYY-MM-DD" + (" (or YYYY-MM, or YYYY)" if partial else ""),
-        ) from None
+        )
 
 
 def _load_corrections(cat: Catalogue, path: Path) -> None:

@@ -12,10 +12,10 @@ claim of each distinct value is kept.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from icegraph.digests import short_digest as _digest
 from icegraph.mapping.terms import (
     LABEL,
     TYPE,
@@ -102,17 +102,6 @@ class Contradiction:
             for s in self.said
         ]  # fmt: skip
 
-    def to_json(self) -> dict:
-        return {
-            "about": [a[1:-1] for a in self.subject.about],
-            "label": self.subject.label,
-            "aspect": ASPECTS[self.aspect],
-            "claims": [
-                {"claim": s.claim[1:-1], "says": s.shown, "file": s.file, "line": s.line}
-                for s in self.said
-            ],
-        }
-
 
 class Contradictions:
     """Collects what claims say; `found()` lists the disagreements."""
@@ -162,7 +151,3 @@ class Contradictions:
                 yield q(part, ig("statedBy"), s.claim)
                 yield q(part, ig("sourceFile"), text(s.file))
                 yield q(part, ig("sourceLine"), integer(s.line))
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=5).hexdigest()

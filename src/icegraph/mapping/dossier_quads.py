@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from functools import partial
 from pathlib import PurePath
 
 from icegraph.catalogue import Catalogue
+from icegraph.digests import short_digest
 from icegraph.mapping.catalogue_quads import document_type, relation_type, relation_type_quads
 from icegraph.mapping.contradictions import Contradictions, Said, Subject
 from icegraph.mapping.iris import Resolver, input_graph, input_slug
@@ -343,7 +343,7 @@ class DossierMapper:
 def digest(value: str) -> str:
     """A short digest of a statement, spacing and case aside: what names its claim."""
     key = " ".join(value.split()).casefold()
-    return hashlib.blake2b(key.encode(), digest_size=5).hexdigest()
+    return short_digest(key)
 
 
 def _mention_pattern(cat: Catalogue) -> re.Pattern[str] | None:

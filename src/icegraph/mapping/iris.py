@@ -6,10 +6,8 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from icegraph.mapping.terms import Term, graph
-from icegraph.resolve.identity import TYPE_PREFIX, Entity, Identities, kind_type
+from icegraph.resolve.identity import Entity, Identities, kind_type
 from icegraph.resolve.names import slug
-
-__all__ = ["TYPE_PREFIX", "Resolver", "input_graph", "input_slug"]
 
 
 def input_graph(file_name: str) -> Term:

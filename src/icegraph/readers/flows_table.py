@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from icegraph.digests import short_digest
 from icegraph.errors import InputError, Location
 from icegraph.readers import register
 from icegraph.records import FlowRecord
@@ -51,7 +51,7 @@ register("flows_table", recognises)
 def fingerprint(cells: list[str]) -> str:
     """A short digest of a row's cells (already stripped), case and runs of spaces aside."""
     text = _SPACES.sub(" ", "\t".join(cells).casefold())
-    return hashlib.blake2b(text.encode(), digest_size=5).hexdigest()
+    return short_digest(text)
 
 
 def read_flows(path: Path, display_name: str | None = None) -> Iterator[FlowRecord]:

@@ -14,11 +14,11 @@ Errors name the file, line and column, and what was expected.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
+from icegraph.dates import is_date
+from icegraph.digests import short_digest
 from icegraph.errors import InputError, Location
 from icegraph.readers import register
 from icegraph.records import EnteredStatement
@@ -108,9 +108,7 @@ def _statement(name: str, line: int, cells: list[str]) -> EnteredStatement:
     _check_date(row["entered_on"], fail, "entered_on", full=True)
     if row["since"]:
         _check_date(row["since"], fail, "since", full=False)
-    digest = hashlib.blake2b(
-        "\t".join(" ".join(c.split()).casefold() for c in cells).encode(), digest_size=5
-    ).hexdigest()
+    digest = short_digest("\t".join(" ".join(c.split()).casefold() for c in cells))
     return EnteredStatement(
         location=Location(name, line),
         statement=statement,
@@ -133,13 +131,6 @@ def _statement(name: str, line: int, cells: list[str]) -> EnteredStatement:
 
 def _check_date(value: str, fail, column: str, full: bool) -> None:  # type: ignore[no-untyped-def]
     """A real calendar date (YYYY-MM-DD); `since` may also be a year (YYYY)."""
-    if not full and len(value) == 4 and value.isdigit():
-        return
-    try:
-        date.fromisoformat(value)
-        ok = len(value) == 10
-    except ValueError:
-        ok = False
-    if not ok:
+    if not is_date(value, ("day",) if full else ("day", "year")):
         expected = "a date as YYYY-MM-DD" + ("" if full else ", or a year as YYYY")
         raise fail(column, f"'{value}' is not a real date", expected)

@@ -16,11 +16,11 @@ changes nothing, because the choice never looks at order.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from icegraph.catalogue import Catalogue, EntityEntry
+from icegraph.digests import short_digest
 from icegraph.errors import CatalogueError, Location
 from icegraph.resolve.names import acronym_of, name_key, ordered_keys, slug
 
@@ -200,7 +200,7 @@ class Identities:
                 kept.aliases |= entity.aliases
             else:  # names whose keys differ but whose IRI segments agree ('Café', 'Cafe')
                 entity.aliases.add(entity.id)
-                entity.id = f"{entity.id}-{_digest(root[1])}"
+                entity.id = f"{entity.id}-{short_digest(root[1], 3)}"
                 merged[entity.id] = entity
         for folded, kept_id in sorted((folds or {}).items()):
             self._fold(merged, folded, kept_id, where)
@@ -272,11 +272,3 @@ class Identities:
         entity = self.entities.setdefault(entity.id, entity)
         self._by_node[root] = entity
         return entity
-
-    def label(self, entity_id: str) -> str:
-        found = self.entities.get(entity_id)
-        return found.label if found else self.cat.entities[entity_id].label
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=3).hexdigest()

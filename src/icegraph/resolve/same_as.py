@@ -15,9 +15,9 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import date
 from pathlib import Path
 
+from icegraph.dates import is_date
 from icegraph.errors import CatalogueError, Location
 from icegraph.resolve.similar import Proposal
 
@@ -25,7 +25,6 @@ COLUMNS = ("entity", "entity_label", "same_as", "same_as_label", "score", "evide
            "reviewer", "reviewed_on", "note")  # fmt: skip
 STATUSES = ("proposed", "accepted", "rejected")
 _ID = re.compile(r"[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9/_.-]*")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SCORE = re.compile(r"(?:0(?:\.\d+)?|1(?:\.0+)?)")
 
 
@@ -139,7 +138,7 @@ def _check_row(r: SameAsRow, loc: Location) -> None:
     if not r.reviewer:
         raise CatalogueError(f"a row marked {r.status} must say who decided", loc,
                              field="reviewer", expected="the reviewer's name")  # fmt: skip
-    if not _is_date(r.reviewed_on):
+    if not is_date(r.reviewed_on):
         raise CatalogueError(
             f"'{r.reviewed_on}' is not a date" if r.reviewed_on else
             f"a row marked {r.status} must say when it was decided",
@@ -147,16 +146,6 @@ def _check_row(r: SameAsRow, loc: Location) -> None:
             field="reviewed_on",
             expected="a real date YYYY-MM-DD, e.g. 2026-12-01",
         )  # fmt: skip
-
-
-def _is_date(text: str) -> bool:
-    if not _DATE.fullmatch(text):
-        return False
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _check_all(path: Path, rows: list[tuple[int, SameAsRow]]) -> list[SameAsRow]:
