@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import PurePath
 
@@ -147,11 +147,6 @@ class FlowMapper:
 
     def header(self) -> list[Triple]:
         return review_activity(self.q, self.activity, f"Compilation of the flows table {self.file}")
-
-    def quads(self, records: Iterable[FlowRecord]) -> Iterator[Triple]:
-        yield from self.header()
-        for rec in records:
-            yield from self.record(rec, [])
 
     def block(self, rec: FlowRecord) -> tuple[list[Triple], list[Term], list[Triple]]:
         """The record's triples; the nodes whose every triple the block holds (its claim, its

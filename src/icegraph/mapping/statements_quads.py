@@ -4,7 +4,7 @@ two, both ways) or a relationship, the same nodes the tables and pages assert.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import PurePath
 
@@ -64,11 +64,6 @@ class StatementMapper:
 
     def header(self) -> list[Triple]:
         return review_activity(self.q, self.activity, f"Statements entered by hand in {self.file}")
-
-    def quads(self, records: Iterable[EnteredStatement]) -> Iterator[Triple]:
-        yield from self.header()
-        for rec in records:
-            yield from self.record(rec)
 
     def record(self, rec: EnteredStatement) -> list[Triple]:
         if rec.source not in self.cat.sources:
