@@ -83,6 +83,10 @@ class OutputError(IcegraphError):
     """The build folder cannot be created or written."""
 
 
+class ReleaseRefused(IcegraphError):
+    """A release, a diff or a citation that cannot be made as asked; nothing was written."""
+
+
 class BuildLocked(IcegraphError):
     """Another build is writing into the same build folder."""
 

@@ -106,6 +106,7 @@ def build(
     validator: str = "fast",
     stream_dumps: bool | None = None,
     optimize: bool = False,
+    release_date: str | None = None,
 ) -> BuildResult:
     """Build the graph from data_dir into out_dir; the old build stays until this one passes.
 

@@ -1,0 +1,329 @@
+"""What changed between two releases, claim by claim: computed from their stores.
+
+Claims are named by what they say (`claim/{file}/{a}--{b}-{digest}`), so an edited row is a
+new IRI and the old one disappears. A removed and an added claim of the same file about the
+same thing (the flow or relationship it asserts, else whom it is about) are one claim
+changed: the pair is reported with the fields that differ, old and new. What is left over
+is added or removed; a removed claim the newer release marks retracted
+(`prov:invalidatedAtTime` on its IRI) carries the retraction's when, who and why.
+
+Corrections, Wikidata links and contradictions are compared by content, so an edit that
+renames the claim a repair hangs on does not report its repairs withdrawn and re-added.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pyoxigraph import Literal, NamedNode, Store
+
+from icegraph.mapping.link_quads import LINKS_GRAPH
+from icegraph.mapping.terms import value_of
+from icegraph.namespaces import DCTERMS, ID, IG, OWL, PROV, RDF, RDFS, curie
+from icegraph.store import select
+
+ENTITY_CLASSES = tuple(
+    IG + c
+    for c in ("System", "Agency", "Company", "PrivateOrganization", "InternationalOrganization",
+              "Person")
+)  # fmt: skip
+CLAIM_BASE = ID + "claim/"
+RETRACTIONS_FILE = "data/retractions.csv"
+RETRACTION_COLUMNS = "claim,reason,who,when"
+
+Fields = dict[str, tuple[str, ...]]  # predicate IRI -> sorted values
+
+
+@dataclass
+class Snapshot:
+    """What one release's store says, in the terms the change log compares."""
+
+    claims: dict[str, Fields] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    entities: set[str] = field(default_factory=set)
+    replaced_by: dict[str, str] = field(default_factory=dict)
+    corrections: set[tuple[str, ...]] = field(default_factory=set)
+    links: set[tuple[str, str]] = field(default_factory=set)
+    contradictions: dict[str, list[str]] = field(default_factory=dict)  # iri -> subjects
+    retractions: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _value(term: object) -> str:
+    if isinstance(term, (NamedNode, Literal)):
+        return term.value
+    return str(term)
+
+
+def _rows(store: Store, sparql: str) -> Iterable[list[str]]:
+    solutions = select(store, sparql)
+    names = [v.value for v in solutions.variables]
+    for s in solutions:
+        yield [_value(s[n]) if s[n] is not None else "" for n in names]
+
+
+_REPAIR_FIELDS = ("sourceFile", "sourceLine", "field", "rawValue", "correctedValue", "repairRule")
+
+
+def snapshot(store: Store) -> Snapshot:
+    """Read a store once into the comparable facts of a Snapshot."""
+    snap = Snapshot()
+    repairs: dict[str, dict[str, str]] = defaultdict(dict)
+    for r, p, o in _rows(
+        store,
+        f"SELECT ?r ?p ?o WHERE {{ ?r a <{IG}Repair> ; ?p ?o . "
+        f"FILTER(?p IN ({', '.join(f'<{IG}{f}>' for f in _REPAIR_FIELDS)})) }}",
+    ):
+        repairs[r][p[len(IG) :]] = o
+    for r in repairs.values():
+        snap.corrections.add(tuple(r.get(f, "") for f in _REPAIR_FIELDS))
+    claims: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for c, p, o in _rows(store, f"SELECT ?c ?p ?o WHERE {{ ?c a <{IG}Claim> ; ?p ?o }}"):
+        if p == IG + "hasRepair" and o in repairs:
+            # by what it repaired: the repair's IRI is named after the claim's
+            r = repairs[o]
+            o = f"{r.get('field', '')}: {r.get('rawValue', '')} → {r.get('correctedValue', '')}"
+        claims[c][p].add(o)
+    snap.claims = {c: {p: tuple(sorted(v)) for p, v in f.items()} for c, f in claims.items()}
+    for s, label in _rows(store, f"SELECT ?s ?l WHERE {{ ?s <{RDFS}label> ?l }}"):
+        snap.labels.setdefault(s, label)
+    classes = ", ".join(f"<{c}>" for c in ENTITY_CLASSES)
+    for (s,) in _rows(
+        store, f"SELECT DISTINCT ?s WHERE {{ ?s a ?c FILTER(?c IN ({classes})) }}"
+    ):
+        if s.startswith(ID):
+            snap.entities.add(s)
+    for old, new in _rows(store, f"SELECT ?a ?b WHERE {{ ?a <{DCTERMS}isReplacedBy> ?b }}"):
+        snap.replaced_by[old] = new
+    links = value_of(LINKS_GRAPH)
+    for s, o in _rows(
+        store, f"SELECT ?s ?o WHERE {{ GRAPH <{links}> {{ ?s <{OWL}sameAs> ?o }} }}"
+    ):
+        snap.links.add((s, o))
+    for c, subject in _rows(
+        store,
+        f"SELECT ?c ?s WHERE {{ ?c a <{IG}Contradiction> OPTIONAL {{ ?c <{DCTERMS}subject> ?s }} }}",
+    ):
+        snap.contradictions.setdefault(c, [])
+        if subject:
+            snap.contradictions[c].append(subject)
+    snap.retractions = _retractions(store)
+    return snap
+
+
+def _retractions(store: Store) -> dict[str, dict[str, str]]:
+    """Tombstones: claim IRIs with `prov:invalidatedAtTime`, read generically (any reason-
+    like literal, who by `prov:wasInvalidatedBy`, a literal or a labelled node)."""
+    found: dict[str, dict[str, str]] = {}
+    for c, when in _rows(
+        store, f"SELECT ?c ?t WHERE {{ ?c <{PROV}invalidatedAtTime> ?t }}"
+    ):
+        found[c] = {"when": when, "reason": "", "who": ""}
+    if not found:
+        return found
+    for c, p, o, label in _rows(
+        store,
+        f"SELECT ?c ?p ?o ?l WHERE {{ ?c <{PROV}invalidatedAtTime> ?t ; ?p ?o "
+        f"OPTIONAL {{ ?o <{RDFS}label> ?l }} }}",
+    ):
+        local = p.rsplit("#", 1)[-1].rsplit("/", 1)[-1].lower()
+        if "reason" in local:
+            found[c]["reason"] = o
+        elif p == PROV + "wasInvalidatedBy":
+            found[c]["who"] = label or o
+    return found
+
+
+@dataclass
+class Removal:
+    iri: str
+    label: str
+
+
+def _claim_key(iri: str, fields: Fields) -> tuple[str, ...]:
+    """Claims of the same file about the same thing: what the pairing matches on."""
+    path = iri[len(CLAIM_BASE) :] if iri.startswith(CLAIM_BASE) else iri
+    file_part = path.split("/", 1)[0]
+    about = fields.get(IG + "asserts") or fields.get(IG + "about") or ()
+    if not about:
+        local = path.rsplit("/", 1)[-1]
+        about = (local.rsplit("-", 1)[0],)
+    return (file_part, *about)
+
+
+def _likeness(a: Fields, b: Fields) -> int:
+    return sum(1 for p, v in a.items() if b.get(p) == v)
+
+
+def _pair(old: dict[str, Fields], new: dict[str, Fields], gone: set[str], came: set[str]):
+    """Greedy pairing of removed and added claims under the same key, most alike first."""
+    by_key: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for c in sorted(came):
+        by_key[_claim_key(c, new[c])].append(c)
+    pairs: list[tuple[str, str]] = []
+    candidates = []
+    for o in sorted(gone):
+        for n in by_key.get(_claim_key(o, old[o]), []):
+            candidates.append((-_likeness(old[o], new[n]), o, n))
+    used_old: set[str] = set()
+    used_new: set[str] = set()
+    for _, o, n in sorted(candidates):
+        if o in used_old or n in used_new:
+            continue
+        used_old.add(o)
+        used_new.add(n)
+        pairs.append((o, n))
+    return sorted(pairs), gone - used_old, came - used_new
+
+
+def _field_changes(a: Fields, b: Fields) -> list[dict]:
+    out = []
+    for p in sorted(set(a) | set(b)):
+        if p == RDF + "type" or a.get(p) == b.get(p):
+            continue
+        out.append({"field": curie(p), "property": p, "old": list(a.get(p, ())), "new": list(b.get(p, ()))})
+    return out
+
+
+def _mentions(snap: Snapshot, iris: Iterable[str], fields: Fields | None = None) -> list[str]:
+    """The IRIs an entry is about, the things its claim asserts and concerns, and their
+    labels: what a citation's rows are matched against."""
+    found = set(iris)
+    if fields:
+        for p in (IG + "asserts", IG + "about"):
+            found.update(fields.get(p, ()))
+    labels = {snap.labels[i] for i in found if i in snap.labels}
+    return sorted(found | labels)
+
+
+def compare(old: Snapshot, new: Snapshot, old_version: str | None, new_version: str) -> dict:
+    """The change log between two snapshots, as plain data (the JSON of changes.json)."""
+    gone = set(old.claims) - set(new.claims)
+    came = set(new.claims) - set(old.claims)
+    pairs, removed, added = _pair(old.claims, new.claims, gone, came)
+    claims = {
+        "added": [
+            {
+                "iri": c,
+                "label": new.labels.get(c, ""),
+                "mentions": _mentions(new, [c], new.claims[c]),
+            }
+            for c in sorted(added)
+        ],
+        "removed": [
+            {
+                "iri": c,
+                "label": old.labels.get(c, ""),
+                "retraction": new.retractions.get(c),
+                "mentions": _mentions(old, [c], old.claims[c]),
+            }
+            for c in sorted(removed)
+        ],
+        "changed": [
+            {
+                "old": o,
+                "new": n,
+                "label": new.labels.get(n, ""),
+                "fields": _field_changes(old.claims[o], new.claims[n]),
+                "mentions": sorted(
+                    set(_mentions(old, [o], old.claims[o]))
+                    | set(_mentions(new, [n], new.claims[n]))
+                ),
+            }
+            for o, n in pairs
+        ],
+    }
+    merged = sorted(e for e in old.entities - new.entities if e in new.replaced_by)
+    entities = {
+        "added": [
+            {"iri": e, "label": new.labels.get(e, ""), "mentions": _mentions(new, [e])}
+            for e in sorted(new.entities - old.entities)
+        ],
+        "merged": [
+            {
+                "iri": e,
+                "label": old.labels.get(e, ""),
+                "into": new.replaced_by[e],
+                "into_label": new.labels.get(new.replaced_by[e], ""),
+                "mentions": _mentions(old, [e]) + _mentions(new, [new.replaced_by[e]]),
+            }
+            for e in merged
+        ],
+        "removed": [
+            {"iri": e, "label": old.labels.get(e, ""), "mentions": _mentions(old, [e])}
+            for e in sorted(old.entities - new.entities - set(merged))
+        ],
+    }
+    return {
+        "from": old_version,
+        "to": new_version,
+        "claims": claims,
+        "entities": entities,
+        "corrections": {
+            "added": [_correction(c) for c in sorted(new.corrections - old.corrections)],
+            "withdrawn": [_correction(c) for c in sorted(old.corrections - new.corrections)],
+        },
+        "wikidata_links": {
+            "added": [_link(new, link) for link in sorted(new.links - old.links)],
+            "withdrawn": [_link(old, link) for link in sorted(old.links - new.links)],
+        },
+        "contradictions": {
+            "opened": [_contradiction(new, c) for c in sorted(set(new.contradictions) - set(old.contradictions))],
+            "resolved": [_contradiction(old, c) for c in sorted(set(old.contradictions) - set(new.contradictions))],
+        },  # fmt: skip
+    }
+
+
+def _correction(c: tuple[str, ...]) -> dict:
+    entry = dict(zip(_REPAIR_FIELDS, c, strict=True))
+    return {
+        "file": entry["sourceFile"],
+        "line": entry["sourceLine"],
+        "field": entry["field"],
+        "raw": entry["rawValue"],
+        "corrected": entry["correctedValue"],
+        "rule": entry["repairRule"],
+        "mentions": [],
+    }
+
+
+def _link(snap: Snapshot, link: tuple[str, str]) -> dict:
+    entity, target = link
+    return {
+        "entity": entity,
+        "label": snap.labels.get(entity, ""),
+        "wikidata": target,
+        "mentions": _mentions(snap, [entity]),
+    }
+
+
+def _contradiction(snap: Snapshot, c: str) -> dict:
+    return {
+        "iri": c,
+        "label": snap.labels.get(c, ""),
+        "subjects": sorted(snap.contradictions[c]),
+        "mentions": _mentions(snap, [c, *snap.contradictions[c]]),
+    }
+
+
+def first_release(new_version: str) -> dict:
+    """The change log of a series' first release: nothing to compare with."""
+    return compare(Snapshot(), Snapshot(), None, new_version)
+
+
+def unexplained_removals(log: dict) -> list[Removal]:
+    """Claims removed with neither a retraction nor an edited claim taking their place."""
+    return [
+        Removal(c["iri"], c["label"]) for c in log["claims"]["removed"] if not c["retraction"]
+    ]
+
+
+def counts(log: dict) -> dict[str, int]:
+    """How many entries of each kind: `claims added`, `entities merged`, …"""
+    out = {}
+    for section, kinds in log.items():
+        if isinstance(kinds, dict):
+            for kind, entries in kinds.items():
+                out[f"{section.replace('_', ' ')} {kind}"] = len(entries)
+    return out
