@@ -21,7 +21,7 @@ from pyoxigraph import Literal, NamedNode, Store
 
 from icegraph.mapping.link_quads import LINKS_GRAPH
 from icegraph.mapping.terms import value_of
-from icegraph.namespaces import DCTERMS, ID, IG, OWL, PROV, RDF, RDFS, curie
+from icegraph.namespaces import DCTERMS, GRAPH, ID, IG, OWL, PROV, RDF, RDFS, curie
 from icegraph.store import select
 
 ENTITY_CLASSES = tuple(
@@ -79,7 +79,12 @@ def snapshot(store: Store) -> Snapshot:
     for r in repairs.values():
         snap.corrections.add(tuple(r.get(f, "") for f in _REPAIR_FIELDS))
     claims: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for c, p, o in _rows(store, f"SELECT ?c ?p ?o WHERE {{ ?c a <{IG}Claim> ; ?p ?o }}"):
+    # not what a release says about its claims (its change log), only the claims
+    for c, p, o in _rows(
+        store,
+        f"SELECT ?c ?p ?o WHERE {{ ?c a <{IG}Claim> . GRAPH ?g {{ ?c ?p ?o }} "
+        f"FILTER(?g NOT IN (<{GRAPH}changes>, <{GRAPH}release>)) }}",
+    ):
         if p == IG + "hasRepair" and o in repairs:
             # by what it repaired: the repair's IRI is named after the claim's
             r = repairs[o]

@@ -40,6 +40,15 @@ SINGULAR = {
 }
 
 
+SECTIONS = {
+    "claims": "Claims",
+    "entities": "Entities",
+    "corrections": "Corrections",
+    "wikidata_links": "Wikidata links",
+    "contradictions": "Contradictions",
+}
+
+
 def change_kind(section: str, kind: str) -> str:
     """The `ig:changeKind` of an entry: 'claim added', 'entity merged', …"""
     return f"{SINGULAR[section]} {kind}"
@@ -64,8 +73,10 @@ def _title(log: dict) -> str:
 def _summary(log: dict) -> str:
     if log["from"] is None:
         return "Every claim, entity and link in it is new."
-    parts = [f"{len(log[s][k])} {title[0].lower() + title[1:]}" for s, k, title in KINDS]
-    return "; ".join(parts) + "."
+    parts: dict[str, list[str]] = {}
+    for section, kind, _ in KINDS:
+        parts.setdefault(section, []).append(f"{len(log[section][kind])} {kind}")
+    return "; ".join(f"{SECTIONS[s]}: {', '.join(p)}" for s, p in parts.items()) + "."
 
 
 def _lines(section: str, kind: str, entry: dict, code: str) -> list[str]:
