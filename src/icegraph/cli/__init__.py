@@ -12,7 +12,7 @@ from icegraph.cli.export import export_group
 from icegraph.cli.link import link_command, same_as_command
 from icegraph.cli.publish import publish_command
 from icegraph.cli.query import query_command
-from icegraph.cli.release import diff_command, release_command
+from icegraph.cli.release import cite_command, diff_command, release_command
 from icegraph.cli.serve import diagram_command, serve_command
 from icegraph.errors import IcegraphError
 
@@ -64,3 +64,4 @@ main.add_command(same_as_command)
 main.add_command(export_group)
 main.add_command(release_command)
 main.add_command(diff_command)
+main.add_command(cite_command)

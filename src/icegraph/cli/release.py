@@ -104,3 +104,77 @@ def diff_command(older: str, newer: str, releases_dir: Path, fmt: str) -> None:
     old = snapshot(open_release(releases_dir, older))
     new = snapshot(open_release(releases_dir, newer))
     sys.stdout.write(render(compare(old, new, older, newer), fmt))
+
+
+@click.command("cite")
+@click.argument("query", required=False)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind ?NAME to VALUE, as for 'icegraph query'; repeatable.",
+)
+@click.option(
+    "--release",
+    "version",
+    default=None,
+    help="The release to ask (required to cite; to --check, the latest by default).",
+)
+@releases_option
+@path_option("--out", "out_dir", "citations", "Folder the citation and its page are written to.")
+@click.option(
+    "--check",
+    "check_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Re-check this citation (its JSON file) against --release.",
+)
+def cite_command(
+    query: str | None,
+    params: tuple[str, ...],
+    version: str | None,
+    releases_dir: Path,
+    out_dir: Path,
+    check_file: Path | None,
+) -> None:
+    """Cite the answer of a catalogue QUERY on a release: writes a JSON file (the query and
+    its parameters, the release, the rows and their sha256) and a permalink page beside it.
+    With --check, ask a citation's query again of a later release: exit 0 when the answer
+    still holds, 1 with the rows gained and lost and the changes that touch them.
+
+    \b
+    Examples:
+      icegraph cite reaches-system --param system=TECS --release 1.0
+      icegraph cite --check citations/reaches-system-1-0-3f2a….json --release 1.1
+    """
+    from icegraph.cli.query import _params
+    from icegraph.publish.citation import check, cite
+    from icegraph.queries import find_query
+
+    if check_file is not None:
+        if query:
+            raise ReleaseRefused("give either a QUERY to cite or --check FILE, not both")
+        result = check(check_file, releases_dir, version)
+        if result.holds:
+            click.echo(
+                f"Still holds: the answer cited on release {result.cited} is the same on "
+                f"release {result.against}."
+            )
+            return
+        click.echo(f"Changed: release {result.against} answers differently from {result.cited}.")
+        for title, rows in (("Rows gained", result.gained), ("Rows lost", result.lost)):
+            click.echo(f"{title} ({len(rows)}):")
+            for row in rows:
+                click.echo("  " + " | ".join("" if v is None else v for v in row))
+        click.echo(f"Changes that touch the answer ({len(result.touching)}):")
+        for t in result.touching:
+            click.echo(f"  {t['release']}: {t['kind']}: {t['label'] or t['iri']} <{t['iri']}>")
+        sys.exit(1)
+    if not query:
+        raise ReleaseRefused("name the QUERY to cite", expected="a catalogue name or a .rq file")
+    if not version:
+        raise ReleaseRefused("name the release to cite with --release VERSION")
+    json_path, html_path = cite(releases_dir, version, find_query(query), _params(params), out_dir)
+    click.echo(f"Cited: {json_path}")
+    click.echo(f"Permalink page: {html_path}")
