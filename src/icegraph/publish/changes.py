@@ -161,25 +161,35 @@ def _likeness(a: Fields, b: Fields) -> int:
     return sum(1 for p, v in a.items() if b.get(p) == v)
 
 
+def _line_key(iri: str, fields: Fields) -> tuple[str, ...]:
+    """The same file and line: a row whose systems were merged asserts another flow."""
+    path = iri[len(CLAIM_BASE) :] if iri.startswith(CLAIM_BASE) else iri
+    line = fields.get(IG + "sourceLine")
+    return (path.split("/", 1)[0], *line) if line else (iri,)
+
+
 def _pair(old: dict[str, Fields], new: dict[str, Fields], gone: set[str], came: set[str]):
-    """Greedy pairing of removed and added claims under the same key, most alike first."""
-    by_key: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for c in sorted(came):
-        by_key[_claim_key(c, new[c])].append(c)
+    """Removed and added claims paired, first by what they are about, then by file and
+    line; within a key the most alike first. Returns the pairs and what is left over."""
     pairs: list[tuple[str, str]] = []
-    candidates = []
-    for o in sorted(gone):
-        for n in by_key.get(_claim_key(o, old[o]), []):
-            candidates.append((-_likeness(old[o], new[n]), o, n))
-    used_old: set[str] = set()
-    used_new: set[str] = set()
-    for _, o, n in sorted(candidates):
-        if o in used_old or n in used_new:
-            continue
-        used_old.add(o)
-        used_new.add(n)
-        pairs.append((o, n))
-    return sorted(pairs), gone - used_old, came - used_new
+    for key in (_claim_key, _line_key):
+        by_key: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for c in sorted(came):
+            by_key[key(c, new[c])].append(c)
+        candidates = [
+            (-_likeness(old[o], new[n]), o, n)
+            for o in sorted(gone)
+            for n in by_key.get(key(o, old[o]), [])
+        ]
+        used_old: set[str] = set()
+        used_new: set[str] = set()
+        for _, o, n in sorted(candidates):
+            if o not in used_old and n not in used_new:
+                used_old.add(o)
+                used_new.add(n)
+                pairs.append((o, n))
+        gone, came = gone - used_old, came - used_new
+    return sorted(pairs), gone, came
 
 
 def _field_changes(a: Fields, b: Fields) -> list[dict]:
