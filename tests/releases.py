@@ -66,8 +66,8 @@ def write_second(data: Path) -> None:
         fh.write(MERGE_ROW)
 
 
-@pytest.fixture(scope="session")
-def two_releases(tmp_path_factory: pytest.TempPathFactory) -> Series:
+@pytest.fixture(scope="session", name="two_releases")
+def two_releases_fixture(tmp_path_factory: pytest.TempPathFactory) -> Series:
     root = tmp_path_factory.mktemp("two-releases")
     data = root / "data"
     shutil.copytree(DATA, data)

@@ -20,7 +20,7 @@ from icegraph.pipeline import build
 from icegraph.publish.changes import compare, snapshot, unexplained_removals
 from icegraph.publish.release import make_release, verify_release
 from tests.conftest import DATA, FLOWS_FILE
-from tests.releases import ATF_NEW, ATF_OLD, Series, two_releases  # noqa: F401
+from tests.releases import ATF_NEW, ATF_OLD, Series, two_releases_fixture  # noqa: F401
 
 ID = "https://w3id.org/icegraph/id/"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -224,7 +224,9 @@ def test_the_series_lists_every_release(two_releases: Series):
         return [q.object.value for q in g.quads_for_pattern(series, NamedNode(p), None)]
 
     assert objects(DCAT + "first") == [base + "1.0"] and objects(DCAT + "last") == [base + "1.1"]
-    members = {q.subject.value for q in g.quads_for_pattern(None, NamedNode(DCAT + "inSeries"), series)}
+    members = {
+        q.subject.value for q in g.quads_for_pattern(None, NamedNode(DCAT + "inSeries"), series)
+    }
     assert members == {base + "1.0", base + "1.1"}
 
 

@@ -76,8 +76,8 @@ def snapshot(store: Store) -> Snapshot:
         f"FILTER(?p IN ({', '.join(f'<{IG}{f}>' for f in _REPAIR_FIELDS)})) }}",
     ):
         repairs[r][p[len(IG) :]] = o
-    for r in repairs.values():
-        snap.corrections.add(tuple(r.get(f, "") for f in _REPAIR_FIELDS))
+    for fields in repairs.values():
+        snap.corrections.add(tuple(fields.get(f, "") for f in _REPAIR_FIELDS))
     claims: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     # not what a release says about its claims (its change log), only the claims
     for c, p, o in _rows(
@@ -87,28 +87,27 @@ def snapshot(store: Store) -> Snapshot:
     ):
         if p == IG + "hasRepair" and o in repairs:
             # by what it repaired: the repair's IRI is named after the claim's
-            r = repairs[o]
-            o = f"{r.get('field', '')}: {r.get('rawValue', '')} → {r.get('correctedValue', '')}"
+            done = repairs[o]
+            o = f"{done.get('field', '')}: {done.get('rawValue', '')} → " + done.get(
+                "correctedValue", ""
+            )
         claims[c][p].add(o)
     snap.claims = {c: {p: tuple(sorted(v)) for p, v in f.items()} for c, f in claims.items()}
     for s, label in _rows(store, f"SELECT ?s ?l WHERE {{ ?s <{RDFS}label> ?l }}"):
         snap.labels.setdefault(s, label)
     classes = ", ".join(f"<{c}>" for c in ENTITY_CLASSES)
-    for (s,) in _rows(
-        store, f"SELECT DISTINCT ?s WHERE {{ ?s a ?c FILTER(?c IN ({classes})) }}"
-    ):
+    for (s,) in _rows(store, f"SELECT DISTINCT ?s WHERE {{ ?s a ?c FILTER(?c IN ({classes})) }}"):
         if s.startswith(ID):
             snap.entities.add(s)
     for old, new in _rows(store, f"SELECT ?a ?b WHERE {{ ?a <{DCTERMS}isReplacedBy> ?b }}"):
         snap.replaced_by[old] = new
     links = value_of(LINKS_GRAPH)
-    for s, o in _rows(
-        store, f"SELECT ?s ?o WHERE {{ GRAPH <{links}> {{ ?s <{OWL}sameAs> ?o }} }}"
-    ):
+    for s, o in _rows(store, f"SELECT ?s ?o WHERE {{ GRAPH <{links}> {{ ?s <{OWL}sameAs> ?o }} }}"):
         snap.links.add((s, o))
     for c, subject in _rows(
         store,
-        f"SELECT ?c ?s WHERE {{ ?c a <{IG}Contradiction> OPTIONAL {{ ?c <{DCTERMS}subject> ?s }} }}",
+        f"SELECT ?c ?s WHERE {{ ?c a <{IG}Contradiction> "
+        f"OPTIONAL {{ ?c <{DCTERMS}subject> ?s }} }}",
     ):
         snap.contradictions.setdefault(c, [])
         if subject:
@@ -121,9 +120,7 @@ def _retractions(store: Store) -> dict[str, dict[str, str]]:
     """Tombstones: claim IRIs with `prov:invalidatedAtTime`, read generically (any reason-
     like literal, who by `prov:wasInvalidatedBy`, a literal or a labelled node)."""
     found: dict[str, dict[str, str]] = {}
-    for c, when in _rows(
-        store, f"SELECT ?c ?t WHERE {{ ?c <{PROV}invalidatedAtTime> ?t }}"
-    ):
+    for c, when in _rows(store, f"SELECT ?c ?t WHERE {{ ?c <{PROV}invalidatedAtTime> ?t }}"):
         found[c] = {"when": when, "reason": "", "who": ""}
     if not found:
         return found
@@ -168,7 +165,9 @@ def _line_key(iri: str, fields: Fields) -> tuple[str, ...]:
     return (path.split("/", 1)[0], *line) if line else (iri,)
 
 
-def _pair(old: dict[str, Fields], new: dict[str, Fields], gone: set[str], came: set[str]):
+def _pair(
+    old: dict[str, Fields], new: dict[str, Fields], gone: set[str], came: set[str]
+) -> tuple[list[tuple[str, str]], set[str], set[str]]:
     """Removed and added claims paired, first by what they are about, then by file and
     line; within a key the most alike first. Returns the pairs and what is left over."""
     pairs: list[tuple[str, str]] = []
@@ -197,7 +196,9 @@ def _field_changes(a: Fields, b: Fields) -> list[dict]:
     for p in sorted(set(a) | set(b)):
         if p == RDF + "type" or a.get(p) == b.get(p):
             continue
-        out.append({"field": curie(p), "property": p, "old": list(a.get(p, ())), "new": list(b.get(p, ()))})
+        out.append(
+            {"field": curie(p), "property": p, "old": list(a.get(p, ())), "new": list(b.get(p, ()))}
+        )
     return out
 
 
@@ -284,8 +285,14 @@ def compare(old: Snapshot, new: Snapshot, old_version: str | None, new_version: 
             "withdrawn": [_link(old, link) for link in sorted(old.links - new.links)],
         },
         "contradictions": {
-            "opened": [_contradiction(new, c) for c in sorted(set(new.contradictions) - set(old.contradictions))],
-            "resolved": [_contradiction(old, c) for c in sorted(set(old.contradictions) - set(new.contradictions))],
+            "opened": [
+                _contradiction(new, c)
+                for c in sorted(set(new.contradictions) - set(old.contradictions))
+            ],
+            "resolved": [
+                _contradiction(old, c)
+                for c in sorted(set(old.contradictions) - set(new.contradictions))
+            ],
         },  # fmt: skip
     }
 
@@ -329,9 +336,7 @@ def first_release(new_version: str) -> dict:
 
 def unexplained_removals(log: dict) -> list[Removal]:
     """Claims removed with neither a retraction nor an edited claim taking their place."""
-    return [
-        Removal(c["iri"], c["label"]) for c in log["claims"]["removed"] if not c["retraction"]
-    ]
+    return [Removal(c["iri"], c["label"]) for c in log["claims"]["removed"] if not c["retraction"]]
 
 
 def counts(log: dict) -> dict[str, int]:

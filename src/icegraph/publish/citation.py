@@ -19,12 +19,12 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader
 
 from icegraph.errors import Location, ReleaseRefused
-from icegraph.queries import CatalogueQuery, ask, parse_query
-from icegraph.resolve.names import slug
-from icegraph.result_text import plain
 from icegraph.publish import release as rel
 from icegraph.publish.changes import compare, snapshot
 from icegraph.publish.diff import KINDS, change_kind
+from icegraph.queries import CatalogueQuery, ask, parse_query
+from icegraph.resolve.names import slug
+from icegraph.result_text import plain
 
 FORMAT = 1  # of the citation file; a later reader knows what it reads
 

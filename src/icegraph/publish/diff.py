@@ -113,7 +113,9 @@ def _lines(section: str, kind: str, entry: dict, code: str) -> list[str]:
             f"{json.dumps(entry['corrected'], ensure_ascii=False)} ({entry['rule']})"
         ]
     if section == "wikidata_links":
-        return [f"{entry['label'] or entry['entity']} {q(entry['entity'])} = {q(entry['wikidata'])}"]
+        return [
+            f"{entry['label'] or entry['entity']} {q(entry['entity'])} = {q(entry['wikidata'])}"
+        ]
     return [f"{entry['label'] or entry['iri']}: {q(entry['iri'])}"]
 
 
@@ -160,7 +162,7 @@ def changes_quads(log: dict, release: str) -> list[Quad]:
     def add(s: NamedNode, p: str, o: NamedNode | Literal) -> None:
         out.append(Quad(s, _n(p), o, g))
 
-    for section, kind, title in KINDS:
+    for section, kind, _ in KINDS:
         for entry in log[section][kind]:
             digest = short_digest(section + kind + json.dumps(entry, sort_keys=True))
             node = _n(f"{release}/change/{digest}")
@@ -183,7 +185,11 @@ def changes_quads(log: dict, release: str) -> list[Quad]:
                         add(fc, IG + "newValue", Literal(v))
             if section == "claims" and kind == "removed" and entry["retraction"]:
                 r = entry["retraction"]
-                add(node, SKOS + "note", Literal(f"retracted {r['when']} by {r['who']}: {r['reason']}"))
+                add(
+                    node,
+                    SKOS + "note",
+                    Literal(f"retracted {r['when']} by {r['who']}: {r['reason']}"),
+                )
     return out
 
 

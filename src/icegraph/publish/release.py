@@ -37,7 +37,7 @@ from icegraph.errors import Location, OutputError, ReleaseRefused
 from icegraph.mapping.terms import graph, value_of
 from icegraph.namespaces import DATASET, DCAT, DCTERMS, PREFIXES, PROV, RDF, RDFS, VOID, XSD
 from icegraph.publish import changes as ch
-from icegraph.publish.diff import CHANGES_GRAPH, changes_quads, to_json, to_markdown
+from icegraph.publish.diff import changes_quads, to_json, to_markdown
 from icegraph.publish.metadata import CHECKSUMS_FILE, input_iri
 from icegraph.store import open_store, select
 
@@ -257,8 +257,16 @@ def release_quads(meta: dict) -> list[Quad]:
     add(rel, DCTERMS + "issued", Literal(meta["issued"], datatype=NamedNode(XSD + "date")))
     add(rel, DCTERMS + "isVersionOf", NamedNode(DATASET))
     add(rel, DCAT + "inSeries", NamedNode(meta["series"]))
-    add(rel, VOID + "triples", Literal(str(meta["counts"]["triples"]), datatype=NamedNode(XSD + "integer")))
-    add(rel, VOID + "entities", Literal(str(meta["counts"]["entities"]), datatype=NamedNode(XSD + "integer")))
+    add(
+        rel,
+        VOID + "triples",
+        Literal(str(meta["counts"]["triples"]), datatype=NamedNode(XSD + "integer")),
+    )
+    add(
+        rel,
+        VOID + "entities",
+        Literal(str(meta["counts"]["entities"]), datatype=NamedNode(XSD + "integer")),
+    )
     if meta["notes"]:
         add(rel, ADMS + "versionNotes", Literal(meta["notes"], language="en"))
     if meta["previous"]:
@@ -278,7 +286,9 @@ def release_quads(meta: dict) -> list[Quad]:
         add(doc, SPDX + "checksum", checksum)
         add(checksum, RDF + "type", NamedNode(SPDX + "Checksum"))
         add(checksum, SPDX + "algorithm", NamedNode(SPDX + "checksumAlgorithm_sha256"))
-        add(checksum, SPDX + "checksumValue", Literal(digest, datatype=NamedNode(XSD + "hexBinary")))
+        add(
+            checksum, SPDX + "checksumValue", Literal(digest, datatype=NamedNode(XSD + "hexBinary"))
+        )
     return out  # fmt: skip
 
 
@@ -365,9 +375,7 @@ def _checksums(folder: Path) -> str:
     """`sha256sum` lines for every file of the release but this list itself, the store's
     files included: a release is checked whole."""
     return "".join(
-        f"{_sha256(folder / name)}  {name}\n"
-        for name in _files(folder)
-        if name != CHECKSUMS_FILE
+        f"{_sha256(folder / name)}  {name}\n" for name in _files(folder) if name != CHECKSUMS_FILE
     )
 
 
