@@ -22,7 +22,6 @@ from pyoxigraph import Literal, NamedNode, Store
 from icegraph.mapping.link_quads import LINKS_GRAPH
 from icegraph.mapping.terms import value_of
 from icegraph.namespaces import DCTERMS, GRAPH, ID, IG, OWL, PROV, RDF, RDFS, curie
-from icegraph.store import select
 
 ENTITY_CLASSES = tuple(
     IG + c
@@ -56,85 +55,74 @@ def _value(term: object) -> str:
     return str(term)
 
 
-def _rows(store: Store, sparql: str) -> Iterable[list[str]]:
-    solutions = select(store, sparql)
-    names = [v.value for v in solutions.variables]
-    for s in solutions:
-        yield [_value(s[n]) if s[n] is not None else "" for n in names]
-
-
 _REPAIR_FIELDS = ("sourceFile", "sourceLine", "field", "rawValue", "correctedValue", "repairRule")
+_REPAIR_PREDICATES = {IG + f: f for f in _REPAIR_FIELDS}
+# What a release says about its claims (its description, its change log) is not a claim's.
+_RELEASE_GRAPHS = {GRAPH + "changes", GRAPH + "release"}
 
 
 def snapshot(store: Store) -> Snapshot:
-    """Read a store once into the comparable facts of a Snapshot."""
+    """Read a store into the comparable facts of a Snapshot: the typed nodes first, then one
+    pass over every statement (SPARQL row by row costs several times more)."""
     snap = Snapshot()
+    typed: dict[str, set[str]] = defaultdict(set)
+    for q in store.quads_for_pattern(None, NamedNode(RDF + "type"), None):
+        typed[_value(q.object)].add(_value(q.subject))
+    claims_of = typed[IG + "Claim"]
+    repair_nodes = typed[IG + "Repair"]
+    snap.entities = {e for c in ENTITY_CLASSES for e in typed[c] if e.startswith(ID)}
+    snap.contradictions = {c: [] for c in typed[IG + "Contradiction"]}
+    links_graph = value_of(LINKS_GRAPH)
+    claims: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     repairs: dict[str, dict[str, str]] = defaultdict(dict)
-    for r, p, o in _rows(
-        store,
-        f"SELECT ?r ?p ?o WHERE {{ ?r a <{IG}Repair> ; ?p ?o . "
-        f"FILTER(?p IN ({', '.join(f'<{IG}{f}>' for f in _REPAIR_FIELDS)})) }}",
-    ):
-        repairs[r][p[len(IG) :]] = o
+    label, replaced, same_as = RDFS + "label", DCTERMS + "isReplacedBy", OWL + "sameAs"
+    subject_of, invalidated = DCTERMS + "subject", PROV + "invalidatedAtTime"
+    for q in store.quads_for_pattern(None, None, None):
+        s, p, o = _value(q.subject), q.predicate.value, _value(q.object)
+        if s in claims_of and _value(q.graph_name) not in _RELEASE_GRAPHS:
+            claims[s][p].add(o)
+        if p == label:
+            snap.labels.setdefault(s, o)
+        elif p in _REPAIR_PREDICATES and s in repair_nodes:
+            repairs[s][_REPAIR_PREDICATES[p]] = o
+        elif p == replaced:
+            snap.replaced_by[s] = o
+        elif p == same_as and _value(q.graph_name) == links_graph:
+            snap.links.add((s, o))
+        elif p == subject_of and s in snap.contradictions:
+            snap.contradictions[s].append(o)
+        elif p == invalidated:
+            snap.retractions[s] = {"when": o, "reason": "", "who": ""}
     for fields in repairs.values():
         snap.corrections.add(tuple(fields.get(f, "") for f in _REPAIR_FIELDS))
-    claims: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    # not what a release says about its claims (its change log), only the claims
-    for c, p, o in _rows(
-        store,
-        f"SELECT ?c ?p ?o WHERE {{ ?c a <{IG}Claim> . GRAPH ?g {{ ?c ?p ?o }} "
-        f"FILTER(?g NOT IN (<{GRAPH}changes>, <{GRAPH}release>)) }}",
-    ):
-        if p == IG + "hasRepair" and o in repairs:
-            # by what it repaired: the repair's IRI is named after the claim's
-            done = repairs[o]
-            o = f"{done.get('field', '')}: {done.get('rawValue', '')} → " + done.get(
-                "correctedValue", ""
-            )
-        claims[c][p].add(o)
+    for by_property in claims.values():
+        # a repair by what it repaired: its IRI is named after the claim's
+        done = by_property.get(IG + "hasRepair", set())
+        by_property[IG + "hasRepair"] = {
+            _repair_text(repairs[r]) if r in repairs else r for r in done
+        }
+        if not by_property[IG + "hasRepair"]:
+            del by_property[IG + "hasRepair"]
     snap.claims = {c: {p: tuple(sorted(v)) for p, v in f.items()} for c, f in claims.items()}
-    for s, label in _rows(store, f"SELECT ?s ?l WHERE {{ ?s <{RDFS}label> ?l }}"):
-        snap.labels.setdefault(s, label)
-    classes = ", ".join(f"<{c}>" for c in ENTITY_CLASSES)
-    for (s,) in _rows(store, f"SELECT DISTINCT ?s WHERE {{ ?s a ?c FILTER(?c IN ({classes})) }}"):
-        if s.startswith(ID):
-            snap.entities.add(s)
-    for old, new in _rows(store, f"SELECT ?a ?b WHERE {{ ?a <{DCTERMS}isReplacedBy> ?b }}"):
-        snap.replaced_by[old] = new
-    links = value_of(LINKS_GRAPH)
-    for s, o in _rows(store, f"SELECT ?s ?o WHERE {{ GRAPH <{links}> {{ ?s <{OWL}sameAs> ?o }} }}"):
-        snap.links.add((s, o))
-    for c, subject in _rows(
-        store,
-        f"SELECT ?c ?s WHERE {{ ?c a <{IG}Contradiction> "
-        f"OPTIONAL {{ ?c <{DCTERMS}subject> ?s }} }}",
-    ):
-        snap.contradictions.setdefault(c, [])
-        if subject:
-            snap.contradictions[c].append(subject)
-    snap.retractions = _retractions(store)
+    for c, retraction in snap.retractions.items():
+        _read_retraction(store, c, retraction, snap.labels)
     return snap
 
 
-def _retractions(store: Store) -> dict[str, dict[str, str]]:
-    """Tombstones: claim IRIs with `prov:invalidatedAtTime`, read generically (any reason-
-    like literal, who by `prov:wasInvalidatedBy`, a literal or a labelled node)."""
-    found: dict[str, dict[str, str]] = {}
-    for c, when in _rows(store, f"SELECT ?c ?t WHERE {{ ?c <{PROV}invalidatedAtTime> ?t }}"):
-        found[c] = {"when": when, "reason": "", "who": ""}
-    if not found:
-        return found
-    for c, p, o, label in _rows(
-        store,
-        f"SELECT ?c ?p ?o ?l WHERE {{ ?c <{PROV}invalidatedAtTime> ?t ; ?p ?o "
-        f"OPTIONAL {{ ?o <{RDFS}label> ?l }} }}",
-    ):
-        local = p.rsplit("#", 1)[-1].rsplit("/", 1)[-1].lower()
+def _repair_text(r: dict[str, str]) -> str:
+    return f"{r.get('field', '')}: {r.get('rawValue', '')} → {r.get('correctedValue', '')}"
+
+
+def _read_retraction(store: Store, claim: str, into: dict[str, str], labels: dict) -> None:
+    """A tombstone's reason (any property named for a reason) and who (prov:wasInvalidatedBy,
+    a literal or a labelled node), read generically."""
+    for q in store.quads_for_pattern(NamedNode(claim), None, None):
+        local = q.predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1].lower()
+        value = _value(q.object)
         if "reason" in local:
-            found[c]["reason"] = o
-        elif p == PROV + "wasInvalidatedBy":
-            found[c]["who"] = label or o
-    return found
+            into["reason"] = value
+        elif q.predicate.value == PROV + "wasInvalidatedBy":
+            into["who"] = labels.get(value, value)
 
 
 @dataclass
