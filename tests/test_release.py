@@ -327,3 +327,20 @@ def test_the_release_holds_the_public_build(two_releases: Series):
         dump.load(fh, RdfFormat.TURTLE)
     newsys = NamedNode(ID + "system/newsys")
     assert any(True for _ in dump.quads_for_pattern(newsys, None, None))
+
+
+def test_a_failed_build_leaves_nothing_behind(two_releases: Series, tmp_path: Path):
+    releases = tmp_path / "releases"
+    shutil.copytree(two_releases.releases, releases)
+    before = tree_state(releases)
+
+    def broken(data_dir: Path, out_dir: Path, release_date: str) -> None:
+        (out_dir / "half-written").mkdir(parents=True)
+        raise ReleaseRefused("the build broke a rule")
+
+    with pytest.raises(ReleaseRefused, match="broke a rule"):
+        make_release(two_releases.data, releases, "1.2", broken)
+    assert tree_state(releases) == before
+    assert sorted(p.name for p in releases.iterdir()) == [
+        ".icegraph.lock", "1.0", "1.1", "index.json", "series.ttl"
+    ]  # fmt: skip
