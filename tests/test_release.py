@@ -296,10 +296,12 @@ def _claim_store(claims: dict[str, str], tombstones: dict[str, tuple[str, str, s
     return store
 
 
-def test_a_retracted_claim_is_listed_with_its_reason():
+@pytest.mark.parametrize("tombstone_keeps_the_claim", [False, True])
+def test_a_retracted_claim_is_listed_with_its_reason(tombstone_keeps_the_claim: bool):
     a, b = ID + "claim/x/fact-aaaaaaaaaa", ID + "claim/y/fact-bbbbbbbbbb"
     old = snapshot(_claim_store({a: "ICE runs X.", b: "ICE runs Y."}, {}))
-    new = snapshot(_claim_store({}, {a: ("2026-12-01", "The source was misread.", "Desk")}))
+    kept = {a: "ICE runs X."} if tombstone_keeps_the_claim else {}
+    new = snapshot(_claim_store(kept, {a: ("2026-12-01", "The source was misread.", "Desk")}))
     log = compare(old, new, "1", "2")
     removed = {c["iri"]: c["retraction"] for c in log["claims"]["removed"]}
     assert removed == {

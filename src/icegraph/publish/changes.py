@@ -103,7 +103,12 @@ def snapshot(store: Store) -> Snapshot:
         }
         if not by_property[IG + "hasRepair"]:
             del by_property[IG + "hasRepair"]
-    snap.claims = {c: {p: tuple(sorted(v)) for p, v in f.items()} for c, f in claims.items()}
+    # a retracted claim is gone, whether its tombstone keeps its type or not
+    snap.claims = {
+        c: {p: tuple(sorted(v)) for p, v in f.items()}
+        for c, f in claims.items()
+        if c not in snap.retractions
+    }
     for c, retraction in snap.retractions.items():
         _read_retraction(store, c, retraction, snap.labels)
     return snap
