@@ -11,6 +11,7 @@ the same pipe and are raised here with their file, line and field.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gc
 import io
 import itertools
@@ -41,9 +42,11 @@ from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
 from icegraph.mapping.resolved_quads import RESOLVED_GRAPH, resolved_quads
+from icegraph.mapping.screen import Screen
 from icegraph.mapping.statements_quads import StatementMapper
 from icegraph.mapping.support import Support, voices
 from icegraph.mapping.terms import Q, Term, Triple, graph, lines, trig, unstated
+from icegraph.mapping.withheld_quads import RETRACTIONS_GRAPH
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.publish.metadata import Typed
 from icegraph.readers.dossier_page import read_dossier
@@ -52,7 +55,7 @@ from icegraph.readers.statements_csv import read_statements
 from icegraph.records import Finding
 from icegraph.repair.corrections import unused_everywhere
 from icegraph.repair.dossier import repair_dossier
-from icegraph.repair.flows import repair_flows
+from icegraph.repair.withhold import Withholding
 from icegraph.report import LIST_LIMIT, Report
 from icegraph.resolve.duplicates import report_duplicates
 from icegraph.resolve.gather import gather
@@ -113,13 +116,20 @@ class Block(NamedTuple):
 
 
 def graph_blocks(
-    cat: Catalogue, inputs: list[tuple[Path, str]], report: Report, progress: Progress | None
+    cat: Catalogue,
+    inputs: list[tuple[Path, str]],
+    report: Report,
+    progress: Progress | None,
+    release_date: datetime.date | None = None,
 ) -> Iterator[Block]:
     """Every triple of the build: vocabulary, curated tables, then each input, record by record.
 
     Each triple comes once, in the graph of the first block that states it (see FlowMapper):
     the named graphs partition the dataset, so their union is the same graph on every store.
+    Retracted claims, and in a public build (`release_date`) embargoed and confidential ones,
+    are dropped before the names are gathered (repair/withhold.py, mapping/screen.py).
     """
+    hold = Withholding(cat, release_date)
     q = Q(VOCABULARY_GRAPH)
     vocabulary = []
     for path in sorted(ontology_dir().glob("*.ttl")):
@@ -138,7 +148,11 @@ def graph_blocks(
         progress("gathering every name the documents give …")
     same_as_file = cat.directory / "same-as.csv"
     decisions = read_same_as(same_as_file)
-    ids, unknown_operator = gather(cat, inputs, accepted_pairs(decisions), str(same_as_file))
+    ids, unknown_operator = gather(
+        cat, inputs, accepted_pairs(decisions), str(same_as_file), hold
+    )
+    hold.check_all_listed()
+    screen = Screen(hold)
     for conflict in ids.conflicts:
         report.add_finding(Finding(None, "identity", conflict))
     report_duplicates(ids, decisions, report)
@@ -164,27 +178,40 @@ def graph_blocks(
             yield Block(mapper.q.g, list(mapper.header()))
             records = 0
             rows = counter.counted(read_flows(path, shown), path.name)
-            for rec in repair_flows(rows, cat, path.name, report):
+            for rec, decision in screen.flows(rows, cat, mapper, report):
                 records += 1
-                yield Block(mapper.q.g, *mapper.block(rec))
+                triples, minted, context = mapper.block(rec)
+                triples += screen.marks(mapper.q, mapper.claim_path(rec), decision, triples)
+                yield Block(mapper.q.g, triples, minted, context)
             report.count("flows read", records)
         elif reader == "statements_csv":
             entered = StatementMapper(cat, ids, path.name, stated, flows, tracker, support)
             yield Block(entered.q.g, list(entered.header()))
             records = 0
-            for statement in read_statements(path, shown):
+            for statement, decision in screen.statements(read_statements(path, shown), entered):
                 records += 1
-                yield Block(entered.q.g, list(unstated(entered.record(statement), stated)))
+                triples = list(unstated(entered.record(statement), stated))
+                triples += screen.marks(entered.q, entered.claim_path(statement), decision, triples)
+                yield Block(entered.q.g, triples)
             report.count("statements entered by hand", records)
         else:
-            dossier = repair_dossier(read_dossier(path, shown), cat, report)
+            page, told = hold.dossier(path.name, read_dossier(path, shown))
+            dossier = repair_dossier(page, cat, report)
             records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
             m = DossierMapper(cat, ids, path.name, report, tracker, support)
             # facts share their activity and agent; pages share the entities they name
-            yield Block(m.q.g, list(unstated(m.quads(dossier), stated)))
+            triples = list(unstated(m.quads(dossier), stated))
+            for claim, decision, item in told:
+                screen.dossier_item(claim, decision, item, m.file)
+                if not decision.dropped:
+                    triples += screen.marks(m.q, claim, decision, triples)
+            yield Block(m.q.g, triples)
         report.inputs.append({"file": shown, "reader": reader, "records": records})
     for finding in unused_everywhere(cat):
         report.add_finding(finding)
+    screen.tell(report)
+    if screen.tombstones:
+        yield Block(RETRACTIONS_GRAPH, screen.tombstones, screen.retracted)
     report.count("information flows", len(flows))
     found = tracker.found()
     report.count("contradictions between sources", len(found))
@@ -245,6 +272,7 @@ def _produce(
     last_conn: Connection,
     show_progress: bool,
     validate: bool,
+    release_date: datetime.date | None = None,
 ) -> None:
     """The mapper process: chunks of one graph's lines (graph IRI on the first line), then an
     empty chunk and the typed-entity counts; then it takes the loader's last blocks (a list,
@@ -274,7 +302,7 @@ def _produce(
         progress = _stderr if show_progress else None
         typed = Typed()
         records_checked: int | None = None
-        for block in graph_blocks(cat, paths, report, progress):
+        for block in graph_blocks(cat, paths, report, progress, release_date):
             typed.add(block.triples, block.minted)
             if validator is not None:
                 if block.graph == DERIVED_GRAPH and records_checked is None:
@@ -363,6 +391,7 @@ def load_mapped(
     validate: bool = True,
     tee: Tee | None = None,
     finale: Callable[[Store, dict], Iterator[Block]] | None = None,
+    release_date: datetime.date | None = None,
 ) -> tuple[Report, list[ShapeResult] | None]:
     """Map (and check) every input in a second process and bulk-load its triples.
 
@@ -383,6 +412,7 @@ def load_mapped(
             last_in,
             progress is not None,
             validate,
+            release_date,
         ),
         name="icegraph-map",
     )
