@@ -35,6 +35,7 @@ from icegraph.mapping.catalogue_quads import (
     ENTITIES_GRAPH,
     SOURCES_GRAPH,
     entity_quads,
+    source_node,
     source_quads,
 )
 from icegraph.mapping.contradictions import DERIVED_GRAPH, Contradictions
@@ -42,7 +43,7 @@ from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
 from icegraph.mapping.resolved_quads import RESOLVED_GRAPH, resolved_quads
-from icegraph.mapping.screen import Screen
+from icegraph.mapping.screen import Screen, unmentioned
 from icegraph.mapping.statements_quads import StatementMapper
 from icegraph.mapping.support import Support, voices
 from icegraph.mapping.terms import Q, Term, Triple, graph, lines, trig, unstated
@@ -130,6 +131,7 @@ def graph_blocks(
     are dropped before the names are gathered (repair/withhold.py, mapping/screen.py).
     """
     hold = Withholding(cat, release_date)
+    hidden = {source_node(sid) for sid in hold.withheld_sources}
     q = Q(VOCABULARY_GRAPH)
     vocabulary = []
     for path in sorted(ontology_dir().glob("*.ttl")):
@@ -137,8 +139,8 @@ def graph_blocks(
             vocabulary.append(q(str(t.subject), str(t.predicate), str(t.object)))
     stated: set[Triple] = set()
     yield Block(VOCABULARY_GRAPH, list(unstated(vocabulary, stated)))
-    yield Block(ENTITIES_GRAPH, list(unstated(entity_quads(cat), stated)))
-    yield Block(SOURCES_GRAPH, list(unstated(source_quads(cat), stated)))
+    yield Block(ENTITIES_GRAPH, list(unstated(unmentioned(entity_quads(cat), hidden), stated)))
+    yield Block(SOURCES_GRAPH, list(unstated(unmentioned(source_quads(cat), hidden), stated)))
     links = read_review(cat.directory / "wikidata-links.csv")
     report.count(
         "Wikidata links published (accepted reviews)", sum(r.status == "accepted" for r in links)

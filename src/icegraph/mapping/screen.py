@@ -114,6 +114,11 @@ class Screen:
             report.set_table("Retractions applied", self.applied)
 
 
+def unmentioned(triples: Iterable[Triple], hidden: set[Term]) -> Iterator[Triple]:
+    """The triples that neither describe nor point to a hidden node."""
+    return (t for t in triples if t[0] not in hidden and t[2] not in hidden)
+
+
 def _empty(report: Report) -> None:
     report.counts.clear()
     report.repairs.clear()
