@@ -203,6 +203,14 @@ class Withholding:
         return self.release_date is not None
 
     @property
+    def withheld_sources(self) -> set[str]:
+        """The documents a public build leaves out altogether: what they are would tell."""
+        if self.release_date is None:
+            return set()
+        day = self.release_date.isoformat()
+        return {sid for sid, (until, secret) in self.sources.items() if secret or until > day}
+
+    @property
     def screens_flows(self) -> bool:
         """Whether a flows table's rows may be dropped or marked at all (else: no screening)."""
         return bool(self.retractions or self.embargoes or self.sources)
