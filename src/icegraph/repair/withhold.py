@@ -197,6 +197,10 @@ class Withholding:
             if s.embargoed_until or s.confidential
         }
         self.matched: set[Key] = set()
+        # Flows tables' system names, as the gathering reads them: those the rows name, and
+        # those only dropped rows described (which get 'unknown operator' if still named).
+        self.named: set[str] = set()
+        self.undescribed: set[str] = set()
 
     @property
     def public(self) -> bool:

@@ -51,6 +51,8 @@ def _flows_table(
                 hold.sources and rec.reference
             ) else []  # fmt: skip
             if hold.flow(path.name, rec, cited).dropped:
+                if rec.source and rec.destination:
+                    hold.undescribed.add(described_system(rec, hubs))
                 continue
         names = []
         for fld in ("source", "destination", "full_name"):
@@ -67,6 +69,8 @@ def _flows_table(
             v is not None and v.casefold() not in PLACEHOLDERS for v in (rec.agency, rec.sub_agency)
         )
         for name in (source, destination):
+            if hold is not None:
+                hold.named.add(name)
             mine = name == described
             ids.mention(name, "System", [full_name] if mine and full_name else [])
             if mine:
@@ -125,6 +129,11 @@ def gather(
     operators: Operators = {}
     for path, reader in inputs:
         GATHERERS[reader](ids, path, cat, operators, hold)
+    if hold is not None:
+        # a system the other rows still name, whose only description was dropped: nobody
+        # says who runs it any more
+        for name in (hold.undescribed & hold.named) - operators.keys():
+            operators[name] = False
     ids.finish(folds, folds_file)
     known: dict[str, bool] = {}
     for name, operated in operators.items():
