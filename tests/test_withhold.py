@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Store
 
+from icegraph.namespaces import PREFIXES
 from icegraph.pipeline import BuildResult, build
 from icegraph.publish.quickstatements import quickstatements
 from icegraph.readers.statements_csv import read_statements
-from icegraph.namespaces import PREFIXES
 from icegraph.store import open_store, select
 from tests.conftest import DATA, flows_table, row, rows
 
@@ -133,9 +133,10 @@ def test_an_internal_build_keeps_them_marked(builds, seed_store: Store):
     assert sorted(marks.values()).count("confidential") == 2  # the statement, the memo's row
     assert "2099-01-01" in marks.values()
     assert ask(store, 'ASK { ?s rdfs:label ?l . FILTER(CONTAINS(?l, "Zephyrcast")) }')
-    assert internal.report.counts[
-        "claims marked embargoed or confidential (kept: not a public build)"
-    ] == 4
+    assert (
+        internal.report.counts["claims marked embargoed or confidential (kept: not a public build)"]
+        == 4
+    )
 
 
 def test_a_public_build_has_not_one_byte_of_them(builds):
@@ -185,7 +186,9 @@ def test_a_public_build_is_the_build_without_those_rows(builds):
     assert rows(store_of(public), derived) == rows(store_of(without), derived)
     counts = dict(public.report.counts)
     assert counts.pop("claims withheld (embargo or confidential)") == 4
-    assert counts == {k: v for k, v in without.report.counts.items() if not k.startswith("claims withheld")}
+    assert counts == {
+        k: v for k, v in without.report.counts.items() if not k.startswith("claims withheld")
+    }
 
 
 def test_quickstatements_of_a_public_build_never_name_them(builds):

@@ -150,9 +150,7 @@ def graph_blocks(
         progress("gathering every name the documents give …")
     same_as_file = cat.directory / "same-as.csv"
     decisions = read_same_as(same_as_file)
-    ids, unknown_operator = gather(
-        cat, inputs, accepted_pairs(decisions), str(same_as_file), hold
-    )
+    ids, unknown_operator = gather(cat, inputs, accepted_pairs(decisions), str(same_as_file), hold)
     hold.check_all_listed()
     screen = Screen(hold)
     for conflict in ids.conflicts:

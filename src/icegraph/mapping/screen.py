@@ -71,7 +71,9 @@ class Screen:
             else:
                 yield rec, decision
 
-    def dossier_item(self, path: str, decision: Decision, item: Fact | Connection, file: str) -> None:
+    def dossier_item(
+        self, path: str, decision: Decision, item: Fact | Connection, file: str
+    ) -> None:
         """A dossier's fact or connection that the page's mapping left out or must mark."""
         if decision.retraction is not None:
             said = item.text if isinstance(item, Fact) else item.description
