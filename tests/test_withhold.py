@@ -5,16 +5,21 @@ output tells of them, and its counts are those of a build without them."""
 from __future__ import annotations
 
 import datetime
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from pyoxigraph import Store
+from starlette.testclient import TestClient
 
-from icegraph.namespaces import PREFIXES
+from icegraph.cli import main
+from icegraph.namespaces import ID, PREFIXES
 from icegraph.pipeline import BuildResult, build
 from icegraph.publish.quickstatements import quickstatements
 from icegraph.readers.statements_csv import read_statements
+from icegraph.serve.app import ServeConfig, create_app
 from icegraph.store import open_store, select
 from tests.conftest import DATA, flows_table, row, rows
 
@@ -221,3 +226,72 @@ def test_marking_a_statement_does_not_rename_its_claim(tmp_path: Path):
     assert a.fingerprint == b.fingerprint
     assert (a.confidential, a.embargoed_until) == (False, None)
     assert (b.confidential, b.embargoed_until) == (True, "2099-01-01")
+
+
+def test_the_internal_pages_say_not_for_publication(builds):
+    internal, _public, _without = builds
+    store = store_of(internal)
+    app = create_app(ServeConfig(internal.out_dir / "store", timeout=5, workers=1))
+    banners = {}
+    with TestClient(app) as client:
+        for claim in marked_claims(store):
+            r = client.get("/id/" + claim[len(ID) :], headers={"Accept": "text/html"})
+            assert r.status_code == 200
+            banners[claim] = re.findall(
+                r'<p class="warnings withheld [^"]+"[^>]*><strong>([^<]+)', r.text
+            )
+    assert sorted(b for found in banners.values() for b in found) == [
+        "Confidential: internal only",
+        "Confidential: internal only",
+        "Embargoed until 2099-01-01: not for publication",
+        "Embargoed until 2099-06-30: not for publication",
+    ]
+
+
+def run_build(data: Path, out: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main, ["build", "--data", str(data), "--out", str(out), "-q"], catch_exceptions=False
+    )
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "where", "expected"),
+    [
+        ("embargoes.csv", "claim/000-f18490aef763a0b3/ats--icm-0000000000,2099-01-01,,Why,Who",
+         "embargoes.csv, line 2: field 'claim':", "no input states the claim"),
+        ("embargoes.csv", "{claim},,,Why,Who", "embargoes.csv, line 2: field 'embargoed_until':",
+         "neither embargoes the claim nor marks it confidential"),
+        ("embargoes.csv", "{claim},2099-13-01,,Why,Who",
+         "embargoes.csv, line 2: field 'embargoed_until':", "Expected a real date YYYY-MM-DD"),
+        ("embargoes.csv", "{claim},,maybe,Why,Who", "embargoes.csv, line 2: field 'confidential':",
+         "Expected yes, no or empty"),
+        ("embargoes.csv", "{claim},,yes,,Who", "embargoes.csv, line 2: field 'reason':",
+         "cell is empty"),
+    ],
+)  # fmt: skip
+def test_a_bad_embargo_row_is_a_located_error(
+    data_copy: Path, tmp_path: Path, seed_store: Store, file: str, text: str, where: str,
+    expected: str,
+):  # fmt: skip
+    claim, _rel = connection_claim(seed_store)
+    header = "claim,embargoed_until,confidential,reason,who\n"
+    (data_copy / file).write_text(header + text.format(claim=claim) + "\n", encoding="utf-8")
+    code, output = run_build(data_copy, tmp_path / "out")
+    assert code == 1
+    assert where in output and expected in output
+
+
+def test_bad_marks_in_sources_and_statements_are_located_errors(data_copy: Path, tmp_path: Path):
+    sources = (data_copy / "sources.csv").read_text(encoding="utf-8").splitlines()
+    bad = [sources[0] + ",embargoed_until"] + [s + "," for s in sources[1:2]]
+    bad += [s + ",2026-02-30" for s in sources[2:3]] + [s + "," for s in sources[3:]]
+    (data_copy / "sources.csv").write_text("\n".join(bad) + "\n", encoding="utf-8")
+    code, output = run_build(data_copy, tmp_path / "out")
+    assert code == 1 and "sources.csv, line 3: field 'embargoed_until':" in output
+    (data_copy / "sources.csv").write_text("\n".join(sources) + "\n", encoding="utf-8")
+    entered = data_copy / "raw" / "entered.csv"
+    entered.write_text(f"{STATEMENTS_HEADER},confidential\n{PLAIN},perhaps\n", encoding="utf-8")
+    code, output = run_build(data_copy, tmp_path / "out")
+    assert code == 1
+    assert f"{entered}, line 2: field 'confidential': 'perhaps' is not yes or no" in output

@@ -181,7 +181,8 @@ def graph_blocks(
             for rec, decision in screen.flows(rows, cat, mapper, report):
                 records += 1
                 triples, minted, context = mapper.block(rec)
-                triples += screen.marks(mapper.q, mapper.claim_path(rec), decision, triples)
+                if decision.noted:  # the claim's IRI is worked out only when needed
+                    triples += screen.marks(mapper.q, mapper.claim_path(rec), decision, triples)
                 yield Block(mapper.q.g, triples, minted, context)
             report.count("flows read", records)
         elif reader == "statements_csv":
@@ -191,7 +192,9 @@ def graph_blocks(
             for statement, decision in screen.statements(read_statements(path, shown), entered):
                 records += 1
                 triples = list(unstated(entered.record(statement), stated))
-                triples += screen.marks(entered.q, entered.claim_path(statement), decision, triples)
+                if decision.noted:
+                    claim = entered.claim_path(statement)
+                    triples += screen.marks(entered.q, claim, decision, triples)
                 yield Block(entered.q.g, triples)
             report.count("statements entered by hand", records)
         else:

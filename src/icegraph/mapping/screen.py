@@ -32,6 +32,7 @@ class Screen:
         self.applied: list[dict[str, str]] = []
         self.withheld = 0
         self.marked = 0
+        self._marked: set[str] = set()  # a fact a page states twice is one claim, marked once
 
     def flows(
         self, rows: Iterable[FlowRecord], cat: Catalogue, mapper: FlowMapper, report: Report
@@ -85,8 +86,9 @@ class Screen:
         """The marks on a kept claim, once its triples are made (none for a repeated row,
         whose claim is already made and marked); its IRI checked against the table's."""
         self.hold.check_iri(decision, path)
-        if not decision.marked or not mapped:
+        if not decision.marked or not mapped or path in self._marked:
             return []
+        self._marked.add(path)
         self.marked += 1
         return mark_quads(q, entity(path), decision)
 

@@ -84,6 +84,11 @@ class Decision:
     def marked(self) -> bool:
         return self.until is not None or self.confidential
 
+    @property
+    def noted(self) -> bool:
+        """Whether the kept claim needs its IRI: to be marked, or checked against a table's."""
+        return self.marked or self.listed is not None
+
 
 KEEP = Decision()
 
