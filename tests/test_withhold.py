@@ -51,7 +51,11 @@ SECRET_ROW = row(
     description="Zephyrgrid copies tip-line records into ICM.",
     reference="Zephyrgrid memo to the desk",
 )
-NEEDLES = ("zephyr", "whispered traveller", "quiet transfers")
+LINK = (
+    "system/zephyrcast-ledger,Zephyrcast Ledger,Q4115189,Zephyrcast Ledger,0.90,same name,"
+    "accepted,Desk editor,2026-11-30,checked\n"
+)
+NEEDLES = ("zephyr", "whispered traveller", "quiet transfers", "q4115189")
 
 
 def ask(store: Store, sparql: str) -> bool:
@@ -89,6 +93,9 @@ def make_data(root: Path, seed: Store, marked: bool) -> Path:
         flows.append(SECRET_ROW)
     (data / "raw" / "entered.csv").write_text("\n".join(entered) + "\n", encoding="utf-8")
     (data / "raw" / "000_0001-more.txt").write_text(flows_table(*flows), encoding="utf-8")
+    if marked:  # a reviewed Wikidata link would name the embargoed system
+        with (data / "wikidata-links.csv").open("a", encoding="utf-8") as links:
+            links.write(LINK)
     claim, _rel = connection_claim(seed)
     (data / "embargoes.csv").write_text(
         "claim,embargoed_until,confidential,reason,who\n"
@@ -137,6 +144,9 @@ def test_an_internal_build_keeps_them_marked(builds, seed_store: Store):
     assert marks[claim] == "2099-06-30"
     assert sorted(marks.values()).count("confidential") == 2  # the statement, the memo's row
     assert "2099-01-01" in marks.values()
+    assert ask(
+        store, "ASK { <https://w3id.org/icegraph/id/system/zephyrcast-ledger> owl:sameAs ?q }"
+    )
     assert ask(store, 'ASK { ?s rdfs:label ?l . FILTER(CONTAINS(?l, "Zephyrcast")) }')
     assert (
         internal.report.counts["claims marked embargoed or confidential (kept: not a public build)"]

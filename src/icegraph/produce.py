@@ -145,7 +145,8 @@ def graph_blocks(
     report.count(
         "Wikidata links published (accepted reviews)", sum(r.status == "accepted" for r in links)
     )
-    yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
+    if not hold.public:
+        yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
     if progress:
         progress("gathering every name the documents give …")
     same_as_file = cat.directory / "same-as.csv"
@@ -153,6 +154,12 @@ def graph_blocks(
     ids, unknown_operator = gather(cat, inputs, accepted_pairs(decisions), str(same_as_file), hold)
     hold.check_all_listed()
     screen = Screen(hold)
+    if hold.public:  # known only now: the entities a public build has (no link tells of others)
+        links = [r for r in links if r.entity in cat.entities or r.entity in ids.entities]
+        report.counts["Wikidata links published (accepted reviews)"] = sum(
+            r.status == "accepted" for r in links
+        )
+        yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
     for conflict in ids.conflicts:
         report.add_finding(Finding(None, "identity", conflict))
     report_duplicates(ids, decisions, report)
