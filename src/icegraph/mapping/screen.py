@@ -45,17 +45,17 @@ class Screen:
         for rec in repair_flows(rows, cat, mapper.file, own):
             decision = self.hold.flow(mapper.file, rec, rec.citations)
             if decision.retraction is not None:
-                report.merge(own)  # a retraction is public: its row's repairs may be told
+                _move(own, report)  # a retraction is public: its row's repairs may be told
                 path = mapper.claim_path(rec)
                 said = f"{rec.source} → {rec.destination} ({SHARING_LABEL[rec.sharing_type]})"
                 said += f": {rec.description}" if rec.description else ""
                 self._retract(path, said, mapper.file, rec.location.line, decision)
             elif decision.withheld:
                 self.withheld += 1
+                _move(own, None)
             else:
-                report.merge(own)
+                _move(own, report)
                 yield rec, decision
-            _empty(own)
 
     def statements(
         self, records: Iterable[EnteredStatement], mapper: StatementMapper
@@ -123,10 +123,16 @@ def unmentioned(triples: Iterable[Triple], hidden: set[Term]) -> Iterator[Triple
     return (t for t in triples if t[0] not in hidden and t[2] not in hidden)
 
 
-def _empty(report: Report) -> None:
-    report.counts.clear()
-    report.repairs.clear()
-    report.repairs_by_rule.clear()
-    report.findings.clear()
-    report.findings_by_kind.clear()
-    report.tables.clear()
+def _move(own: Report, to: Report | None) -> None:
+    """What one row's repair recorded, into the build's report (or nowhere), leaving `own`
+    empty for the next row. Most rows record nothing."""
+    if not (own.counts or own.repairs_by_rule or own.findings_by_kind or own.tables):
+        return
+    if to is not None:
+        to.merge(own)
+    own.counts.clear()
+    own.repairs.clear()
+    own.repairs_by_rule.clear()
+    own.findings.clear()
+    own.findings_by_kind.clear()
+    own.tables.clear()

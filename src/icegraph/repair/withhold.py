@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from icegraph.catalogue import Catalogue, check_date
@@ -91,6 +92,11 @@ class Decision:
 
 
 KEEP = Decision()
+
+
+@lru_cache(maxsize=256)
+def _slug(file_name: str) -> str:
+    return input_slug(file_name)
 
 
 def claim_key(path: str) -> Key | None:
@@ -202,6 +208,7 @@ class Withholding:
             if s.embargoed_until or s.confidential
         }
         self.matched: set[Key] = set()
+        self._listed = self.retractions.keys() | self.embargoes.keys()
         # Flows tables' system names, as the gathering reads them: those the rows name, and
         # those only dropped rows described (which get 'unknown operator' if still named).
         self.named: set[str] = set()
@@ -232,7 +239,10 @@ class Withholding:
         until: str | None = None,
         confidential: bool = False,
     ) -> Decision:
-        key = (input_slug(file_name), tail)
+        key = (_slug(file_name), tail)
+        if not (until or confidential) and key not in self._listed:
+            if not any(sid in self.sources for sid in sources):
+                return KEEP  # the common case, once per row of every build
         retraction = self.retractions.get(key)
         if retraction is not None:
             self.matched.add(key)
@@ -265,11 +275,11 @@ class Withholding:
         )
 
     def fact(self, file_name: str, f: Fact) -> tuple[str, Decision]:
-        path = fact_path(input_slug(file_name), f)
+        path = fact_path(_slug(file_name), f)
         return path, self.decide(file_name, path.split("/", 2)[2])
 
     def connection(self, file_name: str, c: Connection) -> tuple[str, Decision]:
-        path = connection_path(input_slug(file_name), c)
+        path = connection_path(_slug(file_name), c)
         return path, self.decide(file_name, path.split("/", 2)[2])
 
     def dossier(
