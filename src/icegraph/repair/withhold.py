@@ -240,9 +240,9 @@ class Withholding:
         confidential: bool = False,
     ) -> Decision:
         key = (_slug(file_name), tail)
-        if not (until or confidential) and key not in self._listed:
-            if not any(sid in self.sources for sid in sources):
-                return KEEP  # the common case, once per row of every build
+        unmarked = not (until or confidential or any(sid in self.sources for sid in sources))
+        if unmarked and key not in self._listed:
+            return KEEP  # the common case, once per row of every build
         retraction = self.retractions.get(key)
         if retraction is not None:
             self.matched.add(key)
