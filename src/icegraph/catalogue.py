@@ -40,6 +40,10 @@ class SourceEntry:
     date: str
     note: str
     url: str = ""  # where the document can be read; cited as S854 in QuickStatements
+    # Every claim citing the document is kept out of public builds until this date
+    # (YYYY-MM-DD), or for good when it is confidential (docs/withholding.md).
+    embargoed_until: str = ""
+    confidential: bool = False
 
 
 @dataclass(slots=True)
@@ -218,7 +222,7 @@ def _load_document_types(cat: Catalogue, path: Path) -> None:
 
 def _load_sources(cat: Catalogue, path: Path) -> None:
     cols = ("id", "citation", "title", "author", "publisher", "type", "date", "note")
-    for line, row in _rows(cat, path, cols, ("url",)):
+    for line, row in _rows(cat, path, cols, ("url", "embargoed_until", "confidential")):
         loc = Location(str(path), line)
         _check_id(row["id"], loc, "id")
         if row["id"] in cat.sources:
@@ -237,7 +241,19 @@ def _load_sources(cat: Catalogue, path: Path) -> None:
         url = row.get("url", "")
         if url and not url.startswith(("https://", "http://")):
             raise CatalogueError(f"'{url}' is not a web address", loc, field="url")
-        cat.sources[row["id"]] = SourceEntry(**{c: row[c] for c in cols}, url=url)
+        until = row.get("embargoed_until", "")
+        if until:
+            check_date(until, loc, "embargoed_until", partial=False)
+        secret = row.get("confidential", "").casefold()
+        if secret not in ("", "yes", "no"):
+            raise CatalogueError(
+                f"'{row['confidential']}' is not yes or no", loc, field="confidential",
+                expected="yes, no or an empty cell",
+            )  # fmt: skip
+        cat.sources[row["id"]] = SourceEntry(
+            **{c: row[c] for c in cols}, url=url, embargoed_until=until,
+            confidential=secret == "yes",
+        )  # fmt: skip
 
 
 def _load_entities(cat: Catalogue, path: Path) -> None:

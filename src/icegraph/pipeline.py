@@ -7,6 +7,7 @@ previous build is removed. One build at a time writes into an output folder.
 
 from __future__ import annotations
 
+import datetime
 import gc
 import json
 import os
@@ -31,6 +32,7 @@ from icegraph.publish.jsonld import build_context
 from icegraph.publish.metadata import CHECKSUMS_FILE, METADATA_GRAPH, checksums_text, metadata_quads
 from icegraph.readers import reader_for
 from icegraph.repair.corrections import check_corrections
+from icegraph.repair.withhold import Withholding
 from icegraph.report import Report
 from icegraph.store import open_store
 from icegraph.validate import engine
@@ -106,7 +108,7 @@ def build(
     validator: str = "fast",
     stream_dumps: bool | None = None,
     optimize: bool = False,
-    release_date: str | None = None,
+    release_date: datetime.date | None = None,
 ) -> BuildResult:
     """Build the graph from data_dir into out_dir; the old build stays until this one passes.
 
@@ -115,9 +117,12 @@ def build(
     while loading when the input is large (`stream_dumps`, by default above READABLE_RECORDS
     flow records), else sorted and prefixed from the store. `optimize` compacts the store
     before it is put in place: a longer build for faster queries on a large graph.
+    `release_date` makes a public build: confidential claims, and claims embargoed until
+    after that date, are left out with everything only they said (docs/withholding.md).
     """
     inputs = discover_inputs(data_dir)
     cat = load_catalogue(data_dir)  # checked here, before any work, so a bad table fails fast
+    Withholding(cat, release_date)  # its tables checked before any work, like the rest
     check_corrections(
         cat,
         [p.name for p, reader in inputs if reader == "flows_table"],
@@ -135,7 +140,8 @@ def build(
         report.add_finding(note)
 
     def check_loaded(store: Store) -> None:
-        check_entities(links, review_path, lambda iri: _has_entity(store, iri))
+        if release_date is None:  # a public build drops the links of the entities it withholds
+            check_entities(links, review_path, lambda iri: _has_entity(store, iri))
 
     with outdir.locked(out_dir):
         outdir.remove_stale(out_dir)
@@ -144,7 +150,7 @@ def build(
         try:
             result = _build_into(
                 staging, data_dir, out_dir, inputs, report, progress, validator, stream_dumps,
-                optimize, check_loaded,
+                optimize, check_loaded, release_date,
             )  # fmt: skip
             previous = outdir.publish(out_dir, staging, PUBLISHED)
             published = True
@@ -173,6 +179,7 @@ def _build_into(
     stream_dumps: bool,
     optimize: bool,
     check_loaded: Callable[[Store], None],
+    release_date: datetime.date | None = None,
 ) -> BuildResult:
     """Everything but publishing, into `staging`; `check_loaded` is asked of the loaded
     store before the shapes are checked."""
@@ -191,6 +198,7 @@ def _build_into(
                 validate=validator == "fast",
                 tee=streamed,
                 finale=lambda s, typed: _finale(s, files, typed),
+                release_date=release_date,
             )
         report.merge(mapped)
         if streamed is not None:

@@ -11,6 +11,7 @@ the same pipe and are raised here with their file, line and field.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gc
 import io
 import itertools
@@ -34,6 +35,7 @@ from icegraph.mapping.catalogue_quads import (
     ENTITIES_GRAPH,
     SOURCES_GRAPH,
     entity_quads,
+    source_node,
     source_quads,
 )
 from icegraph.mapping.contradictions import DERIVED_GRAPH, Contradictions
@@ -41,9 +43,11 @@ from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
 from icegraph.mapping.resolved_quads import RESOLVED_GRAPH, resolved_quads
+from icegraph.mapping.screen import Screen, unmentioned
 from icegraph.mapping.statements_quads import StatementMapper
 from icegraph.mapping.support import Support, voices
 from icegraph.mapping.terms import Q, Term, Triple, graph, lines, trig, unstated
+from icegraph.mapping.withheld_quads import RETRACTIONS_GRAPH
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.publish.metadata import Typed
 from icegraph.readers.dossier_page import read_dossier
@@ -52,7 +56,7 @@ from icegraph.readers.statements_csv import read_statements
 from icegraph.records import Finding
 from icegraph.repair.corrections import unused_everywhere
 from icegraph.repair.dossier import repair_dossier
-from icegraph.repair.flows import repair_flows
+from icegraph.repair.withhold import Withholding
 from icegraph.report import LIST_LIMIT, Report
 from icegraph.resolve.duplicates import report_duplicates
 from icegraph.resolve.gather import gather
@@ -113,13 +117,21 @@ class Block(NamedTuple):
 
 
 def graph_blocks(
-    cat: Catalogue, inputs: list[tuple[Path, str]], report: Report, progress: Progress | None
+    cat: Catalogue,
+    inputs: list[tuple[Path, str]],
+    report: Report,
+    progress: Progress | None,
+    release_date: datetime.date | None = None,
 ) -> Iterator[Block]:
     """Every triple of the build: vocabulary, curated tables, then each input, record by record.
 
     Each triple comes once, in the graph of the first block that states it (see FlowMapper):
     the named graphs partition the dataset, so their union is the same graph on every store.
+    Retracted claims, and in a public build (`release_date`) embargoed and confidential ones,
+    are dropped before the names are gathered (repair/withhold.py, mapping/screen.py).
     """
+    hold = Withholding(cat, release_date)
+    hidden = {source_node(sid) for sid in hold.withheld_sources}
     q = Q(VOCABULARY_GRAPH)
     vocabulary = []
     for path in sorted(ontology_dir().glob("*.ttl")):
@@ -127,18 +139,27 @@ def graph_blocks(
             vocabulary.append(q(str(t.subject), str(t.predicate), str(t.object)))
     stated: set[Triple] = set()
     yield Block(VOCABULARY_GRAPH, list(unstated(vocabulary, stated)))
-    yield Block(ENTITIES_GRAPH, list(unstated(entity_quads(cat), stated)))
-    yield Block(SOURCES_GRAPH, list(unstated(source_quads(cat), stated)))
+    yield Block(ENTITIES_GRAPH, list(unstated(unmentioned(entity_quads(cat), hidden), stated)))
+    yield Block(SOURCES_GRAPH, list(unstated(unmentioned(source_quads(cat), hidden), stated)))
     links = read_review(cat.directory / "wikidata-links.csv")
     report.count(
         "Wikidata links published (accepted reviews)", sum(r.status == "accepted" for r in links)
     )
-    yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
+    if not hold.public:
+        yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
     if progress:
         progress("gathering every name the documents give …")
     same_as_file = cat.directory / "same-as.csv"
     decisions = read_same_as(same_as_file)
-    ids, unknown_operator = gather(cat, inputs, accepted_pairs(decisions), str(same_as_file))
+    ids, unknown_operator = gather(cat, inputs, accepted_pairs(decisions), str(same_as_file), hold)
+    hold.check_all_listed()
+    screen = Screen(hold)
+    if hold.public:  # known only now: the entities a public build has (no link tells of others)
+        links = [r for r in links if r.entity in cat.entities or r.entity in ids.entities]
+        report.counts["Wikidata links published (accepted reviews)"] = sum(
+            r.status == "accepted" for r in links
+        )
+        yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
     for conflict in ids.conflicts:
         report.add_finding(Finding(None, "identity", conflict))
     report_duplicates(ids, decisions, report)
@@ -164,27 +185,43 @@ def graph_blocks(
             yield Block(mapper.q.g, list(mapper.header()))
             records = 0
             rows = counter.counted(read_flows(path, shown), path.name)
-            for rec in repair_flows(rows, cat, path.name, report):
+            for rec, decision in screen.flows(rows, cat, mapper, report):
                 records += 1
-                yield Block(mapper.q.g, *mapper.block(rec))
+                triples, minted, context = mapper.block(rec)
+                if decision.noted:  # the claim's IRI is worked out only when needed
+                    triples += screen.marks(mapper.q, mapper.claim_path(rec), decision, triples)
+                yield Block(mapper.q.g, triples, minted, context)
             report.count("flows read", records)
         elif reader == "statements_csv":
             entered = StatementMapper(cat, ids, path.name, stated, flows, tracker, support)
             yield Block(entered.q.g, list(entered.header()))
             records = 0
-            for statement in read_statements(path, shown):
+            for statement, decision in screen.statements(read_statements(path, shown), entered):
                 records += 1
-                yield Block(entered.q.g, list(unstated(entered.record(statement), stated)))
+                triples = list(unstated(entered.record(statement), stated))
+                if decision.noted:
+                    claim = entered.claim_path(statement)
+                    triples += screen.marks(entered.q, claim, decision, triples)
+                yield Block(entered.q.g, triples)
             report.count("statements entered by hand", records)
         else:
-            dossier = repair_dossier(read_dossier(path, shown), cat, report)
+            page, told = hold.dossier(path.name, read_dossier(path, shown))
+            dossier = repair_dossier(page, cat, report)
             records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
             m = DossierMapper(cat, ids, path.name, report, tracker, support)
             # facts share their activity and agent; pages share the entities they name
-            yield Block(m.q.g, list(unstated(m.quads(dossier), stated)))
+            triples = list(unstated(m.quads(dossier), stated))
+            for claim, decision, item in told:
+                screen.dossier_item(claim, decision, item, m.file)
+                if not decision.dropped:
+                    triples += screen.marks(m.q, claim, decision, triples)
+            yield Block(m.q.g, triples)
         report.inputs.append({"file": shown, "reader": reader, "records": records})
     for finding in unused_everywhere(cat):
         report.add_finding(finding)
+    screen.tell(report)
+    if screen.tombstones:
+        yield Block(RETRACTIONS_GRAPH, screen.tombstones, screen.retracted)
     report.count("information flows", len(flows))
     found = tracker.found()
     report.count("contradictions between sources", len(found))
@@ -245,6 +282,7 @@ def _produce(
     last_conn: Connection,
     show_progress: bool,
     validate: bool,
+    release_date: datetime.date | None = None,
 ) -> None:
     """The mapper process: chunks of one graph's lines (graph IRI on the first line), then an
     empty chunk and the typed-entity counts; then it takes the loader's last blocks (a list,
@@ -274,7 +312,7 @@ def _produce(
         progress = _stderr if show_progress else None
         typed = Typed()
         records_checked: int | None = None
-        for block in graph_blocks(cat, paths, report, progress):
+        for block in graph_blocks(cat, paths, report, progress, release_date):
             typed.add(block.triples, block.minted)
             if validator is not None:
                 if block.graph == DERIVED_GRAPH and records_checked is None:
@@ -363,6 +401,7 @@ def load_mapped(
     validate: bool = True,
     tee: Tee | None = None,
     finale: Callable[[Store, dict], Iterator[Block]] | None = None,
+    release_date: datetime.date | None = None,
 ) -> tuple[Report, list[ShapeResult] | None]:
     """Map (and check) every input in a second process and bulk-load its triples.
 
@@ -383,6 +422,7 @@ def load_mapped(
             last_in,
             progress is not None,
             validate,
+            release_date,
         ),
         name="icegraph-map",
     )

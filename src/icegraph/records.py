@@ -157,3 +157,6 @@ class EnteredStatement:
     entered_on: str
     fingerprint: str
     columns: dict[str, int] = field(default_factory=dict)
+    # kept out of public builds until this date (YYYY-MM-DD), or for good when confidential
+    embargoed_until: str | None = None
+    confidential: bool = False

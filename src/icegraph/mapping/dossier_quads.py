@@ -196,7 +196,7 @@ class DossierMapper:
 
     def _fact(self, f: Fact, d: Dossier, subject: Term) -> Iterator[Triple]:
         q = self.q
-        claim = entity(f"claim/{self.key}/fact-{digest(f.text)}")
+        claim = entity(fact_path(self.key, f))
         activity, activity_quads = self._activity(f.method_label)
         yield from activity_quads
         yield q(claim, TYPE, ig("Claim"))
@@ -251,8 +251,7 @@ class DossierMapper:
             yield q(rel, ig("relationTo"), target)
             yield q(rel, ig("relationType"), relation_type(term))
 
-            key = "|".join((c.name, c.relation, c.tier, c.since or "", c.description))
-            claim = entity(f"claim/{self.key}/connection-{digest(key)}")
+            claim = entity(connection_path(self.key, c))
             self._track(c, claim, origin, found, label)
             yield q(claim, TYPE, ig("Claim"))
             yield q(claim, LABEL, text(f"Connection {c.number} of the dossier {d.header.name}"))
@@ -338,6 +337,17 @@ class DossierMapper:
             "connections resolved by description",
             sum(1 for c in d.connections if c.resolved_by_description),
         )
+
+
+def fact_path(page: str, f: Fact) -> str:
+    """The IRI path of a fact's claim on the page whose input slug is `page`."""
+    return f"claim/{page}/fact-{digest(f.text)}"
+
+
+def connection_path(page: str, c: Connection) -> str:
+    """The IRI path of a connection's claim: named by what it says, not by its place."""
+    key = "|".join((c.name or "", c.relation, c.tier, c.since or "", c.description))
+    return f"claim/{page}/connection-{digest(key)}"
 
 
 def digest(value: str) -> str:

@@ -156,13 +156,19 @@ class FlowMapper:
         context: list[Triple] = []
         return list(self.record(rec, minted, context)), minted, context
 
+    def claim_path(self, rec: FlowRecord) -> str:
+        """The IRI path of the row's claim (`claim/{file}/{from}--{to}-{digest}`)."""
+        src = self.resolve.system(rec.source)
+        dst = self.resolve.system(rec.destination)
+        return f"claim/{self.key}/{src.local}--{dst.local}-{rec.fingerprint}"
+
     def record(
         self, rec: FlowRecord, minted: list[Term], context: list[Triple] | None = None
     ) -> Iterator[Triple]:
         q = self.q
         src = self.resolve.system(rec.source)
         dst = self.resolve.system(rec.destination)
-        path = f"{self.key}/{src.local}--{dst.local}-{rec.fingerprint}"
+        path = self.claim_path(rec)[len("claim/") :]
         first = self._claims.get(hash(path))
         if first is not None:
             self.report.add_finding(

@@ -65,6 +65,12 @@ class StatementMapper:
     def header(self) -> list[Triple]:
         return review_activity(self.q, self.activity, f"Statements entered by hand in {self.file}")
 
+    def claim_path(self, rec: EnteredStatement) -> str:
+        """The IRI path of the statement's claim (`claim/{file}/{from}--{to}-{digest}`)."""
+        origin = self.resolve.by_kind(rec.origin, rec.origin_kind)
+        target = self.resolve.by_kind(rec.target, rec.target_kind)
+        return f"claim/{self.key}/{origin.local}--{target.local}-{rec.fingerprint}"
+
     def record(self, rec: EnteredStatement) -> list[Triple]:
         if rec.source not in self.cat.sources:
             raise CatalogueError(
@@ -76,7 +82,7 @@ class StatementMapper:
             )
         origin = self.resolve.by_kind(rec.origin, rec.origin_kind)
         target = self.resolve.by_kind(rec.target, rec.target_kind)
-        claim = entity(f"claim/{self.key}/{origin.local}--{target.local}-{rec.fingerprint}")
+        claim = entity(self.claim_path(rec))
         said = partial(Said, claim, file=self.file, line=rec.location.line or 0)
         out: list[Triple] = []
         if rec.statement == "flow":

@@ -26,7 +26,7 @@ import secrets
 import shutil
 import stat
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyoxigraph
@@ -156,7 +156,7 @@ def _stage(
     issued: str,
 ) -> None:
     out = staging / ".build"
-    build(data_dir, out, release_date=issued)
+    build(data_dir, out, release_date=date.fromisoformat(issued))
     built = outdir.current_build(out)
     if built is None:
         raise OutputError("the build published nothing", Location(str(out)))

@@ -7,7 +7,10 @@ statement (`flow` or `relationship`), from, from_kind, to, to_kind (`system`, `a
 as in data/relation-types.csv), both_ways (`yes` when data moves both ways), data (what moves,
 in the document's words), since (a year or a date), source (an id of data/sources.csv),
 locator (page, section or a short quote), confidence (`primary`, `secondary`, `inferential`),
-entered_by and entered_on (YYYY-MM-DD).
+entered_by and entered_on (YYYY-MM-DD). Two more columns may follow, in any order:
+embargoed_until (YYYY-MM-DD) and confidential (`yes` or `no`), which keep the statement out of
+public builds (docs/withholding.md); they are not part of what names the statement's claim,
+so marking a statement does not rename it.
 
 Errors name the file, line and column, and what was expected.
 """
@@ -39,6 +42,7 @@ KINDS = {
 }
 STATEMENTS = ("flow", "relationship")
 CONFIDENCES = ("primary", "secondary", "inferential")
+OPTIONAL = ("embargoed_until", "confidential")
 REQUIRED = ("statement", "from", "to", "source", "locator", "confidence", "entered_by",
             "entered_on")  # fmt: skip
 
@@ -58,25 +62,33 @@ def read_statements(path: Path, display_name: str | None = None) -> Iterator[Ent
     first = next(records, None)
     if first is None:
         return
-    if tuple(c.strip() for c in first[1]) != COLUMNS:
+    header = tuple(c.strip() for c in first[1])
+    extra = header[len(COLUMNS) :]
+    if (
+        header[: len(COLUMNS)] != COLUMNS
+        or any(c not in OPTIONAL for c in extra)
+        or len(set(extra)) != len(extra)
+    ):
         raise InputError(
             "the header row is not the statements header",
             Location(name, first[0], 1),
-            expected=",".join(COLUMNS),
+            expected=",".join(COLUMNS) + " (then optionally " + ", ".join(OPTIONAL) + ")",
         )
     for line, cells in records:
         if any(c.strip() for c in cells):
-            yield _statement(name, line, cells)
+            yield _statement(name, line, cells, header)
 
 
-def _statement(name: str, line: int, cells: list[str]) -> EnteredStatement:
-    if len(cells) != len(COLUMNS):
+def _statement(
+    name: str, line: int, cells: list[str], header: tuple[str, ...] = COLUMNS
+) -> EnteredStatement:
+    if len(cells) != len(header):
         raise InputError(
             f"row has {len(cells)} cells",
             Location(name, line, 1),
-            expected=f"{len(COLUMNS)} cells: {', '.join(COLUMNS)}",
+            expected=f"{len(header)} cells: {', '.join(header)}",
         )
-    row = {c: v.strip() for c, v in zip(COLUMNS, cells, strict=True)}
+    row = {c: v.strip() for c, v in zip(header, cells, strict=True)}
 
     def fail(column: str, message: str, expected: str) -> InputError:
         return InputError(message, Location(name, line), field=column, expected=expected)
@@ -108,7 +120,15 @@ def _statement(name: str, line: int, cells: list[str]) -> EnteredStatement:
     _check_date(row["entered_on"], fail, "entered_on", full=True)
     if row["since"]:
         _check_date(row["since"], fail, "since", full=False)
-    digest = short_digest("\t".join(" ".join(c.split()).casefold() for c in cells))
+    until = row.get("embargoed_until", "")
+    if until:
+        _check_date(until, fail, "embargoed_until", full=True)
+    secret = row.get("confidential", "").casefold()
+    if secret not in ("", "yes", "no"):
+        raise fail("confidential", f"'{row['confidential']}' is not yes or no", "yes, no or empty")
+    # the statement's own cells only: marking it embargoed must not rename its claim
+    own = cells[: len(COLUMNS)]
+    digest = short_digest("\t".join(" ".join(c.split()).casefold() for c in own))
     return EnteredStatement(
         location=Location(name, line),
         statement=statement,
@@ -126,6 +146,8 @@ def _statement(name: str, line: int, cells: list[str]) -> EnteredStatement:
         entered_by=row["entered_by"],
         entered_on=row["entered_on"],
         fingerprint=digest,
+        embargoed_until=until or None,
+        confidential=secret == "yes",
     )
 
 

@@ -3,7 +3,9 @@
 Identity is settled over the whole build (resolve/identity.py), so the names come first: the
 flows tables' systems with their full names, the dossier pages' subjects and connections.
 This reads and repairs each document as the mapping will, keeping only the names; findings
-and counts are the mapping's to report, so they are dropped here.
+and counts are the mapping's to report, so they are dropped here. Records whose claim the
+build drops (retracted, or withheld from a public build: repair/withhold.py) give no names,
+so an entity only they name is never made.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from icegraph.catalogue import Catalogue
 from icegraph.readers.dossier_page import read_dossier
 from icegraph.readers.flows_table import FIELD_TITLES, read_flows
 from icegraph.readers.statements_csv import read_statements
+from icegraph.repair.citations import CitationSplitter
 from icegraph.repair.corrections import CorrectionBook
 from icegraph.repair.directions import described_system, hub_keys
 from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.flows import PLACEHOLDERS
 from icegraph.repair.lookalikes import fold_known
+from icegraph.repair.withhold import Withholding
 from icegraph.report import Report
 from icegraph.resolve.identity import Identities, kind_type
 
@@ -27,18 +31,29 @@ from icegraph.resolve.identity import Identities, kind_type
 # without one (a row whose agency columns are N/A, a dossier page, a hand-entered statement).
 # A system only ever named at the far end of a row gets neither: the shapes then ask for it.
 Operators = dict[str, bool]
-Gatherer = Callable[[Identities, Path, Catalogue, Operators], None]
+Gatherer = Callable[[Identities, Path, Catalogue, Operators, Withholding | None], None]
 
 
-def _flows_table(ids: Identities, path: Path, cat: Catalogue, operators: Operators) -> None:
+def _flows_table(
+    ids: Identities, path: Path, cat: Catalogue, operators: Operators, hold: Withholding | None
+) -> None:
     """The names each row gives, as the repair stage will read them: corrected, with letters
     from other scripts folded and placeholders dropped. The rest of the repairs (and every
     error they find) are left to the mapping pass."""
     hubs = hub_keys(cat)
     known = cat.known_names()
     book = CorrectionBook(cat.corrections, path.name)
+    splitter = CitationSplitter(cat.sources)
     for rec in read_flows(path, str(path)):
         book.apply(rec)
+        if hold is not None and hold.screens_flows:
+            cited = splitter.split(rec.reference, rec.cell_location("reference")) if (
+                hold.sources and rec.reference
+            ) else []  # fmt: skip
+            if hold.flow(path.name, rec, cited).dropped:
+                if rec.source and rec.destination:
+                    hold.undescribed.add(described_system(rec, hubs))
+                continue
         names = []
         for fld in ("source", "destination", "full_name"):
             value = getattr(rec, fld)
@@ -54,6 +69,8 @@ def _flows_table(ids: Identities, path: Path, cat: Catalogue, operators: Operato
             v is not None and v.casefold() not in PLACEHOLDERS for v in (rec.agency, rec.sub_agency)
         )
         for name in (source, destination):
+            if hold is not None:
+                hold.named.add(name)
             mine = name == described
             ids.mention(name, "System", [full_name] if mine and full_name else [])
             if mine:
@@ -67,8 +84,12 @@ def _mention(ids: Identities, name: str, kind: str, operators: Operators) -> Non
         operators.setdefault(name, False)
 
 
-def _dossier_page(ids: Identities, path: Path, cat: Catalogue, operators: Operators) -> None:
+def _dossier_page(
+    ids: Identities, path: Path, cat: Catalogue, operators: Operators, hold: Withholding | None
+) -> None:
     d = repair_dossier(read_dossier(path, str(path)), cat, Report())
+    if hold is not None:
+        d, _told = hold.dossier(path.name, d)
     _mention(ids, d.header.name, d.header.kind, operators)
     for k in d.key_connections:
         _mention(ids, k.name, k.kind, operators)
@@ -77,8 +98,12 @@ def _dossier_page(ids: Identities, path: Path, cat: Catalogue, operators: Operat
             _mention(ids, c.name, c.kind, operators)
 
 
-def _statements_csv(ids: Identities, path: Path, cat: Catalogue, operators: Operators) -> None:
+def _statements_csv(
+    ids: Identities, path: Path, cat: Catalogue, operators: Operators, hold: Withholding | None
+) -> None:
     for rec in read_statements(path, str(path)):
+        if hold is not None and hold.statement(path.name, rec).dropped:
+            continue
         _mention(ids, rec.origin, rec.origin_kind, operators)
         _mention(ids, rec.target, rec.target_kind, operators)
 
@@ -95,13 +120,20 @@ def gather(
     inputs: list[tuple[Path, str]],
     folds: dict[str, str] | None = None,
     folds_file: str = "",
+    hold: Withholding | None = None,
 ) -> tuple[Identities, set[str]]:
     """The settled identities of every name in `inputs`, and the ids of the systems whose
-    operator no document names although one describes them (they get 'unknown operator')."""
+    operator no document names although one describes them (they get 'unknown operator').
+    With `hold`, the names of records whose claims it drops are left out."""
     ids = Identities(cat)
     operators: Operators = {}
     for path, reader in inputs:
-        GATHERERS[reader](ids, path, cat, operators)
+        GATHERERS[reader](ids, path, cat, operators, hold)
+    if hold is not None:
+        # a system the other rows still name, whose only description was dropped: nobody
+        # says who runs it any more
+        for name in (hold.undescribed & hold.named) - operators.keys():
+            operators[name] = False
     ids.finish(folds, folds_file)
     known: dict[str, bool] = {}
     for name, operated in operators.items():

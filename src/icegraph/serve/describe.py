@@ -11,6 +11,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, Variable
 from icegraph.namespaces import DCAT, DCTERMS, FOAF, GRAPH, ID, IG, PREFIXES, RDF, curie
 from icegraph.serve.findings import BuildFinding
 from icegraph.serve.labels import term_label
+from icegraph.serve.withheld_notice import Notice, notices
 from icegraph.store import select
 
 
@@ -130,6 +131,8 @@ class EntityView:
     warnings: list[BuildFinding]
     inbound: list[tuple[str, list[tuple[str, Value]]]]
     more_claims: bool = False  # a page shows at most PAGE_LIMIT claims and connections each
+    # withdrawn (a tombstone), embargoed or confidential: said before anything else
+    notices: list[Notice] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -480,6 +483,7 @@ def describe(
         warnings=(warnings or {}).get(iri, []),
         inbound=_inbound(store, node, cache, names),
         more_claims=len(ordered) > PAGE_LIMIT,
+        notices=notices(store, iri),
     )
 
 
