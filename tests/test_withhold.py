@@ -5,6 +5,7 @@ output tells of them, and its counts are those of a build without them."""
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import shutil
 from pathlib import Path
@@ -154,8 +155,9 @@ def test_an_internal_build_keeps_them_marked(builds, seed_store: Store):
     )
 
 
-def test_a_public_build_has_not_one_byte_of_them(builds):
-    internal, public, _without = builds
+def withheld_needles(internal: BuildResult) -> set[str]:
+    """What would tell of the withheld claims: their IRIs and texts, the flows only they
+    assert, the entities only they name."""
     inside = store_of(internal)
     claims = marked_claims(inside)
     assert len(claims) == 4
@@ -175,21 +177,56 @@ def test_a_public_build_has_not_one_byte_of_them(builds):
         assert entity
         needles |= {entity.casefold(), entity.rsplit("/", 1)[1].casefold()}
     assert any("/flow/" in n for n in needles) and any("/system/" in n for n in needles)
-    files = [p for p in public.out_dir.iterdir() if p.is_file()]
-    assert {p.name for p in files} >= {"icegraph.trig", "icegraph.jsonld", "report.md",
-                                       "checksums.sha256", "context.jsonld"}  # fmt: skip
+    return needles
+
+
+def assert_nothing_tells(files: list[Path], store: Store, needles: set[str]) -> None:
     for path in files:
-        content = path.read_bytes().decode("utf-8").casefold()
+        content = path.read_bytes().decode("utf-8", errors="replace").casefold()
         content = content.replace("\\/", "/")  # Turtle's escaped slashes in local names
         for needle in needles:
             assert needle not in content, (path.name, needle)
-    store = store_of(public)
     for quad in store.quads_for_pattern(None, None, None, None):
         said = " ".join(str(t) for t in (quad.subject, quad.predicate, quad.object)).casefold()
         for needle in needles:
             assert needle not in said, (quad, needle)
+
+
+def test_a_public_build_has_not_one_byte_of_them(builds):
+    internal, public, _without = builds
+    needles = withheld_needles(internal)
+    files = [p for p in public.out_dir.iterdir() if p.is_file()]
+    assert {p.name for p in files} >= {"icegraph.trig", "icegraph.jsonld", "report.md",
+                                       "checksums.sha256", "context.jsonld"}  # fmt: skip
+    assert_nothing_tells(files, store_of(public), needles)
     assert public.report.counts["claims withheld (embargo or confidential)"] == 4
     assert "4 " in (public.out_dir / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_release_and_its_change_log_have_not_one_byte_of_them(
+    builds, tmp_path: Path, seed_store: Store
+):
+    """A first release without the rows, a second with them marked: the second release,
+    its change log against the first and the series say nothing of them."""
+    from icegraph.publish.release import make_release, open_release
+
+    internal, _public, _without = builds
+    needles = withheld_needles(internal)
+    releases = tmp_path / "releases"
+    releases.mkdir()
+    plain = make_data(tmp_path / "plain", seed_store, marked=False)
+    marked = make_data(tmp_path / "marked", seed_store, marked=True)
+    make_release(plain, releases, "1.0", build, issued=RELEASE.isoformat())
+    second = make_release(marked, releases, "1.1", build, issued=RELEASE.isoformat())
+    files = [p for p in second.rglob("*") if p.is_file() and "store" not in p.parts]
+    files += [p for p in releases.iterdir() if p.is_file()]
+    assert {p.name for p in files} >= {"CHANGES.md", "changes.json", "release.ttl"}
+    assert_nothing_tells(files, open_release(releases, "1.1"), needles)
+    # everything the second data adds is withheld, so a reader of the log sees no change
+    log = json.loads((second / "changes.json").read_text(encoding="utf-8"))
+    assert log["from"] == "1.0" and log["to"] == "1.1"
+    for part in ("claims", "entities", "wikidata_links", "contradictions"):
+        assert not any(log[part].values()), (part, log[part])
 
 
 def test_a_public_build_is_the_build_without_those_rows(builds):
