@@ -2,7 +2,8 @@
 
 Release 1.0 is the seeds plus a small document naming a system 'AutoTarget'. Release 1.1
 adds a document with a new system (NEWSYS → ICM), edits the data description of the
-ATF → ICM row, and accepts in data/same-as.csv that AutoTarget is ATS (a merge).
+ATF → ICM row, accepts in data/same-as.csv that AutoTarget is ATS (a merge), and retracts a
+dossier fact in data/retractions.csv.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from icegraph.namespaces import PREFIXES
 from icegraph.pipeline import build
-from icegraph.publish.release import make_release
+from icegraph.publish.release import make_release, open_release
+from icegraph.store import select
 from tests.conftest import DATA, FLOWS_FILE, flows_table, row
 
 ATF_OLD = (
@@ -28,10 +31,32 @@ MERGE_ROW = (
 )
 
 
+RETRACTION_REASON = "The dossier's page for this fact was taken down; not confirmed elsewhere"
+
+
 @dataclass
 class Series:
     releases: Path
     data: Path  # the data of the newest release, for further releases
+    retracted: str  # the claim of release 1.0 that release 1.1 withdraws
+
+
+def retract_a_fact(data: Path, releases: Path) -> str:
+    """Withdraw, in data/retractions.csv, a dossier fact of release 1.0 that no contradiction
+    cites: its withdrawal is then the only change it makes to the log."""
+    store = open_release(releases, "1.0")
+    found = select(store, """
+        SELECT ?claim WHERE {
+          ?claim a ig:Claim . FILTER(CONTAINS(STR(?claim), "/fact-"))
+          FILTER NOT EXISTS { ?position ig:statedBy ?claim }
+        } ORDER BY ?claim LIMIT 1""", prefixes=PREFIXES)  # fmt: skip
+    claim = next(iter(found))["claim"].value
+    del store
+    (data / "retractions.csv").write_text(
+        f"claim,reason,who,when\n{claim},{RETRACTION_REASON},Desk editor,2026-12-01\n",
+        encoding="utf-8",
+    )
+    return claim
 
 
 def write_first(data: Path) -> None:
@@ -75,5 +100,6 @@ def two_releases_fixture(tmp_path_factory: pytest.TempPathFactory) -> Series:
     write_first(data)
     make_release(data, releases, "1.0", build, notes="The seeds and one more table.")
     write_second(data)
+    retracted = retract_a_fact(data, releases)
     make_release(data, releases, "1.1", build, notes="Adds NEWSYS; ATF edited; AutoTarget is ATS.")
-    return Series(releases, data)
+    return Series(releases, data, retracted)

@@ -20,7 +20,7 @@ from icegraph.pipeline import build
 from icegraph.publish.changes import compare, snapshot, unexplained_removals
 from icegraph.publish.release import make_release, verify_release
 from tests.conftest import DATA, FLOWS_FILE
-from tests.releases import ATF_NEW, ATF_OLD, Series, two_releases_fixture  # noqa: F401
+from tests.releases import ATF_NEW, ATF_OLD, RETRACTION_REASON, Series, two_releases_fixture  # noqa: F401
 
 ID = "https://w3id.org/icegraph/id/"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -51,7 +51,11 @@ def test_the_change_log_names_exactly_what_changed(two_releases: Series):
     claims = log["claims"]
     assert [c["iri"].rsplit("/", 2)[-2:][0] for c in claims["added"]] == ["001-added"]
     assert claims["added"][0]["iri"].startswith(ID + "claim/001-added/newsys--icm-")
-    assert claims["removed"] == []
+    # the one removal is the retracted fact, with who withdrew it, when and why
+    assert [c["iri"] for c in claims["removed"]] == [two_releases.retracted]
+    retraction = claims["removed"][0]["retraction"]
+    assert retraction["reason"] == RETRACTION_REASON
+    assert retraction["when"] == "2026-12-01" and retraction["who"] == "Desk editor"
     changed = {c["old"].split("/claim/")[1].rsplit("-", 1)[0]: c for c in claims["changed"]}
     assert set(changed) == {"000-f18490aef763a0b3/atf--icm", "002-earlier/autotarget--icm"}
     atf = {f["field"]: f for f in changed["000-f18490aef763a0b3/atf--icm"]["fields"]}
@@ -84,7 +88,7 @@ def test_the_change_log_names_exactly_what_changed(two_releases: Series):
 def test_changes_md_reads_as_the_json_says(two_releases: Series):
     md = (two_releases.releases / "1.1" / "CHANGES.md").read_text(encoding="utf-8")
     assert md.startswith("# Changes from release 1.0 to 1.1")
-    assert "Claims: 1 added, 2 changed, 0 removed" in md
+    assert "Claims: 1 added, 2 changed, 1 removed" in md
     assert f'ig:dataDescription: "{ATF_OLD}" → "{ATF_NEW}"' in md
     assert "AutoTarget `https://w3id.org/icegraph/id/system/autotarget` folded into ATS" in md
 
@@ -292,7 +296,7 @@ def _claim_store(claims: dict[str, str], tombstones: dict[str, tuple[str, str, s
     for c, (when, reason, who) in tombstones.items():
         store.add(Quad(NamedNode(c), NamedNode(PROV + "invalidatedAtTime"), Literal(when, datatype=xsd_date), g))  # fmt: skip
         store.add(Quad(NamedNode(c), NamedNode(ig + "retractionReason"), Literal(reason), g))
-        store.add(Quad(NamedNode(c), NamedNode(PROV + "wasInvalidatedBy"), Literal(who), g))
+        store.add(Quad(NamedNode(c), NamedNode(ig + "retractedBy"), Literal(who), g))
     return store
 
 
@@ -346,3 +350,18 @@ def test_a_failed_build_leaves_nothing_behind(two_releases: Series, tmp_path: Pa
     assert sorted(p.name for p in releases.iterdir()) == [
         ".icegraph.lock", "1.0", "1.1", "index.json", "series.ttl"
     ]  # fmt: skip
+
+
+def test_the_retracted_claim_resolves_to_its_tombstone_on_the_release(two_releases: Series):
+    """Its IRI keeps answering on the release that withdrew it: a page saying when and why."""
+    from markupsafe import escape
+    from starlette.testclient import TestClient
+
+    from icegraph.serve.app import ServeConfig, create_app
+
+    store = two_releases.releases / "1.1" / "store"
+    with TestClient(create_app(ServeConfig(store, timeout=5, workers=1))) as client:
+        page = client.get("/id/" + two_releases.retracted[len(ID) :])
+    assert page.status_code == 200
+    assert "Withdrawn on 2026-12-01 by Desk editor" in page.text
+    assert str(escape(RETRACTION_REASON)) in page.text

@@ -119,14 +119,13 @@ def _repair_text(r: dict[str, str]) -> str:
 
 
 def _read_retraction(store: Store, claim: str, into: dict[str, str], labels: dict) -> None:
-    """A tombstone's reason (any property named for a reason) and who (prov:wasInvalidatedBy,
-    a literal or a labelled node), read generically."""
+    """A tombstone's reason (ig:retractionReason) and who withdrew the claim (ig:retractedBy,
+    or prov:wasInvalidatedBy naming a labelled node)."""
     for q in store.quads_for_pattern(NamedNode(claim), None, None):
-        local = q.predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1].lower()
         value = _value(q.object)
-        if "reason" in local:
+        if q.predicate.value == IG + "retractionReason":
             into["reason"] = value
-        elif q.predicate.value == PROV + "wasInvalidatedBy":
+        elif q.predicate.value in (IG + "retractedBy", PROV + "wasInvalidatedBy"):
             into["who"] = labels.get(value, value)
 
 
