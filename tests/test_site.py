@@ -24,7 +24,7 @@ import httpx
 import pyoxigraph
 import pytest
 from click.testing import CliRunner
-from pyoxigraph import BlankNode, NamedNode, Triple
+from pyoxigraph import BlankNode
 
 from icegraph.cli import main
 from icegraph.errors import InputError, OutputError
@@ -217,16 +217,15 @@ def test_a_missing_engine_names_the_command_that_fixes_it(tmp_path: Path, monkey
         oxigraph_js.find()
     assert "make oxigraph-js" in str(err.value) and "nowhere" in str(err.value)
     result = CliRunner().invoke(
-        main, ["site", "--release", "1.0", "--releases", str(tmp_path), "--out", str(tmp_path / "s")]
+        main,
+        ["site", "--release", "1.0", "--releases", str(tmp_path), "--out", str(tmp_path / "s")],
     )
     assert result.exit_code == 1
     assert "make oxigraph-js" in result.output
     assert not (tmp_path / "s").exists()
 
 
-def test_a_missing_release_or_a_foreign_folder_is_refused(
-    site: SiteResult, tmp_path: Path
-):
+def test_a_missing_release_or_a_foreign_folder_is_refused(site: SiteResult, tmp_path: Path):
     engine = _engine()
     with pytest.raises(InputError, match="No release folder"):
         generate_site(tmp_path / "releases" / "2.0", tmp_path / "s", None, engine)
@@ -259,9 +258,9 @@ def static_server(folder: Path) -> Iterator[str]:
             try:
                 httpx.get(base + "/index.html", timeout=2).raise_for_status()
                 break
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the static server did not start ({proc.returncode})")
+                    raise RuntimeError(f"the static server did not start: {exc}") from exc
                 time.sleep(0.2)
         yield base
     finally:
@@ -322,7 +321,10 @@ def test_the_browser_runs_a_catalogue_query_in_the_page_as_the_command_line_does
             assert all(u.startswith(base) for u in requests), requests
             assert page.get_attribute("#download-csv", "href").startswith("blob:")
             # a query of one's own, and a mistake told rather than swallowed
-            page.fill("#query", "SELECT ?n WHERE { <https://w3id.org/icegraph/id/system/icm> rdfs:label ?n }")
+            page.fill(
+                "#query",
+                "SELECT ?n WHERE { <https://w3id.org/icegraph/id/system/icm> rdfs:label ?n }",
+            )
             page.click("#run")
             page.wait_for_function("document.getElementById('status').textContent === '1 rows'")
             assert _cells(page) == [["ICM"]]
@@ -330,7 +332,7 @@ def test_the_browser_runs_a_catalogue_query_in_the_page_as_the_command_line_does
             page.click("#run")
             page.wait_for_selector("#query-error")
             # a result links to the entity's page in the site
-            page.fill("#query", "SELECT ?s WHERE { ?s rdfs:label \"ICM\" }")
+            page.fill("#query", 'SELECT ?s WHERE { ?s rdfs:label "ICM" }')
             page.click("#run")
             page.wait_for_selector("#results-table a:text-is('ICM')")
             page.click("#results-table a:text-is('ICM')")
@@ -356,9 +358,11 @@ def test_the_browser_crawl_finds_no_broken_link_and_the_search_finds_an_entity(
             failed: list[str] = []
             page.on(
                 "response",
-                lambda r: failed.append(f"{r.status} {r.url}")
-                if r.status >= 400 and not r.url.endswith("/favicon.ico")
-                else None,
+                lambda r: (
+                    failed.append(f"{r.status} {r.url}")
+                    if r.status >= 400 and not r.url.endswith("/favicon.ico")
+                    else None
+                ),
             )
             seen: set[str] = set()
             queue = deque([base + "/index.html"])

@@ -67,11 +67,11 @@ def file_for(address: str) -> str | None:
         return "search.json"
     if path.startswith(("/releases/", "/identifiers/")):
         # a release's change log page, its files for machines; a kind's identifiers
-        head, _, rest = path[1:].partition("/")
-        version, _, name = rest.partition("/")
+        head, _, tail = path[1:].partition("/")
+        version, _, name = tail.partition("/")
         if head == "releases" and name:
             return f"releases/{_UNSAFE.sub('-', version)}/{_UNSAFE.sub('-', name)}"
-        return f"{head}/{_UNSAFE.sub('-', rest)}.html"
+        return f"{head}/{_UNSAFE.sub('-', tail)}.html"
     if path == "/directory":
         return "directory.html" if not query else f"directory/{_slug(query)}.html"
     if path.startswith("/graph/"):

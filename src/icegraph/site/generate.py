@@ -71,7 +71,10 @@ def _templates() -> Environment:
     serve = rendering.templates()
     env = Environment(
         loader=ChoiceLoader(
-            [PackageLoader("icegraph.site", "templates"), PackageLoader("icegraph.serve", "templates")]
+            [
+                PackageLoader("icegraph.site", "templates"),
+                PackageLoader("icegraph.serve", "templates"),
+            ]
         ),
         autoescape=True,
     )
@@ -231,9 +234,13 @@ def _write_all(
     labels: dict[str, str] = {}
     for iri in ids:
         path = iri[len(ID) :]
-        by_segment.setdefault(path.split("/", 1)[0], []).append((path, term_label(store, iri, labels)))
+        by_segment.setdefault(path.split("/", 1)[0], []).append(
+            (path, term_label(store, iri, labels))
+        )
     segments = sorted((s, len(v)) for s, v in by_segment.items())
-    site_page("/identifiers", "identifiers.html", segments=segments, version=release.version, segment="")
+    site_page(
+        "/identifiers", "identifiers.html", segments=segments, version=release.version, segment=""
+    )
     for s, items in sorted(by_segment.items()):
         site_page(
             f"/identifiers/{s}", "identifiers.html", segment=s, iris=items, version=release.version
@@ -251,11 +258,11 @@ def _write_all(
         queue.extend((a, "(start)") for a in starts)
         while queue:
             address, origin = queue.popleft()
-            name = file_for(address)
-            if name is None or name in done or name in w.written:
+            target = file_for(address)
+            if target is None or target in done or target in w.written:
                 continue
-            done.add(name)
-            asked = "/" if name == "index.html" else address
+            done.add(target)
+            asked = "/" if target == "index.html" else address
             r = client.get(asked, headers={"Accept": "text/html"}, follow_redirects=True)
             if r.status_code >= 400:
                 result.broken.append((origin, address, r.status_code))
@@ -263,7 +270,7 @@ def _write_all(
             if r.headers.get("content-type", "").startswith("text/html"):
                 page(address, r.text, origin)
             else:
-                w.write(name, r.content)
+                w.write(target, r.content)
             if len(done) % 1000 == 0:
                 say(f"{len(done):,} files")
     result.files = len(w.written)
@@ -293,7 +300,9 @@ def _prerender_answers(
         for fmt in ("html", "csv", "json"):
             r = client.get("/sparql", params={"query": text, "format": fmt})
             if r.status_code >= 400:
-                result.notes.append(f"{q.name}: not pre-rendered ({r.status_code}: {r.text.strip()})")
+                result.notes.append(
+                    f"{q.name}: not pre-rendered ({r.status_code}: {r.text.strip()})"
+                )
                 break
             answers[fmt] = r
         if len(answers) < 3:
