@@ -207,7 +207,8 @@ def test_addresses_map_to_files():
     assert file_for("/id/system/icm?format=rdfxml") is None
     assert file_for("/?q=reaches-system") == "queries/reaches-system.html"
     assert file_for("/directory?kind=System") == "directory/kind-System.html"
-    assert file_for("/graph/system/icm?hops=2") == "graph/system/icm_hops-2.html"
+    assert file_for("/graph/system/icm?hops=1") == "graph/system/icm.html"
+    assert file_for("/graph/system/icm?hops=2") is None  # left out on purpose
     assert file_for("/reconcile") is None
 
 

@@ -75,10 +75,20 @@ def file_for(address: str) -> str | None:
     if path == "/directory":
         return "directory.html" if not query else f"directory/{_slug(query)}.html"
     if path.startswith("/graph/"):
+        if omitted(address):
+            return None
         base = path[1:].rstrip("/")
         rest = [(k, v) for k, v in query if not (k == "hops" and v == "1")]
         return base + ".html" if not rest else f"{base}_{_slug(rest)}.html"
     return None
+
+
+def omitted(address: str) -> bool:
+    """Server views the site leaves out on purpose: the two-hop neighbourhood, which costs
+    seconds a page around a hub and grows with the graph (docs/site.md). A link to one is
+    kept as text."""
+    parts = urlsplit(address)
+    return parts.path.startswith("/graph/") and ("hops", "2") in parse_qsl(parts.query)
 
 
 def relative(target: str, page: str) -> str:

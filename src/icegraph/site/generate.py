@@ -130,9 +130,8 @@ def generate_site(
     release = read_release(release_dir)
     releases = history(releases_dir if releases_dir is not None else release_dir.parent, release)
     out = out.resolve()
+    _remove_abandoned(out)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
     staging.mkdir(parents=True)
     result = SiteResult(out=out, release=release.version)
     try:
@@ -143,6 +142,20 @@ def generate_site(
             shutil.rmtree(staging, ignore_errors=True)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _remove_abandoned(out: Path) -> None:
+    """Half-written sites of runs that were killed (their process is gone)."""
+    if not out.parent.is_dir():
+        return
+    for p in out.parent.glob(f".{out.name}.partial-*"):
+        pid = p.name.rsplit("-", 1)[-1]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(p, ignore_errors=True)
+        except (ValueError, PermissionError):
+            continue
 
 
 def _publish(staging: Path, out: Path) -> None:
@@ -256,6 +269,8 @@ def _write_all(
             a = "/id/" + iri[len(ID) :]
             starts += [a] + [f"{a}?format={f}" for f in RDF_FORMATS]
         queue.extend((a, "(start)") for a in starts)
+        crawl_started = time.monotonic()
+        said_at = result.pages
         while queue:
             address, origin = queue.popleft()
             target = file_for(address)
@@ -271,10 +286,17 @@ def _write_all(
                 page(address, r.text, origin)
             else:
                 w.write(target, r.content)
-            if len(done) % 1000 == 0:
-                say(f"{len(done):,} files")
+            if result.pages >= said_at + 500:
+                said_at = result.pages
+                rate = result.pages / (time.monotonic() - crawl_started)
+                left = len(ids) - sum(1 for a in ids if _page_of(a) in done)
+                say(f"{result.pages:,} pages, {rate:.1f} a second; {left:,} identifiers to go")
     result.files = len(w.written)
     result.bytes = w.bytes
+
+
+def _page_of(iri: str) -> str:
+    return "id/" + iri[len(ID) :] + ".html"
 
 
 def _prerender_answers(

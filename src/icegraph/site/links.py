@@ -7,7 +7,7 @@ import html
 import re
 from urllib.parse import urljoin, urlsplit
 
-from icegraph.site.addresses import PERSISTENT, file_for, relative
+from icegraph.site.addresses import PERSISTENT, file_for, omitted, relative
 
 _LINK = re.compile(r'\b(href|src|action)="([^"]*)"')
 _KEPT_SCHEMES = ("mailto:", "data:", "blob:", "javascript:")
@@ -38,6 +38,8 @@ def rewrite(page: str, page_file: str, page_address: str) -> tuple[str, set[str]
         address = local_address(link, page_address)
         if address is None:
             return m.group(0)
+        if omitted(address):
+            return f'data-server-only="{m.group(2)}"'  # shown, no longer a link
         fragment = urlsplit(link).fragment
         target = file_for(address)
         if target is None:
