@@ -286,11 +286,16 @@ class _Sources:
         return []
 
 
+# Triple patterns from the entity rather than property paths towards it: Oxigraph starts
+# these branches from the bound entity, where a path's branch read every claim in the store
+# (here and in _CONTRADICTIONS).
 _CLAIMS = """
 SELECT DISTINCT ?e ?claim ?statement ?conf ?ver ?method ?date ?target WHERE {
   { ?claim ig:about ?e } UNION { ?claim ig:asserts ?e }
-  UNION { ?claim ig:asserts ?target .
-          ?target ig:dataFrom|ig:dataTo|ig:relationFrom|ig:relationTo ?e }
+  UNION { ?target ig:dataFrom ?e . ?claim ig:asserts ?target }
+  UNION { ?target ig:dataTo ?e . ?claim ig:asserts ?target }
+  UNION { ?target ig:relationFrom ?e . ?claim ig:asserts ?target }
+  UNION { ?target ig:relationTo ?e . ?claim ig:asserts ?target }
   ?claim ig:statement ?statement .
   OPTIONAL { ?claim ig:confidence ?conf }
   OPTIONAL { ?claim ig:verification/skos:prefLabel ?ver }
@@ -314,8 +319,8 @@ SELECT DISTINCT ?e ?c ?label ?other ?dir ?rt ?claims ?best WHERE {
 """
 _CONTRADICTIONS = """
 SELECT ?e ?k ?label ?aspect ?said ?claim ?file ?line WHERE {
-  { ?k dcterms:subject ?e } UNION { ?k ig:hasPosition/ig:statedBy ?e }
-  UNION { ?k ig:hasPosition/ig:statedBy/ig:asserts ?e }
+  { ?k dcterms:subject ?e } UNION { ?p0 ig:statedBy ?e . ?k ig:hasPosition ?p0 }
+  UNION { ?c0 ig:asserts ?e . ?p0 ig:statedBy ?c0 . ?k ig:hasPosition ?p0 }
   ?k a ig:Contradiction ; rdfs:label ?label ; ig:aspect ?aspect ; ig:hasPosition ?p .
   ?p rdfs:label ?said ; ig:statedBy ?claim .
   OPTIONAL { ?p ig:sourceFile ?file }
