@@ -94,7 +94,11 @@
     const wanted = box.value.trim().toLocaleLowerCase();
     list.textContent = "";
     if (!wanted) { status.textContent = index.length + " names"; return; }
-    const found = index.filter((e) => [e.n].concat(e.a).some((n) => n.toLocaleLowerCase().includes(wanted)));
+    const names = (e) => [e.n].concat(e.a).map((n) => n.toLocaleLowerCase());
+    // a name that is the words typed first, then one that starts with them, then the rest
+    const rank = (e) => Math.min(...names(e).map((n) => (n === wanted ? 0 : n.startsWith(wanted) ? 1 : 2)));
+    const found = index.filter((e) => names(e).some((n) => n.includes(wanted)))
+      .map((e) => [rank(e), e]).sort((x, y) => x[0] - y[0]).map((x) => x[1]);
     found.slice(0, 200).forEach((e) => {
       const li = document.createElement("li");
       const a = document.createElement("a");
