@@ -130,6 +130,7 @@ def generate_site(
     release = read_release(release_dir)
     releases = history(releases_dir if releases_dir is not None else release_dir.parent, release)
     out = out.resolve()
+    _check_out(out)
     _remove_abandoned(out)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     staging.mkdir(parents=True)
@@ -158,13 +159,20 @@ def _remove_abandoned(out: Path) -> None:
             continue
 
 
-def _publish(staging: Path, out: Path) -> None:
-    """Swap the finished site into place: a reader sees the old site or the new one."""
-    if out.exists() and not (out / "index.html").is_file() and any(out.iterdir()):
+def _check_out(out: Path) -> None:
+    """A folder of other files is never replaced by a site."""
+    if out.exists() and (
+        not out.is_dir() or (not (out / "index.html").is_file() and any(out.iterdir()))
+    ):
         raise OutputError(
             f"{out} exists and is not a site icegraph wrote (it has no index.html)",
             fix="Name an empty or new folder with --out.",
         )
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """Swap the finished site into place: a reader sees the old site or the new one."""
+    _check_out(out)  # again: it may have changed while the site was written
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     if out.exists():
         out.rename(old)
