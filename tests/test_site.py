@@ -405,3 +405,14 @@ def test_the_browser_crawl_finds_no_broken_link_and_the_search_finds_an_entity(
             assert page.url == base + "/id/org/palantir.html"
         finally:
             chromium.close()
+
+
+def test_an_address_never_writes_outside_the_site(tmp_path: Path):
+    from icegraph.site.generate import _Writer
+
+    w = _Writer(tmp_path / "site")
+    w.write("id/system/icm.html", b"ok")
+    assert (tmp_path / "site" / "id" / "system" / "icm.html").read_bytes() == b"ok"
+    with pytest.raises(OutputError, match="outside the site"):
+        w.write("id/../../escaped.html", b"no")
+    assert not (tmp_path / "escaped.html").exists()

@@ -100,15 +100,25 @@ class _Writer:
         self.written: set[str] = set()
         self.bytes = 0
 
+    def _inside(self, name: str) -> Path:
+        # Names come from the store's IRIs: one with '..' must not write outside the site.
+        path = (self.root / name).resolve()
+        if not path.is_relative_to(self.root.resolve()) or not name:
+            raise OutputError(
+                f"The address {name!r} would be written outside the site",
+                expected="identifiers whose paths have no '..' segments",
+            )
+        return path
+
     def write(self, name: str, body: bytes) -> None:
-        path = self.root / name
+        path = self._inside(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(body)
         self.written.add(name)
         self.bytes += len(body)
 
     def copy(self, name: str, source: Path) -> None:
-        path = self.root / name
+        path = self._inside(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, path)
         self.written.add(name)
