@@ -174,8 +174,12 @@
     }
     await render(data);
     const made = await local.downloads(text);
-    if (made.csv) document.getElementById("download-csv").href = made.csv;
-    if (made.json) document.getElementById("download-json").href = made.json;
+    for (const name of ["csv", "json"]) {
+      const link = document.getElementById("download-" + name);
+      if (!made[name]) continue;
+      if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);  // the last answer's
+      link.href = made[name];
+    }
   }
   form.addEventListener("submit", run);
   editor.addEventListener("input", refreshLinks);
