@@ -112,7 +112,7 @@ types {{
 location ~ ^/{NEGOTIATED}$ {{
     add_header Vary Accept;
     add_header Access-Control-Allow-Origin *;
-    try_files $uri$icegraph_suffix $uri.html =404;
+    try_files $uri$icegraph_suffix $uri $uri.html =404;
 }}
 location = /sparql {{ try_files /index.html =404; }}
 """
