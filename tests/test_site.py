@@ -32,7 +32,7 @@ from icegraph.namespaces import ID
 from icegraph.pipeline import BuildResult
 from icegraph.queries import catalogue
 from icegraph.serve.describe import triples_about
-from icegraph.site import oxigraph_js
+from icegraph.site import oxigraph_js, rules
 from icegraph.site.addresses import file_for
 from icegraph.site.generate import SiteResult, generate_site, subjects
 from icegraph.store import open_store
@@ -184,7 +184,14 @@ def test_the_site_holds_the_dumps_rules_search_and_release_history(site: SiteRes
     for name in ("icegraph.ttl", "icegraph.trig", "icegraph.jsonld", "checksums.sha256"):
         assert (out / "dumps" / name).read_bytes() == (release / name).read_bytes()
     assert (out / "static" / "oxigraph" / "web_bg.wasm").stat().st_size > 1_000_000
-    assert "RewriteCond %{HTTP_ACCEPT} text/turtle" in (out / ".htaccess").read_text()
+    htaccess, nginx = (out / ".htaccess").read_text(), (out / "nginx.conf").read_text()
+    for media, suffix in rules.RDF_TYPES:
+        # each rule's target is a file the site has, for an entity and for the dataset
+        assert (out / "id" / "system" / f"icm{suffix}").is_file()
+        assert (out / f"dataset{suffix}").is_file()
+        assert f"$1{suffix} [L]" in htaccess and f'"{suffix}";' in nginx
+        assert media.split("+")[0] in htaccess and media.split("+")[0] in nginx
+    assert "RewriteCond %{HTTP_ACCEPT} text/turtle" in htaccess
     assert "/id/*        /id/:splat.html    200" in (out / "_redirects").read_text()
     assert '"~*application/ld\\+json"  ".jsonld"' in (out / "nginx.conf").read_text()
     index = json.loads((out / "search.json").read_text())

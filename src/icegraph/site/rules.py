@@ -48,15 +48,18 @@ def htaccess() -> str:
         lines += [
             f"RewriteCond %{{HTTP_ACCEPT}} {_pattern(media)}",
             f"RewriteCond %{{REQUEST_FILENAME}}{suffix} -f",
-            f"RewriteRule ^{NEGOTIATED}$ $1{suffix} [L,E=VARY_ACCEPT:1]",
+            f"RewriteRule ^{NEGOTIATED}$ $1{suffix} [L]",
         ]
     lines += [
         "RewriteCond %{REQUEST_FILENAME}.html -f",
-        f"RewriteRule ^{NEGOTIATED}$ $1.html [L,E=VARY_ACCEPT:1]",
+        f"RewriteRule ^{NEGOTIATED}$ $1.html [L]",
         "RewriteRule ^sparql/?$ index.html [L]",
         "",
         "<IfModule mod_headers.c>",
-        "  Header merge Vary Accept env=REDIRECT_VARY_ACCEPT",
+        "  # what a cache keeps for an IRI depends on what was asked for",
+        '  <FilesMatch "\\.(html|ttl|jsonld|nt)$">',
+        "    Header merge Vary Accept",
+        "  </FilesMatch>",
         '  Header set Access-Control-Allow-Origin "*"',
         "</IfModule>",
         "",
