@@ -423,3 +423,23 @@ def test_an_address_never_writes_outside_the_site(tmp_path: Path):
     with pytest.raises(OutputError, match="outside the site"):
         w.write("id/../../escaped.html", b"no")
     assert not (tmp_path / "escaped.html").exists()
+
+
+def test_the_command_writes_the_site_and_replaces_an_earlier_one_whole(
+    site: SiteResult, tmp_path: Path
+):
+    releases = site.out.parent / "releases"
+    out = tmp_path / "public"
+    args = ["site", "--release", "1.0", "--releases", str(releases), "--out", str(out),
+            "--oxigraph-js", str(_engine())]  # fmt: skip
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "Wrote release 1.0" in first.stdout and "241 identifiers" in first.stdout
+    (out / "stale.html").write_text("from an earlier site")
+    second = CliRunner().invoke(main, [*args, "--browser-limit", "1000"])
+    assert second.exit_code == 0, second.output
+    assert not (out / "stale.html").exists()
+    assert "above the in-browser limit" in second.stderr
+    config = (out / "static" / "site.js").read_text()
+    assert '"limit": 1000' in config
+    assert [p.name for p in tmp_path.iterdir()] == ["public"]  # no staging folder left
