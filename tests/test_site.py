@@ -176,6 +176,9 @@ def test_the_catalogue_answers_are_pre_rendered_as_the_command_line_gives_them(
         assert f'id="prerendered">{len(want)} row' in page
         assert page.count("<tr>") >= len(want)
         assert 'data-autorun="1"' not in page  # the engine loads only when asked
+        assert 'id="param-form"' not in page  # other values need the server
+        if q.params:
+            assert 'id="param-note">Answered for system = ICM.' in page
 
 
 def test_the_site_holds_the_dumps_rules_search_and_release_history(site: SiteResult):

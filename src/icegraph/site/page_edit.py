@@ -11,6 +11,8 @@ from icegraph.site.history import Release
 
 _TEXTAREA = re.compile(r'<textarea id="query"[^>]*>(.*?)</textarea>', re.S)
 _RESULTS_TABLE = re.compile(r'<table id="results-table">.*?</table>', re.S)
+_PARAM_FORM = re.compile(r'<form class="params" id="param-form".*?</form>', re.S)
+_PARAM_VALUE = re.compile(r'<label for="param-[^"]*">([^<]*)</label>\s*<input [^>]*value="([^"]*)"')
 
 
 def site_chrome(page: str, release: Release) -> str:
@@ -51,6 +53,17 @@ def with_answer(page: str, results_page: str, csv_link: str, json_link: str, row
         "when this release's site was made. Run the query to ask it again in your browser.</p>"
     )
     page = page.replace(' data-autorun="1"', "", 1)
+    # Another value for a parameter needs the server to resolve its name: the form becomes a
+    # note of the value answered for (both already escaped by the template).
+    form = _PARAM_FORM.search(page)
+    if form:
+        values = ", ".join(f"{n} = {v}" for n, v in _PARAM_VALUE.findall(form.group(0)))
+        page = page.replace(
+            form.group(0),
+            f'<p class="params" id="param-note">Answered for {values}. To ask for another '
+            "value, change it in the query below and run the query.</p>",
+            1,
+        )
     page = page.replace(
         '<div id="results"></div>',
         f'<div id="results">{note}<div class="scroll">{found}</div></div>',

@@ -141,15 +141,5 @@
         location.href = at("search.html") + "?q=" + encodeURIComponent(q);
       });
     }
-    // Other values of a question's parameters need the server to resolve names: here the
-    // query is edited instead.
-    const params = document.getElementById("param-form");
-    if (params) {
-      const note = document.createElement("p");
-      note.className = "muted";
-      note.textContent = "On this static copy the answer is for the value shown; to ask for another, edit the query below and run it.";
-      params.after(note);
-      params.querySelectorAll("input, button").forEach((el) => { el.disabled = true; });
-    }
   });
 })();
