@@ -446,3 +446,23 @@ def test_the_command_writes_the_site_and_replaces_an_earlier_one_whole(
     config = (out / "static" / "site.js").read_text()
     assert '"limit": 1000' in config
     assert [p.name for p in tmp_path.iterdir()] == ["public"]  # no staging folder left
+
+
+def test_a_malformed_release_file_names_its_file_line_and_what_was_expected(tmp_path: Path):
+    from icegraph.site.history import Release, history, read_release
+
+    folder = tmp_path / "releases" / "2.0"
+    folder.mkdir(parents=True)
+    (folder / "release.json").write_text('{"version": "2.0",\n "issued": }\n')
+    with pytest.raises(InputError) as err:
+        read_release(folder, check=False)
+    assert "release.json, line 2" in str(err.value) and "Expected a JSON object" in str(err.value)
+    (folder / "release.json").write_text('{"version": "2.0", "issued": "2026-12-02"}')
+    (tmp_path / "releases" / "index.json").write_text('[{"version": "2.0"}, {"notes": "x"}]')
+    with pytest.raises(InputError, match="without a version") as err:
+        history(tmp_path / "releases", Release("1.0", None))
+    assert "index.json" in str(err.value)
+    # without index.json, the folders holding a release.json are the history
+    (tmp_path / "releases" / "index.json").unlink()
+    found = history(tmp_path / "releases", Release("1.0", None, issued="2026-12-01"))
+    assert [(r.version, r.issued) for r in found] == [("2.0", "2026-12-02"), ("1.0", "2026-12-01")]

@@ -17,13 +17,6 @@ from icegraph.namespaces import ID
 # Our persistent IRIs: a link to one is a link to the site's own file for it.
 PERSISTENT = ID[: -len("id/")]
 RDF_SUFFIXES = {"turtle": ".ttl", "jsonld": ".jsonld", "ntriples": ".nt"}
-# The files that describe one IRI, by the media type a client asks for.
-MEDIA_SUFFIXES = {
-    "text/html": ".html",
-    "text/turtle": ".ttl",
-    "application/ld+json": ".jsonld",
-    "application/n-triples": ".nt",
-}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -94,10 +87,3 @@ def omitted(address: str) -> bool:
 def relative(target: str, page: str) -> str:
     """The link from the file `page` to the file `target`, both relative to the site root."""
     return posixpath.relpath(target, posixpath.dirname(page) or ".")
-
-
-def address_of(iri: str) -> str | None:
-    """The server's address for one of our persistent IRIs, else None."""
-    if iri.startswith(PERSISTENT):
-        return "/" + iri[len(PERSISTENT) :]
-    return None
