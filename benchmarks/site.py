@@ -74,9 +74,12 @@ def browser_time(release: Path, work: Path) -> dict:
     trig = release / "icegraph.trig"
     (work / "dumps" / "icegraph.trig").symlink_to(trig.resolve())
     config = {"release": "bench", "data": "dumps/icegraph.trig", "dataBytes": trig.stat().st_size,
-              "quads": 0, "limit": 1 << 40, "engine": oxigraph_js.version(engine)}  # fmt: skip
+              "quads": 0, "limit": 1 << 40, "engine": oxigraph_js.version(engine),
+              "timeout": 600}  # fmt: skip
     script = (ROOT / "src" / "icegraph" / "site" / "static" / "site.js").read_text()
     (work / "static" / "site.js").write_text(script.replace("/*CONFIG*/{}", json.dumps(config)))
+    worker = ROOT / "src" / "icegraph" / "site" / "static" / "sparql-worker.js"
+    shutil.copyfile(worker, work / "static" / "sparql-worker.js")
     (work / "bench.html").write_text(PAGE)
     q = next(q for q in catalogue() if q.name == QUESTION)
     prefixes = "".join(f"PREFIX {p}: <{i}>\n" for p, i in PREFIXES.items())

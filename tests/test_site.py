@@ -342,6 +342,12 @@ def test_the_browser_runs_a_catalogue_query_in_the_page_as_the_command_line_does
             page.fill("#query", "SELEKT nothing")
             page.click("#run")
             page.wait_for_selector("#query-error")
+            # a query past the time limit is stopped, and the next one loads the data again
+            page.evaluate("window.icegraphLocal.config.timeout = 0.2")
+            page.fill("#query", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+            page.click("#run")
+            page.wait_for_selector("#query-error:has-text('stopped after 0.2 s')", timeout=30_000)
+            page.evaluate("window.icegraphLocal.config.timeout = 60")
             # a result links to the entity's page in the site
             page.fill("#query", 'SELECT ?s WHERE { ?s rdfs:label "ICM" }')
             page.click("#run")

@@ -46,6 +46,8 @@ BASE = "http://site.invalid"
 # The browser's SPARQL page loads the whole release into memory. Above this many bytes of
 # TriG it asks before loading, and points at the pre-rendered answers (docs/site.md).
 BROWSER_LIMIT = 64 * 1024 * 1024
+# Seconds an in-browser query may run before the page stops it, as the server's --timeout.
+BROWSER_TIMEOUT = 60
 RDF_FORMATS = ("turtle", "jsonld", "ntriples")
 # Pages only the site has, rendered with the server's base template.
 _SITE_PAGES = ("/search", "/releases", "/identifiers")
@@ -221,8 +223,13 @@ def _write_all(
         "quads": result.quads,
         "limit": browser_limit,
         "engine": oxigraph_js.version(engine),
+        "timeout": BROWSER_TIMEOUT,
     }
     w.write("static/site.js", script.replace("/*CONFIG*/{}", json.dumps(site_config)).encode())
+    w.write(
+        "static/sparql-worker.js",
+        (files("icegraph.site") / "static" / "sparql-worker.js").read_bytes(),
+    )
     if data_bytes > browser_limit:
         result.notes.append(
             f"The release's TriG is {data_bytes:,} bytes, above the in-browser limit of "

@@ -6,86 +6,99 @@
   "use strict";
   const CONFIG = /*CONFIG*/{};
   const ID = "https://w3id.org/icegraph/id/";
-  const XSD_STRING = "http://www.w3.org/2001/XMLSchema#string";
   // The site's root, from this script's own address: the site works under any sub-path.
   const root = new URL("../", document.currentScript.src);
   const timings = (window.icegraphTimings = {});
-  let loading = null;
 
   function at(path) { return new URL(path, root).href; }
   function pageOf(iri) { return at("id/" + iri.slice(ID.length) + ".html"); }
   function megabytes(n) { return (n / 1048576).toFixed(1) + " MB"; }
 
-  async function engine(say) {
-    if (!loading) {
-      loading = (async () => {
+  // The engine runs in a worker (static/sparql-worker.js): the page stays usable while a
+  // query runs, and a query past the time limit is stopped by ending the worker, as the
+  // server stops its own; the next query loads the data again.
+  let worker = null;
+  let ready = null;
+  let say = () => {};
+  const pending = new Map();
+  let nextId = 1;
+
+  function stop(reason) {
+    if (worker) worker.terminate();
+    worker = null;
+    ready = null;
+    pending.forEach((p) => p.reject(new Error(reason)));
+    pending.clear();
+  }
+
+  function engine() {
+    if (!ready) {
+      ready = new Promise((resolve, reject) => {
         if (CONFIG.dataBytes > CONFIG.limit && !window.confirm(
           "Running queries here loads the whole release (" + megabytes(CONFIG.dataBytes) +
           ") into this tab. The catalogue's answers are already on their pages. Load it anyway?")) {
-          throw new Error("not loaded: the release is " + megabytes(CONFIG.dataBytes) +
-            "; the catalogue's questions have their answers pre-rendered on their pages");
+          reject(new Error("not loaded: the release is " + megabytes(CONFIG.dataBytes) +
+            "; the catalogue's questions have their answers pre-rendered on their pages"));
+          return;
         }
         const started = performance.now();
         say("loading the query engine…");
-        const ox = await import(at("static/oxigraph/web.js"));
-        await ox.default({ module_or_path: at("static/oxigraph/web_bg.wasm") });
-        say("loading release " + CONFIG.release + " (" + megabytes(CONFIG.dataBytes) + ")…");
-        const res = await fetch(at(CONFIG.data));
-        if (!res.ok) throw new Error("could not load " + CONFIG.data + ": HTTP " + res.status);
-        const text = await res.text();
-        const store = new ox.Store();
-        store.load(text, { format: "application/trig" });
-        timings.loadMs = performance.now() - started;
-        timings.quads = store.size;
-        return store;
-      })();
-      loading.catch(() => { loading = null; });  // a refused or failed load may be retried
+        worker = new Worker(at("static/sparql-worker.js"), { type: "module" });
+        worker.onmessage = (event) => {
+          const m = event.data;
+          if (m.kind === "status") return say(m.text);
+          if (m.kind === "ready") {
+            timings.loadMs = performance.now() - started;
+            timings.quads = m.quads;
+            return resolve();
+          }
+          if (m.kind === "failed") return reject(new Error(m.error));
+          const asked = pending.get(m.id);
+          if (!asked) return;
+          pending.delete(m.id);
+          if (m.error) asked.reject(new Error(m.error));
+          else asked.resolve(m.result);
+        };
+        worker.onerror = (event) => reject(new Error(event.message || "the query engine did not start"));
+        worker.postMessage({
+          kind: "load", engine: at("static/oxigraph/web.js"), wasm: at("static/oxigraph/web_bg.wasm"),
+          data: at(CONFIG.data),
+          loading: "loading release " + CONFIG.release + " (" + megabytes(CONFIG.dataBytes) + ")…",
+        });
+      });
+      ready.catch((err) => stop(String(err.message || err)));  // a refused or failed load may be retried
     }
-    return loading;
+    return ready;
   }
 
-  function term(t) {
-    if (t.termType === "NamedNode") return { type: "uri", value: t.value };
-    if (t.termType === "BlankNode") return { type: "bnode", value: t.value };
-    const out = { type: "literal", value: t.value };
-    if (t.language) out["xml:lang"] = t.language;
-    else if (t.datatype && t.datatype.value !== XSD_STRING) out.datatype = t.datatype.value;
-    return out;
+  function ask(kind, text) {
+    return new Promise((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => stop("stopped after " + CONFIG.timeout + " s: the query took too long; " +
+        "add a LIMIT or narrow it (the data loads again on the next run)"), CONFIG.timeout * 1000);
+      const done = (f) => (value) => { clearTimeout(timer); f(value); };
+      pending.set(id, { resolve: done(resolve), reject: done(reject) });
+      worker.postMessage({ kind: kind, id: id, text: text });
+    });
   }
 
   // SPARQL JSON results, as the server's endpoint answers; a graph as subject/predicate/object.
-  async function select(text, say) {
-    const store = await engine(say || (() => {}));
+  async function select(text, told) {
+    say = told || (() => {});
+    await engine();
+    say("running…");
     const started = performance.now();
-    const options = { use_default_graph_as_union: true };
-    let data;
-    try {
-      data = JSON.parse(store.query(text, { ...options, results_format: "application/sparql-results+json" }));
-    } catch (err) {
-      if (!/RDF format/.test(String(err))) throw err;
-      const quads = store.query(text, options);
-      data = {
-        head: { vars: ["subject", "predicate", "object"] },
-        results: { bindings: quads.map((q) => ({ subject: term(q.subject), predicate: term(q.predicate), object: term(q.object) })) },
-      };
-    }
+    const data = await ask("select", text);
     timings.queryMs = performance.now() - started;
     return data;
   }
 
   // Downloads of the answer just shown, made here: there is no endpoint to link to.
   async function downloads(text) {
-    const store = await engine(() => {});
-    const made = {};
-    for (const [name, media] of [["csv", "text/csv"], ["json", "application/sparql-results+json"]]) {
-      try {
-        const body = store.query(text, { use_default_graph_as_union: true, results_format: media });
-        made[name] = URL.createObjectURL(new Blob([body], { type: media }));
-      } catch (err) {
-        made[name] = null;  // a graph has no CSV: the link stays as it was
-      }
-    }
-    return made;
+    await engine();
+    const made = await ask("files", text);
+    const url = (body, media) => (body === null ? null : URL.createObjectURL(new Blob([body], { type: media })));
+    return { csv: url(made.csv, "text/csv"), json: url(made.json, "application/sparql-results+json") };
   }
 
   window.icegraphLocal = { select: select, href: pageOf, downloads: downloads, config: CONFIG };
