@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build lint browser virtuoso bench soak clean
+.PHONY: run test build lint browser virtuoso oxigraph-js bench soak clean
 
 # An editable install: edits under src/ take effect at once; only pyproject.toml reinstalls.
 $(STAMP): pyproject.toml
@@ -42,7 +42,22 @@ virtuoso:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null) \
 	  || echo "warning: virtuoso-opensource is not installed; the Virtuoso tests will be skipped"; }
 
-test: $(STAMP) browser virtuoso
+# The static site's in-browser SPARQL page runs Oxigraph's WebAssembly build, copied into the
+# site by `icegraph site`; it comes from npm (the 0.5 line, as pyoxigraph) into .venv, never
+# into the repository, and the site loads it from itself, not from a CDN (docs/site.md).
+OXIGRAPH_JS_VERSION ?= 0.5.11
+OXIGRAPH_JS := $(VENV)/oxigraph-js
+OXIGRAPH_JS_STAMP := $(OXIGRAPH_JS)/.installed-$(OXIGRAPH_JS_VERSION)
+$(OXIGRAPH_JS_STAMP):
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: install Node.js and npm, then run make oxigraph-js"; exit 1; }
+	@echo "Installing oxigraph@$(OXIGRAPH_JS_VERSION) (WebAssembly, for the static site's SPARQL page) from the npm registry into $(OXIGRAPH_JS)/"
+	@mkdir -p $(OXIGRAPH_JS)
+	npm install --silent --no-audit --no-fund --prefix $(OXIGRAPH_JS) oxigraph@$(OXIGRAPH_JS_VERSION)
+	@touch $(OXIGRAPH_JS_STAMP)
+
+oxigraph-js: $(OXIGRAPH_JS_STAMP)
+
+test: $(STAMP) browser virtuoso oxigraph-js
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -14,6 +14,7 @@ from icegraph.cli.publish import publish_command
 from icegraph.cli.query import query_command
 from icegraph.cli.release import cite_command, diff_command, release_command
 from icegraph.cli.serve import diagram_command, serve_command
+from icegraph.cli.site import site_command
 from icegraph.errors import IcegraphError
 
 
@@ -59,6 +60,7 @@ main.add_command(query_command)
 main.add_command(serve_command)
 main.add_command(diagram_command)
 main.add_command(publish_command)
+main.add_command(site_command)
 main.add_command(link_command)
 main.add_command(same_as_command)
 main.add_command(export_group)

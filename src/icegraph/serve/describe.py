@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, Variable
+from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 
 from icegraph.namespaces import DCAT, DCTERMS, FOAF, GRAPH, ID, IG, PREFIXES, RDF, curie
 from icegraph.serve.findings import BuildFinding
@@ -289,11 +289,16 @@ class _Sources:
         return []
 
 
+# Triple patterns from the entity rather than property paths towards it: Oxigraph starts
+# these branches from the bound entity, where a path's branch read every claim in the store
+# (here and in _CONTRADICTIONS).
 _CLAIMS = """
 SELECT DISTINCT ?e ?claim ?statement ?conf ?ver ?method ?date ?target WHERE {
   { ?claim ig:about ?e } UNION { ?claim ig:asserts ?e }
-  UNION { ?claim ig:asserts ?target .
-          ?target ig:dataFrom|ig:dataTo|ig:relationFrom|ig:relationTo ?e }
+  UNION { ?target ig:dataFrom ?e . ?claim ig:asserts ?target }
+  UNION { ?target ig:dataTo ?e . ?claim ig:asserts ?target }
+  UNION { ?target ig:relationFrom ?e . ?claim ig:asserts ?target }
+  UNION { ?target ig:relationTo ?e . ?claim ig:asserts ?target }
   ?claim ig:statement ?statement .
   OPTIONAL { ?claim ig:confidence ?conf }
   OPTIONAL { ?claim ig:verification/skos:prefLabel ?ver }
@@ -317,8 +322,8 @@ SELECT DISTINCT ?e ?c ?label ?other ?dir ?rt ?claims ?best WHERE {
 """
 _CONTRADICTIONS = """
 SELECT ?e ?k ?label ?aspect ?said ?claim ?file ?line WHERE {
-  { ?k dcterms:subject ?e } UNION { ?k ig:hasPosition/ig:statedBy ?e }
-  UNION { ?k ig:hasPosition/ig:statedBy/ig:asserts ?e }
+  { ?k dcterms:subject ?e } UNION { ?p0 ig:statedBy ?e . ?k ig:hasPosition ?p0 }
+  UNION { ?c0 ig:asserts ?e . ?p0 ig:statedBy ?c0 . ?k ig:hasPosition ?p0 }
   ?k a ig:Contradiction ; rdfs:label ?label ; ig:aspect ?aspect ; ig:hasPosition ?p .
   ?p rdfs:label ?said ; ig:statedBy ?claim .
   OPTIONAL { ?p ig:sourceFile ?file }
@@ -327,12 +332,18 @@ SELECT ?e ?k ?label ?aspect ?said ?claim ?file ?line WHERE {
 """
 
 
+def _about(query: str, iri: str) -> str:
+    """The query with ?e bound to the entity first thing in its pattern. Oxigraph 0.5 applies
+    `substitutions` only after matching the whole pattern, a scan of the store on every page
+    (seconds at 10,000 records); a VALUES block at the top is matched first. NamedNode has
+    checked the IRI, so it cannot add anything to the query."""
+    return query.replace("WHERE {", f"WHERE {{ VALUES ?e {{ {NamedNode(iri)} }}", 1)
+
+
 def connections(store: Store, iri: str, cache: dict[str, str]) -> list[Connection]:
     """Flows and relationships the entity is an end of, sorted by the other end's name."""
     out: dict[tuple[str, str], Connection] = {}
-    for r in select(
-        store, _CONNECTIONS, prefixes=PREFIXES, substitutions={Variable("e"): NamedNode(iri)}
-    ):
+    for r in select(store, _about(_CONNECTIONS, iri), prefixes=PREFIXES):
         direction = r["dir"].value
         rt = r["rt"].value if r["rt"] else "related to"
         relation = {
@@ -364,7 +375,6 @@ def describe(
     cache: dict[str, str] = {}
     names: dict[str, str] = {}
     node = NamedNode(iri)
-    subs = {Variable("e"): node}
     sources = _Sources(store, iri, cache)
     rows: dict[str, dict[str, Value]] = {}
     types: list[Value] = []
@@ -410,7 +420,7 @@ def describe(
     )  # fmt: skip
 
     claims: dict[str, ClaimView] = {}
-    for r in select(store, _CLAIMS, prefixes=PREFIXES, substitutions=subs):
+    for r in select(store, _about(_CLAIMS, iri), prefixes=PREFIXES):
         c = r["claim"].value
         if c in claims:
             continue
@@ -490,8 +500,7 @@ def describe(
 def contradictions(store: Store, iri: str, cache: dict[str, str]) -> list[ContradictionView]:
     """Disagreements about the entity, or stated by it (a claim) or by claims asserting it."""
     found: dict[str, ContradictionView] = {}
-    subs = {Variable("e"): NamedNode(iri)}
-    for r in select(store, _CONTRADICTIONS, prefixes=PREFIXES, substitutions=subs):
+    for r in select(store, _about(_CONTRADICTIONS, iri), prefixes=PREFIXES):
         k = found.setdefault(
             r["k"].value,
             ContradictionView(r["k"].value, r["label"].value, r["aspect"].value, []),

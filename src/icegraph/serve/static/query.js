@@ -8,6 +8,9 @@
   const editor = document.getElementById("query");
   const results = document.getElementById("results");
   const status = document.getElementById("status");
+  // A static copy of the site (`icegraph site`) has no endpoint: its static/site.js answers
+  // here instead, with Oxigraph running in this browser.
+  const local = window.icegraphLocal || null;
 
   function withPrefixes(text) {
     // A downloaded link is used outside this page: it declares the prefixes it uses.
@@ -18,6 +21,7 @@
     return "/sparql?format=" + format + "&query=" + encodeURIComponent(withPrefixes(editor.value));
   }
   function refreshLinks() {
+    if (local) return;  // a static page's downloads are files, or made after each run
     document.getElementById("download-csv").href = downloadUrl("csv");
     document.getElementById("download-json").href = downloadUrl("json");
   }
@@ -36,7 +40,7 @@
       const text = ours ? term.value.slice(ID.length) : curie(term.value);
       if (safe) {
         const a = document.createElement("a");
-        a.href = ours ? "/id/" + term.value.slice(ID.length) : term.value;
+        a.href = ours ? (local ? local.href(term.value) : "/id/" + term.value.slice(ID.length)) : term.value;
         a.textContent = text;
         a.title = term.value;
         a.dataset.iri = term.value;
@@ -58,14 +62,20 @@
     const values = iris.slice(0, 500).map((i) => "<" + i + ">").join(" ");
     const query = "SELECT ?s (SAMPLE(?l) AS ?label) WHERE { VALUES ?s { " + values +
       " } ?s rdfs:label ?l FILTER(LANG(?l) = \"\" || LANGMATCHES(LANG(?l), \"en\")) } GROUP BY ?s";
-    const res = await fetch("/sparql", {
-      method: "POST",
-      headers: { "Accept": "application/sparql-results+json" },
-      body: new URLSearchParams({ query: query }),
-    });
-    if (!res.ok) return;
+    let data;
+    if (local) {
+      data = await local.select(withPrefixes(query));
+    } else {
+      const res = await fetch("/sparql", {
+        method: "POST",
+        headers: { "Accept": "application/sparql-results+json" },
+        body: new URLSearchParams({ query: query }),
+      });
+      if (!res.ok) return;
+      data = await res.json();
+    }
     const found = {};
-    (await res.json()).results.bindings.forEach((b) => { found[b.s.value] = b.label.value; });
+    data.results.bindings.forEach((b) => { found[b.s.value] = b.label.value; });
     table.querySelectorAll("a[data-iri]").forEach((a) => {
       if (found[a.dataset.iri]) {
         a.textContent = found[a.dataset.iri];
@@ -131,6 +141,7 @@
     refreshLinks();
     status.textContent = "running…";
     results.textContent = "";
+    if (local) return runHere();
     try {
       // Read here first: a syntax error is told at the asker's own line and column.
       const checked = await fetch("/check", {
@@ -151,6 +162,23 @@
       await render(await res.json());
     } catch (err) {
       status.textContent = "failed: " + err;
+    }
+  }
+  async function runHere() {
+    const text = withPrefixes(editor.value);
+    let data;
+    try {
+      data = await local.select(text, (said) => { status.textContent = said; });
+    } catch (err) {
+      return showError(String(err.message || err));
+    }
+    await render(data);
+    const made = await local.downloads(text);
+    for (const name of ["csv", "json"]) {
+      const link = document.getElementById("download-" + name);
+      if (!made[name]) continue;
+      if (link.href.startsWith("blob:")) URL.revokeObjectURL(link.href);  // the last answer's
+      link.href = made[name];
     }
   }
   form.addEventListener("submit", run);

@@ -1,0 +1,131 @@
+"""Content negotiation without a server: rules for the common static hosts that send
+`/id/x` to `id/x.html`, `.ttl`, `.jsonld` or `.nt` by the Accept header (docs/site.md).
+
+The rules match media types in the Accept header by substring and ignore q-values: a browser
+(which asks for text/html first) gets the page, an RDF client asking for one RDF type gets that
+file. Netlify's and Cloudflare's `_redirects` cannot look at headers at all: there the address
+without a suffix is the page, and RDF clients use the file addresses (`id/x.ttl`).
+"""
+
+from __future__ import annotations
+
+# (media type, suffix), most specific first; HTML is the default.
+RDF_TYPES = (
+    ("text/turtle", ".ttl"),
+    ("application/ld+json", ".jsonld"),
+    ("application/n-triples", ".nt"),
+)
+# Addresses that have a page and RDF files beside it.
+NEGOTIATED = r"(id/.+|dataset|dataset/.+|ns|ns/.+)"
+TYPES = {
+    ".ttl": "text/turtle; charset=utf-8",
+    ".trig": "application/trig; charset=utf-8",
+    ".jsonld": "application/ld+json",
+    ".nt": "application/n-triples; charset=utf-8",
+    ".sha256": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+    ".wasm": "application/wasm",
+}
+
+
+def _pattern(media: str) -> str:
+    """A media type as a regular expression ('+' is a quantifier there)."""
+    return media.replace("+", "\\+")
+
+
+def htaccess() -> str:
+    """Apache (mod_rewrite, mod_headers, mod_mime), from the site's own folder: the rules
+    are relative, so they work at a host's root and under a sub-path."""
+    lines = [
+        "# icegraph static site: content negotiation for Apache (docs/site.md)",
+        "Options -MultiViews",
+        "DirectoryIndex index.html",
+        "DirectorySlash Off",
+    ]
+    lines += [f"AddType {t.split(';')[0]} {s}" for s, t in TYPES.items()]
+    lines += ["AddCharset utf-8 .ttl .trig .nt .md", "", "RewriteEngine On"]
+    for media, suffix in RDF_TYPES:
+        lines += [
+            f"RewriteCond %{{HTTP_ACCEPT}} {_pattern(media)}",
+            f"RewriteCond %{{REQUEST_FILENAME}}{suffix} -f",
+            f"RewriteRule ^{NEGOTIATED}$ $1{suffix} [L]",
+        ]
+    lines += [
+        "RewriteCond %{REQUEST_FILENAME}.html -f",
+        f"RewriteRule ^{NEGOTIATED}$ $1.html [L]",
+        "RewriteRule ^sparql/?$ index.html [L]",
+        "",
+        "<IfModule mod_headers.c>",
+        "  # what a cache keeps for an IRI depends on what was asked for",
+        '  <FilesMatch "\\.(html|ttl|jsonld|nt)$">',
+        "    Header merge Vary Accept",
+        "  </FilesMatch>",
+        '  Header set Access-Control-Allow-Origin "*"',
+        "</IfModule>",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def redirects() -> str:
+    """Netlify / Cloudflare Pages `_redirects`: rewrites (status 200) to the page."""
+    return "\n".join(
+        [
+            "# icegraph static site (docs/site.md). These hosts cannot choose by the Accept",
+            "# header: /id/x is the page; RDF is at /id/x.ttl, /id/x.jsonld, /id/x.nt.",
+            "/sparql      /index.html        200",
+            "/dataset     /dataset.html      200",
+            "/dataset/*   /dataset/:splat.html 200",
+            "/ns          /ns.html           200",
+            "/ns/*        /ns/:splat.html    200",
+            "/id/*        /id/:splat.html    200",
+            "",
+        ]
+    )
+
+
+def headers() -> str:
+    """Netlify / Cloudflare Pages `_headers`: the media types of the RDF files."""
+    out = ["# icegraph static site: media types of the RDF files (docs/site.md)"]
+    for suffix, media in TYPES.items():
+        out += [f"/*{suffix}", f"  Content-Type: {media}", "  Access-Control-Allow-Origin: *"]
+    return "\n".join(out) + "\n"
+
+
+def nginx() -> str:
+    """An nginx snippet to include in the server block that serves the site at its root."""
+    cases = "\n".join(f'    "~*{_pattern(m)}"  "{s}";' for m, s in RDF_TYPES)
+    types = "\n".join(f"    {t.split(';')[0]} {s[1:]};" for s, t in TYPES.items())
+    return f"""# icegraph static site: content negotiation for nginx (docs/site.md).
+# `map` belongs in the http block; the rest in the server block whose root is the site.
+map $http_accept $icegraph_suffix {{
+    default ".html";
+{cases}
+}}
+
+types {{
+{types}
+    text/html html;
+    application/javascript js;
+    application/json json;
+    text/css css;
+    image/svg+xml svg;
+}}
+
+location ~ ^/{NEGOTIATED}$ {{
+    add_header Vary Accept;
+    add_header Access-Control-Allow-Origin *;
+    try_files $uri$icegraph_suffix $uri $uri.html =404;
+}}
+location = /sparql {{ try_files /index.html =404; }}
+"""
+
+
+def all_rules() -> dict[str, str]:
+    """Every rule file, by the name it has in the site."""
+    return {
+        ".htaccess": htaccess(),
+        "_redirects": redirects(),
+        "_headers": headers(),
+        "nginx.conf": nginx(),
+    }
