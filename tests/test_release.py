@@ -365,3 +365,17 @@ def test_the_retracted_claim_resolves_to_its_tombstone_on_the_release(two_releas
     assert page.status_code == 200
     assert "Withdrawn on 2026-12-01 by Desk editor" in page.text
     assert str(escape(RETRACTION_REASON)) in page.text
+
+
+def test_an_edited_claims_earlier_iri_leads_to_the_claim_now(two_releases: Series):
+    """A story that cited the ATF row of release 1.0 follows its link on release 1.1."""
+    from starlette.testclient import TestClient
+
+    from icegraph.serve.app import ServeConfig, create_app
+
+    edited = next(c for c in log_of(two_releases)["claims"]["changed"] if "/atf--icm-" in c["old"])
+    store = two_releases.releases / "1.1" / "store"
+    with TestClient(create_app(ServeConfig(store, timeout=5, workers=1))) as client:
+        moved = client.get("/id/" + edited["old"][len(ID) :], follow_redirects=False)
+    assert moved.status_code == 301
+    assert moved.headers["location"].endswith(edited["new"][len(ID) :])

@@ -174,6 +174,8 @@ def changes_quads(log: dict, release: str) -> list[Quad]:
                 add(node, DCTERMS + "subject", _n(iri))
             if section == "claims" and kind == "changed":
                 add(_n(entry["new"]), PROV + "wasRevisionOf", _n(entry["old"]))
+                # the edited claim's earlier IRI, cited in a story, leads to the claim now
+                add(_n(entry["old"]), DCTERMS + "isReplacedBy", _n(entry["new"]))
                 for f in entry["fields"]:
                     fc = _n(f"{node.value}/{short_digest(f['property'])}")
                     add(node, IG + "hasFieldChange", fc)

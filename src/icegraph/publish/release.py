@@ -269,11 +269,19 @@ def release_quads(meta: dict) -> list[Quad]:
     )
     if meta["notes"]:
         add(rel, ADMS + "versionNotes", Literal(meta["notes"], language="en"))
+    series = NamedNode(meta["series"])
+    # what the release points at is described too, so that its page has somewhere to go
+    add(series, RDF + "type", NamedNode(DCAT + "DatasetSeries"))
+    add(series, DCTERMS + "title", Literal("icegraph releases", language="en"))
     if meta["previous"]:
         prev = NamedNode(release_iri(meta["previous"]))
         add(rel, DCAT + "previousVersion", prev)
         add(rel, PROV + "wasRevisionOf", prev)
         add(rel, DCAT + "prev", prev)
+        add(prev, RDF + "type", NamedNode(DCAT + "Dataset"))
+        add(prev, RDFS + "label", Literal(f"icegraph release {meta['previous']}", language="en"))
+        add(prev, DCAT + "version", Literal(meta["previous"]))
+        add(prev, DCAT + "inSeries", series)
     # The raw documents it was made from, each with its checksum: which documents a
     # release rests on can be checked against any copy of them.
     for name, digest in meta["inputs"].items():
