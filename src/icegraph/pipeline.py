@@ -7,6 +7,7 @@ previous build is removed. One build at a time writes into an output folder.
 
 from __future__ import annotations
 
+import copy
 import gc
 import json
 import os
@@ -18,14 +19,14 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Store
 
-from icegraph import outdir
+from icegraph import incremental, outdir
 from icegraph.catalogue import load_catalogue
 from icegraph.errors import InputError, Location, ValidationFailed
 from icegraph.link.review import check_entities, read_review
 from icegraph.mapping.link_quads import LINKS_GRAPH
 from icegraph.mapping.terms import value_of
 from icegraph.paths import ontology_dir, shapes_dir
-from icegraph.produce import Block, Progress, count_lines, load_mapped
+from icegraph.produce import Block, Incompatible, Progress, count_lines, load_mapped
 from icegraph.publish.dumps import StreamedDumps, write_context, write_readable
 from icegraph.publish.jsonld import build_context
 from icegraph.publish.metadata import CHECKSUMS_FILE, METADATA_GRAPH, checksums_text, metadata_quads
@@ -106,6 +107,7 @@ def build(
     validator: str = "fast",
     stream_dumps: bool | None = None,
     optimize: bool = False,
+    full: bool = False,
 ) -> BuildResult:
     """Build the graph from data_dir into out_dir; the old build stays until this one passes.
 
@@ -114,6 +116,9 @@ def build(
     while loading when the input is large (`stream_dumps`, by default above READABLE_RECORDS
     flow records), else sorted and prefixed from the store. `optimize` compacts the store
     before it is put in place: a longer build for faster queries on a large graph.
+
+    When the previous build in out_dir can be continued (incremental.py), only the inputs
+    added since are mapped, into a copy of its store; `full` starts again from nothing.
     """
     inputs = discover_inputs(data_dir)
     cat = load_catalogue(data_dir)  # checked here, before any work, so a bad table fails fast
@@ -138,18 +143,27 @@ def build(
 
     with outdir.locked(out_dir):
         outdir.remove_stale(out_dir)
-        staging = outdir.new_build_dir(out_dir)
-        published = False
-        try:
-            result = _build_into(
-                staging, data_dir, out_dir, inputs, report, progress, validator, stream_dumps,
-                optimize, check_loaded,
-            )  # fmt: skip
-            previous = outdir.publish(out_dir, staging, PUBLISHED)
-            published = True
-        finally:
-            if not published:
-                outdir.discard(staging)
+        how = incremental.plan(out_dir, data_dir, inputs, validator, stream_dumps, full)
+        while True:
+            staging = outdir.new_build_dir(out_dir)
+            published = False
+            try:
+                if progress:
+                    progress(how.describe())
+                try:
+                    result = _build_into(
+                        staging, data_dir, out_dir, inputs, copy.deepcopy(report), progress,
+                        validator, stream_dumps, optimize, check_loaded, how,
+                    )  # fmt: skip
+                except Incompatible as exc:
+                    how = incremental.Plan(str(exc))
+                    continue
+                previous = outdir.publish(out_dir, staging, PUBLISHED)
+                published = True
+            finally:
+                if not published:
+                    outdir.discard(staging)
+            break
         outdir.discard(previous)  # a server that has it open keeps reading it (see docs/)
         outdir.discard(out_dir / "failed")
         return result
@@ -172,24 +186,38 @@ def _build_into(
     stream_dumps: bool,
     optimize: bool,
     check_loaded: Callable[[Store], None],
+    how: incremental.Plan,
 ) -> BuildResult:
     """Everything but publishing, into `staging`; `check_loaded` is asked of the loaded
-    store before the shapes are checked."""
+    store before the shapes are checked. `how` says whether to continue an earlier build."""
     clock = _Stopwatch(report, progress)
     streamed = None
     files = [str(p) for p, _ in inputs]
+    report.build = how.to_json()
     try:
+        if how.previous is not None:
+            with clock("copy the earlier store"):
+                # hard links to the earlier store's immutable files: no triple is re-loaded
+                earlier = Store.read_only(str(how.previous / "store"))
+                earlier.backup(str(staging / "store"))
+                del earlier
         store = open_store(staging / "store")
-        streamed = StreamedDumps(staging) if stream_dumps else None
+        seed = None
+        if stream_dumps and how.previous is not None and how.dumps_prefix is not None:
+            seed = (how.previous, how.dumps_prefix)
+        streamed = StreamedDumps(staging, seed) if stream_dumps else None
+        (staging / incremental.STATE_DIR).mkdir()
         with clock("read, repair, map, check and load"):
             mapped, results = load_mapped(
                 store,
                 data_dir,
-                inputs,
+                how.added if how.incremental else inputs,
                 progress,
                 validate=validator == "fast",
                 tee=streamed,
                 finale=lambda s, typed: _finale(s, files, typed),
+                state_dir=staging / incremental.STATE_DIR,
+                resume_from=how.state,
             )
         report.merge(mapped)
         if streamed is not None:
@@ -218,6 +246,10 @@ def _build_into(
             write_context(staging / "context.jsonld", context)
             # Beside the dumps, not inside: the description in each dump cannot hold its hash.
             (staging / CHECKSUMS_FILE).write_text(checksums_text(staging), encoding="utf-8")
+        incremental.write_manifest(
+            staging, data_dir, inputs, validator, stream_dumps,
+            streamed.prefix if streamed is not None else None,
+        )  # fmt: skip
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         if optimize:

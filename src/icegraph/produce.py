@@ -17,8 +17,10 @@ import itertools
 import multiprocessing as mp
 import sys
 import time
+import pickle
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any, NamedTuple, TypeVar, cast
@@ -45,7 +47,7 @@ from icegraph.mapping.statements_quads import StatementMapper
 from icegraph.mapping.support import Support, voices
 from icegraph.mapping.terms import Q, Term, Triple, graph, lines, trig, unstated
 from icegraph.paths import ontology_dir, shapes_dir
-from icegraph.publish.metadata import Typed
+from icegraph.publish.metadata import METADATA_GRAPH, Typed
 from icegraph.readers.dossier_page import read_dossier
 from icegraph.readers.flows_table import read_flows
 from icegraph.readers.statements_csv import read_statements
@@ -55,7 +57,8 @@ from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.flows import repair_flows
 from icegraph.report import LIST_LIMIT, Report
 from icegraph.resolve.duplicates import report_duplicates
-from icegraph.resolve.gather import gather
+from icegraph.resolve.gather import Named, gather
+from icegraph.resolve.identity import Entity, Identities
 from icegraph.resolve.same_as import accepted_pairs, read_same_as
 from icegraph.validate.results import ShapeResult
 from icegraph.validate.shapes_program import load_shapes
@@ -103,42 +106,108 @@ def count_lines(path: Path) -> int:
 class Block(NamedTuple):
     """Triples of one named graph; `minted` are nodes whose every triple is in this block
     (with `context`), so the block can be checked on its own. `context` are triples an earlier
-    block already stored, shown to the checker again and not loaded twice: a flow that a
-    second record restates comes back with its record."""
+    block already stated, shown to the checker again and not loaded twice: a flow that a
+    second record restates comes back with its record. `send` says where the block goes:
+    "both" (checked, counted, loaded and dumped, as in every full build), "dump" (part of
+    the graph the store already holds: checked, counted and dumped, not loaded) or "load"
+    (brings the store up to date; the same triples also come in a "dump" block)."""
 
     graph: Term
     triples: list[Triple]
     minted: Sequence[Term] = ()
     context: list[Triple] = []
+    send: str = "both"
 
 
-def graph_blocks(
-    cat: Catalogue, inputs: list[tuple[Path, str]], report: Report, progress: Progress | None
-) -> Iterator[Block]:
-    """Every triple of the build: vocabulary, curated tables, then each input, record by record.
+@dataclass
+class MapState:
+    """The mapping's state after the last input, before the derived graph: what an
+    incremental build resumes from instead of mapping the same inputs again (incremental.py).
+    `pre_resolved` are the triples stated before the resolved graph (vocabulary, curated
+    tables, links), `resolved` the resolved graph's triples as made (before those were taken
+    out), `entities` the identities they came from."""
 
-    Each triple comes once, in the graph of the first block that states it (see FlowMapper):
-    the named graphs partition the dataset, so their union is the same graph on every store.
-    """
+    files: list[str]
+    stated: set[Triple]
+    pre_resolved: set[Triple]
+    resolved: list[Triple]
+    entities: dict[str, Entity]
+    flows: set[Term]
+    tracker: Contradictions
+    support: Support
+    report: Report
+    used_corrections: list[int]
+    typed: Typed = field(default_factory=Typed)
+    validator: dict[str, Any] | None = None
+
+
+class Incompatible(IcegraphError):
+    """The previous build cannot be continued: the build starts again from nothing."""
+
+
+@dataclass
+class Resume:
+    """What an incremental build gives the mapper: the previous state and the names each
+    unchanged input gives; `removed` receives the derived triples that are no longer true."""
+
+    state: MapState
+    named: dict[str, Named]
+    removed: list[Triple] = field(default_factory=list)
+
+
+def _vocabulary() -> list[Triple]:
     q = Q(VOCABULARY_GRAPH)
     vocabulary = []
     for path in sorted(ontology_dir().glob("*.ttl")):
         for t in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE):
             vocabulary.append(q(str(t.subject), str(t.predicate), str(t.object)))
-    stated: set[Triple] = set()
-    yield Block(VOCABULARY_GRAPH, list(unstated(vocabulary, stated)))
-    yield Block(ENTITIES_GRAPH, list(unstated(entity_quads(cat), stated)))
-    yield Block(SOURCES_GRAPH, list(unstated(source_quads(cat), stated)))
+    return vocabulary
+
+
+def _derived(support: Support, tracker: Contradictions, found: list) -> Iterator[Triple]:
+    return itertools.chain(support.quads(), tracker.quads(found))
+
+
+def graph_blocks(
+    cat: Catalogue,
+    inputs: list[tuple[Path, str]],
+    report: Report,
+    progress: Progress | None,
+    named: dict[str, Named] | None = None,
+    checkpoint: Callable[[MapState], None] | None = None,
+    resume: Resume | None = None,
+) -> Iterator[Block]:
+    """Every triple of the build: vocabulary, curated tables, then each input, record by record.
+
+    Each triple comes once, in the graph of the first block that states it (see FlowMapper):
+    the named graphs partition the dataset, so their union is the same graph on every store.
+    `named` keeps what each input names (see gather); `checkpoint` is given the state after
+    the last input. With `resume`, `inputs` are the inputs added since the state was taken:
+    the blocks are those that bring the previous build's store to what a full build of all
+    the inputs would hold (raises Incompatible when that cannot be done safely).
+    """
     links = read_review(cat.directory / "wikidata-links.csv")
+    if resume is None:
+        stated: set[Triple] = set()
+        yield Block(VOCABULARY_GRAPH, list(unstated(_vocabulary(), stated)))
+        yield Block(ENTITIES_GRAPH, list(unstated(entity_quads(cat), stated)))
+        yield Block(SOURCES_GRAPH, list(unstated(source_quads(cat), stated)))
+        yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
+        pre_resolved = set(stated)
+    else:
+        stated = resume.state.stated
+        pre_resolved = resume.state.pre_resolved
     report.count(
         "Wikidata links published (accepted reviews)", sum(r.status == "accepted" for r in links)
     )
-    yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
     if progress:
         progress("gathering every name the documents give …")
     same_as_file = cat.directory / "same-as.csv"
     decisions = read_same_as(same_as_file)
-    ids, unknown_operator = gather(cat, inputs, accepted_pairs(decisions), str(same_as_file))
+    every = inputs if resume is None else _all_inputs(resume, inputs)
+    ids, unknown_operator = gather(
+        cat, every, accepted_pairs(decisions), str(same_as_file), named
+    )
     for conflict in ids.conflicts:
         report.add_finding(Finding(None, "identity", conflict))
     report_duplicates(ids, decisions, report)
@@ -150,39 +219,38 @@ def graph_blocks(
         "IRIs of earlier builds kept as redirects",
         sum(len(e.aliases) for e in ids.entities.values()),
     )
-    yield Block(RESOLVED_GRAPH, list(unstated(resolved_quads(ids, unknown_operator), stated)))
-    tracker = Contradictions()
-    support = Support(voices(cat))
-    flows: set[Term] = set()
+    resolved = list(resolved_quads(ids, unknown_operator))
+    if resume is None:
+        yield Block(RESOLVED_GRAPH, list(unstated(resolved, stated)))
+        tracker = Contradictions()
+        support = Support(voices(cat))
+        flows: set[Term] = set()
+        inputs_report = Report()
+        files: list[str] = []
+        old_derived: set[Triple] = set()
+    else:
+        old = resume.state
+        yield Block(RESOLVED_GRAPH, _resolved_added(old, ids.entities, resolved))
+        tracker, support, flows = old.tracker, old.support, old.flows
+        inputs_report, files = old.report, list(old.files)
+        cat.used_corrections.update(cat.corrections[i] for i in old.used_corrections)
+        old_derived = set(_derived(support, tracker, tracker.found()))
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     for path, reader in inputs:
-        shown = str(path)
-        if reader == "flows_table":
-            mapper = FlowMapper(cat, ids, path.name, stated, flows, tracker, report, support)
-            # first: the records' checks need the compiling activity's class
-            yield Block(mapper.q.g, list(mapper.header()))
-            records = 0
-            rows = counter.counted(read_flows(path, shown), path.name)
-            for rec in repair_flows(rows, cat, path.name, report):
-                records += 1
-                yield Block(mapper.q.g, *mapper.block(rec))
-            report.count("flows read", records)
-        elif reader == "statements_csv":
-            entered = StatementMapper(cat, ids, path.name, stated, flows, tracker, support)
-            yield Block(entered.q.g, list(entered.header()))
-            records = 0
-            for statement in read_statements(path, shown):
-                records += 1
-                yield Block(entered.q.g, list(unstated(entered.record(statement), stated)))
-            report.count("statements entered by hand", records)
-        else:
-            dossier = repair_dossier(read_dossier(path, shown), cat, report)
-            records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
-            m = DossierMapper(cat, ids, path.name, report, tracker, support)
-            # facts share their activity and agent; pages share the entities they name
-            yield Block(m.q.g, list(unstated(m.quads(dossier), stated)))
-        report.inputs.append({"file": shown, "reader": reader, "records": records})
+        yield from _input_blocks(
+            cat, ids, path, reader, stated, flows, tracker, support, inputs_report, counter
+        )
+        files.append(path.name)
+    if checkpoint is not None:
+        index = {c: i for i, c in enumerate(cat.corrections)}
+        checkpoint(
+            MapState(
+                files, stated, pre_resolved, resolved, dict(ids.entities), flows, tracker,
+                support, inputs_report, sorted(index[c] for c in cat.used_corrections),
+            )
+        )  # fmt: skip
+    report.merge(inputs_report)
     for finding in unused_everywhere(cat):
         report.add_finding(finding)
     report.count("information flows", len(flows))
@@ -193,7 +261,91 @@ def graph_blocks(
     report.set_table("Where the sources contradict each other", listed)
     # worked out over every document, so they come last: the support each flow and
     # relationship has, and where the documents disagree
-    yield from _by_subject(DERIVED_GRAPH, itertools.chain(support.quads(), tracker.quads(found)))
+    if resume is None:
+        yield from _by_subject(DERIVED_GRAPH, _derived(support, tracker, found))
+        return
+    new_derived: set[Triple] = set()
+    added: list[Triple] = []
+    for block in _by_subject(DERIVED_GRAPH, _derived(support, tracker, found)):
+        new_derived.update(block.triples)
+        added += [t for t in block.triples if t not in old_derived]
+        yield block._replace(send="dump")
+    for start in range(0, len(added), 50_000):
+        yield Block(DERIVED_GRAPH, added[start : start + 50_000], send="load")
+    resume.removed[:] = sorted(old_derived - new_derived)
+
+
+def _all_inputs(resume: Resume, added: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """The previous build's inputs (their names come from `named`) and the added ones."""
+    readers = dict.fromkeys(resume.state.files, "")
+    return [(Path(name), reader) for name, reader in readers.items()] + added
+
+
+def _resolved_added(old: MapState, entities: dict[str, Entity], resolved: list[Triple]) -> list[Triple]:
+    """What the added inputs add to the resolved graph. An entity the earlier inputs named
+    must be the same entity still (same IRI, label and names), and the resolved graph may
+    only grow by triples no input has stated yet: else the earlier inputs' graphs would
+    change, and only a full build makes them right."""
+    for eid, entity in old.entities.items():
+        if entities.get(eid) != entity:
+            raise Incompatible(
+                f"the added inputs change the entity {eid}, which earlier inputs name"
+            )
+    before = set(old.resolved)
+    now = set(resolved)
+    if not before <= now:
+        gone = min(before - now)
+        raise Incompatible(f"the resolved graph loses a statement ({' '.join(gone)})")
+    added = []
+    for t in resolved:
+        if t in before or t in old.pre_resolved:
+            continue
+        if t in old.stated:
+            raise Incompatible(f"an input already states what the resolved graph now does ({' '.join(t)})")
+        old.stated.add(t)
+        added.append(t)
+    return added
+
+
+def _input_blocks(
+    cat: Catalogue,
+    ids: Identities,
+    path: Path,
+    reader: str,
+    stated: set[Triple],
+    flows: set[Term],
+    tracker: Contradictions,
+    support: Support,
+    report: Report,
+    counter: Progressor,
+) -> Iterator[Block]:
+    """One input's graph, record by record."""
+    shown = str(path)
+    if reader == "flows_table":
+        mapper = FlowMapper(cat, ids, path.name, stated, flows, tracker, report, support)
+        # first: the records' checks need the compiling activity's class
+        yield Block(mapper.q.g, list(mapper.header()))
+        records = 0
+        rows = counter.counted(read_flows(path, shown), path.name)
+        for rec in repair_flows(rows, cat, path.name, report):
+            records += 1
+            yield Block(mapper.q.g, *mapper.block(rec))
+        report.count("flows read", records)
+    elif reader == "statements_csv":
+        entered = StatementMapper(cat, ids, path.name, stated, flows, tracker, support)
+        yield Block(entered.q.g, list(entered.header()))
+        records = 0
+        for statement in read_statements(path, shown):
+            records += 1
+            yield Block(entered.q.g, list(unstated(entered.record(statement), stated)))
+        report.count("statements entered by hand", records)
+    else:
+        dossier = repair_dossier(read_dossier(path, shown), cat, report)
+        records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
+        m = DossierMapper(cat, ids, path.name, report, tracker, support)
+        # facts share their activity and agent; pages share the entities they name
+        yield Block(m.q.g, list(unstated(m.quads(dossier), stated)))
+    report.inputs.append({"file": shown, "reader": reader, "records": records})
 
 
 def _by_subject(graph_term: Term, triples: Iterable[Triple], size: int = 50_000) -> Iterator[Block]:
@@ -238,6 +390,10 @@ def _stderr(message: str) -> None:
     print(f"· {message}", file=sys.stderr, flush=True)
 
 
+STATE_FILE = "mapping.pickle"  # the MapState, in the build's state folder
+NAMES_FILE = "names.pickle"  # what each input names (resolve/gather.py), by file name
+
+
 def _produce(
     data_dir: str,
     inputs: list[tuple[str, str]],
@@ -245,52 +401,79 @@ def _produce(
     last_conn: Connection,
     show_progress: bool,
     validate: bool,
+    state_dir: str | None = None,
+    resume_from: str | None = None,
 ) -> None:
-    """The mapper process: chunks of one graph's lines (graph IRI on the first line), then an
-    empty chunk and the typed-entity counts; then it takes the loader's last blocks (a list,
-    empty when the loader stopped early) on `last_conn`, and sends the outcome: the report
-    and, when asked, what the shapes found.
-    A failure sends the outcome at once."""
+    """The mapper process: chunks of one graph's lines (graph IRI on the first line, after
+    "load " or "dump " for blocks that go only to the store or only to the dumps), then an
+    empty chunk and the typed-entity counts with the derived triples to remove; then it takes
+    the loader's last blocks (a list, empty when the loader stopped early) on `last_conn`,
+    and sends the outcome: the report and, when asked, what the shapes found.
+    With `state_dir`, it writes there what an incremental build needs; with `resume_from`
+    (a previous build's state folder), `inputs` are the added inputs and it continues from
+    that state. A failure sends the outcome at once."""
     die_with_parent()  # a killed build must not leave its mapper running
     report = Report()
     ended = False
     try:
         cat = load_catalogue(Path(data_dir))
         validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
+        resume = _read_resume(Path(resume_from)) if resume_from else None
+        if resume is not None and validator is not None and resume.state.validator:
+            validator.restore(resume.state.validator)
+        named: dict[str, Named] | None = None
+        if state_dir is not None:
+            named = resume.named if resume is not None else {}
         # The catalogue and the shapes (an rdflib graph) live as long as the process: the
         # collector need not walk them again every time the records' garbage is collected.
         gc.freeze()
         checking = _Spent()
         buf: list[str] = []
         size = 0
-        current = ""
+        current: tuple[str, str] = ("", "")
 
         def flush() -> None:
             if buf:
-                conn.send_bytes(f"{current}\n{''.join(buf)}".encode())
+                graph_term, send = current
+                head = graph_term if send == "both" else f"{send} {graph_term}"
+                conn.send_bytes(f"{head}\n{''.join(buf)}".encode())
                 buf.clear()
+
+        typed = resume.state.typed if resume is not None else Typed()
+
+        def checkpoint(state: MapState) -> None:
+            if state_dir is None:
+                return
+            state.typed = typed
+            state.validator = validator.snapshot() if validator is not None else None
+            _write_pickle(Path(state_dir) / STATE_FILE, state)
+            _write_pickle(Path(state_dir) / NAMES_FILE, named)
 
         paths = [(Path(p), r) for p, r in inputs]
         progress = _stderr if show_progress else None
-        typed = Typed()
         records_checked: int | None = None
-        for block in graph_blocks(cat, paths, report, progress):
-            typed.add(block.triples, block.minted)
-            if validator is not None:
-                if block.graph == DERIVED_GRAPH and records_checked is None:
-                    records_checked = validator.blocks_checked  # the rest are not records
-                with checking:
-                    validator.add(block.triples + block.context, block.minted)
-            if block.graph != current or size >= CHUNK:
+        blocks = graph_blocks(cat, paths, report, progress, named, checkpoint, resume)
+        for block in blocks:
+            if block.send != "load":
+                typed.add(block.triples, block.minted)
+                if validator is not None:
+                    if block.graph == DERIVED_GRAPH and records_checked is None:
+                        records_checked = validator.blocks_checked  # the rest are not records
+                    with checking:
+                        if block.graph == RESOLVED_GRAPH and resume is not None:
+                            validator.share(block.triples)
+                        else:
+                            validator.add(block.triples + block.context, block.minted)
+            if (block.graph, block.send) != current or size >= CHUNK:
                 flush()
-                current, size = block.graph, 0
+                current, size = (block.graph, block.send), 0
             text = lines(block.triples)
             buf.append(text)
             size += len(text)
         flush()
         conn.send_bytes(b"")
         ended = True
-        conn.send(("counts", typed.summary()))
+        conn.send(("counts", typed.summary(), resume.removed if resume is not None else []))
         results = None
         last = last_conn.recv()
         if validator is not None:
@@ -322,6 +505,23 @@ def _produce(
         last_conn.close()
 
 
+def _write_pickle(path: Path, value: object) -> None:
+    """Written under a temporary name and renamed: a state file is whole or absent."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def _read_resume(state_dir: Path) -> Resume:
+    # The state is this build folder's own, written by an earlier build (never a download)
+    with (state_dir / STATE_FILE).open("rb") as fh:
+        state = pickle.load(fh)  # noqa: S301
+    with (state_dir / NAMES_FILE).open("rb") as fh:
+        named = pickle.load(fh)  # noqa: S301
+    return Resume(state, named)
+
+
 class _PipeReader(io.RawIOBase):
     """The mapper's chunks as one TriG stream the bulk loader reads; each chunk also goes to
     `tee` when given, which writes the streamed dumps."""
@@ -342,11 +542,13 @@ class _PipeReader(io.RawIOBase):
             except EOFError:
                 chunk = b""
             if chunk:
-                graph_term, lines = chunk.split(b"\n", 1)
+                head, lines = chunk.split(b"\n", 1)
+                send, _, graph_term = head.rpartition(b" ")
                 block = b"%s {\n%s}\n" % (graph_term, lines)
-                if self.tee is not None:
+                if self.tee is not None and send != b"load":
                     self.tee(block, lines)
-                self.buf = memoryview(block)
+                if send != b"dump":
+                    self.buf = memoryview(block)
             else:
                 self.ended = True
         n = min(len(b), len(self.buf))
@@ -363,8 +565,16 @@ def load_mapped(
     validate: bool = True,
     tee: Tee | None = None,
     finale: Callable[[Store, dict], Iterator[Block]] | None = None,
+    state_dir: Path | None = None,
+    resume_from: Path | None = None,
 ) -> tuple[Report, list[ShapeResult] | None]:
     """Map (and check) every input in a second process and bulk-load its triples.
+
+    With `state_dir`, the mapper writes there what a later incremental build resumes from.
+    With `resume_from` (an earlier build's state folder, whose store `store` starts as a
+    copy of), `inputs` are only the inputs added since: the store is brought to what a
+    full build would hold (derived triples no longer true removed, the dataset description
+    made again); raises Incompatible when the mapper finds it cannot be.
 
     `finale` makes the last blocks from the loaded store and the stream's typed-entity counts
     (the dataset's own description), each loaded before the next is made; they are loaded,
@@ -383,6 +593,8 @@ def load_mapped(
             last_in,
             progress is not None,
             validate,
+            None if state_dir is None else str(state_dir),
+            None if resume_from is None else str(resume_from),
         ),
         name="icegraph-map",
     )
@@ -402,7 +614,10 @@ def load_mapped(
         first = _receive(reader)
         if first[0] != "counts":
             outcome = first  # the mapper failed; below says how
-        elif finale is not None:
+        elif resume_from is not None:
+            _remove(store, DERIVED_GRAPH, first[2])
+            store.clear_graph(pyoxigraph.NamedNode(METADATA_GRAPH[1:-1]))  # made again below
+        if outcome is None and finale is not None:
             for block in finale(store, first[1]):
                 _load_block(store, block, tee)
                 last.append(block)
@@ -430,6 +645,13 @@ def load_mapped(
     timings["shared nodes checked (after the load)"] = round(time.perf_counter() - started, 3)
     payload[0].timings.update(timings)
     return payload
+
+
+def _remove(store: Store, graph_term: Term, triples: list[Triple]) -> None:
+    for start in range(0, len(triples), 50_000):
+        text = trig(graph_term, lines(triples[start : start + 50_000])).encode()
+        for quad in pyoxigraph.parse(input=text, format=pyoxigraph.RdfFormat.TRIG):
+            store.remove(quad)
 
 
 def _load_block(store: Store, block: Block, tee: Tee | None) -> None:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyoxigraph
 from pyoxigraph import RdfFormat, Store
 
 from icegraph.lifetime import die_with_parent
+from icegraph.mapping.contradictions import DERIVED_GRAPH
 from icegraph.namespaces import PREFIXES
+from icegraph.publish.metadata import METADATA_GRAPH
 from icegraph.publish.jsonld import write_jsonld
 from icegraph.store import union_triples
 
@@ -56,6 +59,25 @@ def write_readable(store: Store, staging: Path, context: dict[str, Any]) -> dict
     return timings
 
 
+_WHOLE_BUILD = (f"{DERIVED_GRAPH} {{".encode(), f"{METADATA_GRAPH} {{".encode())
+
+
+def _copy_start(src: Path, dst: BinaryIO, size: int) -> None:
+    """The first `size` bytes of `src` onto `dst` (in the kernel where it can)."""
+    with src.open("rb") as fh:
+        dst.flush()
+        left = size
+        while left > 0:
+            try:
+                n = os.copy_file_range(fh.fileno(), dst.fileno(), left)
+            except OSError:
+                n = dst.write(fh.read(min(left, 1 << 24)))
+            if n == 0:
+                raise OSError(f"{src} is shorter than its build recorded")
+            left -= n
+        dst.seek(0, os.SEEK_END)
+
+
 class StreamedDumps:
     """TriG, Turtle and JSON-LD written from the mapper's stream while the store loads it.
 
@@ -68,12 +90,22 @@ class StreamedDumps:
     Call it as the loader's tee; `close` when the last block is written, then `wait`.
     """
 
-    def __init__(self, staging: Path) -> None:
+    def __init__(self, staging: Path, seed: tuple[Path, list[int]] | None = None) -> None:
+        """`seed`: an earlier build's folder and the bytes of its TriG and Turtle dumps that
+        come before its derived graph, which an incremental build starts its dumps with (see
+        `prefix`)."""
         import multiprocessing as mp
 
         self.trig = (staging / "icegraph.trig").open("wb")
         ttl_path = staging / "icegraph.ttl"
         self.ttl = ttl_path.open("wb")
+        # where the graphs worked out over the whole build begin: what a later
+        # incremental build keeps of these dumps
+        self.prefix: list[int] | None = None
+        if seed is not None:
+            folder, (trig_bytes, ttl_bytes) = seed
+            _copy_start(folder / "icegraph.trig", self.trig, trig_bytes)
+            _copy_start(folder / "icegraph.ttl", self.ttl, ttl_bytes)
         ctx = mp.get_context("spawn")
         self.done = ctx.Event()
         self.reader, writer = ctx.Pipe(duplex=False)
@@ -86,6 +118,8 @@ class StreamedDumps:
         writer.close()
 
     def __call__(self, block: bytes, lines: bytes) -> None:
+        if self.prefix is None and block.startswith(_WHOLE_BUILD):
+            self.prefix = [self.trig.tell(), self.ttl.tell()]
         self.trig.write(block)
         self.ttl.write(lines)
 

@@ -8,8 +8,9 @@ and counts are the mapping's to report, so they are dropped here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import cast
 
 from icegraph.catalogue import Catalogue
 from icegraph.readers.dossier_page import read_dossier
@@ -90,18 +91,56 @@ GATHERERS: dict[str, Gatherer] = {
 }
 
 
+# What one document names, in the order it names them: each `Identities.mention` call's
+# arguments, and its systems' operators. Kept by incremental builds so that an unchanged
+# document's names are replayed instead of read again (see incremental.py).
+Mentions = list[tuple[str, str, tuple[str, ...]]]
+Named = tuple[Mentions, Operators]
+
+
+class _Recorder:
+    """Stands for Identities while one document is gathered: notes each mention."""
+
+    def __init__(self) -> None:
+        self.mentions: Mentions = []
+
+    def mention(self, name: str, etype: str, also: Iterable[str] = ()) -> None:
+        self.mentions.append((name, etype, tuple(also)))
+
+
+def names_of(cat: Catalogue, path: Path, reader: str) -> Named:
+    """Every name one document gives, as gathering reads it."""
+    recorder = _Recorder()
+    operators: Operators = {}
+    GATHERERS[reader](cast(Identities, recorder), path, cat, operators)
+    return recorder.mentions, operators
+
+
 def gather(
     cat: Catalogue,
     inputs: list[tuple[Path, str]],
     folds: dict[str, str] | None = None,
     folds_file: str = "",
+    named: dict[str, Named] | None = None,
 ) -> tuple[Identities, set[str]]:
     """The settled identities of every name in `inputs`, and the ids of the systems whose
-    operator no document names although one describes them (they get 'unknown operator')."""
+    operator no document names although one describes them (they get 'unknown operator').
+
+    `named` holds what each document (by file name) names, from an earlier build; documents
+    missing from it are read, and added to it."""
     ids = Identities(cat)
     operators: Operators = {}
     for path, reader in inputs:
-        GATHERERS[reader](ids, path, cat, operators)
+        if named is None:
+            GATHERERS[reader](ids, path, cat, operators)
+            continue
+        if path.name not in named:
+            named[path.name] = names_of(cat, path, reader)
+        mentions, operated = named[path.name]
+        for name, etype, also in mentions:
+            ids.mention(name, etype, also)
+        for name, op in operated.items():
+            operators[name] = operators.get(name, False) or op
     ids.finish(folds, folds_file)
     known: dict[str, bool] = {}
     for name, operated in operators.items():
