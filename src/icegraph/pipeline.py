@@ -33,7 +33,7 @@ from icegraph.publish.metadata import CHECKSUMS_FILE, METADATA_GRAPH, checksums_
 from icegraph.readers import reader_for
 from icegraph.repair.corrections import check_corrections
 from icegraph.report import Report
-from icegraph.store import open_store
+from icegraph.store import clone_store, open_store
 from icegraph.validate import engine
 from icegraph.validate.explain import explain
 from icegraph.validate.results import Explained
@@ -197,10 +197,7 @@ def _build_into(
     try:
         if how.previous is not None:
             with clock("copy the earlier store"):
-                # hard links to the earlier store's immutable files: no triple is re-loaded
-                earlier = Store.read_only(str(how.previous / "store"))
-                earlier.backup(str(staging / "store"))
-                del earlier
+                clone_store(how.previous / "store", staging / "store")
         store = open_store(staging / "store")
         seed = None
         if stream_dumps and how.previous is not None and how.dumps_prefix is not None:
