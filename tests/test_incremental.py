@@ -152,7 +152,7 @@ def test_a_failing_incremental_build_leaves_the_previous_build_whole(
     (data_copy / "raw" / "900_bad.txt").write_text(bad, encoding="utf-8")
     with pytest.raises(ValidationFailed) as failed:
         build(data_copy, out)
-    assert "Nowhere Sink" in str(failed.value.violations[0])
+    assert "Nowhere Sink" in str(failed.value.findings[0])
     assert (out / "current").resolve() == current
     assert nquads(out) == quads
     assert (out / "report.json").read_bytes() == report
