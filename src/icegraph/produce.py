@@ -15,9 +15,9 @@ import gc
 import io
 import itertools
 import multiprocessing as mp
+import pickle
 import sys
 import time
-import pickle
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -205,9 +205,7 @@ def graph_blocks(
     same_as_file = cat.directory / "same-as.csv"
     decisions = read_same_as(same_as_file)
     every = inputs if resume is None else _all_inputs(resume, inputs)
-    ids, unknown_operator = gather(
-        cat, every, accepted_pairs(decisions), str(same_as_file), named
-    )
+    ids, unknown_operator = gather(cat, every, accepted_pairs(decisions), str(same_as_file), named)
     for conflict in ids.conflicts:
         report.add_finding(Finding(None, "identity", conflict))
     report_duplicates(ids, decisions, report)
@@ -281,7 +279,9 @@ def _all_inputs(resume: Resume, added: list[tuple[Path, str]]) -> list[tuple[Pat
     return [(Path(name), reader) for name, reader in readers.items()] + added
 
 
-def _resolved_added(old: MapState, entities: dict[str, Entity], resolved: list[Triple]) -> list[Triple]:
+def _resolved_added(
+    old: MapState, entities: dict[str, Entity], resolved: list[Triple]
+) -> list[Triple]:
     """What the added inputs add to the resolved graph. An entity the earlier inputs named
     must be the same entity still (same IRI, label and names), and the resolved graph may
     only grow by triples no input has stated yet: else the earlier inputs' graphs would
@@ -301,7 +301,9 @@ def _resolved_added(old: MapState, entities: dict[str, Entity], resolved: list[T
         if t in before or t in old.pre_resolved:
             continue
         if t in old.stated:
-            raise Incompatible(f"an input already states what the resolved graph now does ({' '.join(t)})")
+            raise Incompatible(
+                f"an input already states what the resolved graph now does ({' '.join(t)})"
+            )
         old.stated.add(t)
         added.append(t)
     return added

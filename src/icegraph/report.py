@@ -84,8 +84,9 @@ class Report:
         out = [f"# {self.title}", ""]
         if self.build:
             b = self.build
-            out += [f"This build: {b['mode']} ({b['why']}); inputs reused: "
-                    f"{len(b['reused'])}, mapped: {', '.join(b['redone']) or 'none'}.", ""]  # fmt: skip
+            mapped = ", ".join(b["redone"]) or "none"
+            out.append(f"This build: {b['mode']} ({b['why']}); inputs reused: {len(b['reused'])}")
+            out += [f"; mapped: {mapped}.", ""]
         if self.inputs:
             out += ["## Inputs", ""]
             out += [f"- `{i['file']}` ({i['reader']}): {i['records']} records" for i in self.inputs]

@@ -17,8 +17,8 @@ from pyoxigraph import RdfFormat, Store
 from icegraph.lifetime import die_with_parent
 from icegraph.mapping.contradictions import DERIVED_GRAPH
 from icegraph.namespaces import PREFIXES
-from icegraph.publish.metadata import METADATA_GRAPH
 from icegraph.publish.jsonld import write_jsonld
+from icegraph.publish.metadata import METADATA_GRAPH
 from icegraph.store import union_triples
 
 

@@ -136,10 +136,10 @@ def gather(
             continue
         if path.name not in named:
             named[path.name] = names_of(cat, path, reader)
-        mentions, operated = named[path.name]
+        mentions, described = named[path.name]
         for name, etype, also in mentions:
             ids.mention(name, etype, also)
-        for name, op in operated.items():
+        for name, op in described.items():
             operators[name] = operators.get(name, False) or op
     ids.finish(folds, folds_file)
     known: dict[str, bool] = {}

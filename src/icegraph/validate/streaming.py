@@ -203,8 +203,9 @@ class StreamValidator:
             "back": self.shared.back,
             # as results, not hits: a hit names its shape by node, and a blank node's name
             # is new each time the shapes are read
-            "results": sorted(self._prior | set(to_results(self.hits, self.program)),
-                              key=_result_key),
+            "results": sorted(
+                self._prior | set(to_results(self.hits, self.program)), key=_result_key
+            ),
             "blocks_checked": self.blocks_checked,
             "blocks_deferred": self.blocks_deferred,
             "checked_nodes": self._checked_nodes,
