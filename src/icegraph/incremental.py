@@ -21,7 +21,7 @@ from typing import Any
 
 from icegraph import __version__, outdir
 from icegraph.paths import ontology_dir, shapes_dir
-from icegraph.produce import NAMES_FILE, STATE_FILE
+from icegraph.produce import DERIVED_FILE, NAMES_FILE, STATE_FILE
 
 STATE_DIR = "state"
 MANIFEST = "manifest.json"
@@ -102,7 +102,7 @@ def plan(
     except (OSError, ValueError):
         return Plan("the earlier build left no state to continue from")
     if manifest.get("format") != FORMAT or not all(
-        (state / name).is_file() for name in (STATE_FILE, NAMES_FILE)
+        (state / name).is_file() for name in (STATE_FILE, NAMES_FILE, DERIVED_FILE)
     ):
         return Plan("the earlier build's state is of another kind")
     if validator != "fast":

@@ -38,7 +38,7 @@ from icegraph.mapping.catalogue_quads import (
     entity_quads,
     source_quads,
 )
-from icegraph.mapping.contradictions import DERIVED_GRAPH, Contradictions
+from icegraph.mapping.contradictions import DERIVED_GRAPH, Contradiction, Contradictions
 from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
@@ -60,9 +60,10 @@ from icegraph.resolve.duplicates import report_duplicates
 from icegraph.resolve.gather import Named, gather
 from icegraph.resolve.identity import Entity, Identities
 from icegraph.resolve.same_as import accepted_pairs, read_same_as
-from icegraph.validate.results import ShapeResult
+from icegraph.validate.literals import lexical
+from icegraph.validate.results import Hit, ShapeResult
 from icegraph.validate.shapes_program import load_shapes
-from icegraph.validate.streaming import StreamValidator
+from icegraph.validate.streaming import StreamValidator, to_results
 
 Progress = Callable[[str], None]
 Tee = Callable[[bytes, bytes], None]  # (a TriG block, its triple lines alone)
@@ -103,20 +104,24 @@ def count_lines(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
 
 
+EVERYWHERE = "load dump check count"
+
+
 class Block(NamedTuple):
     """Triples of one named graph; `minted` are nodes whose every triple is in this block
     (with `context`), so the block can be checked on its own. `context` are triples an earlier
     block already stated, shown to the checker again and not loaded twice: a flow that a
-    second record restates comes back with its record. `send` says where the block goes:
-    "both" (checked, counted, loaded and dumped, as in every full build), "dump" (part of
-    the graph the store already holds: checked, counted and dumped, not loaded) or "load"
-    (brings the store up to date; the same triples also come in a "dump" block)."""
+    second record restates comes back with its record. `send` says where the block goes,
+    of "load" (the store), "dump" (the streamed dumps), "check" (the shapes) and "count"
+    (the dataset's typed entities): every block of a full build goes everywhere; an
+    incremental build sends the derived graph's changes to the store, its changed parts to
+    the checks, and all of it to the dumps (see _derived_update)."""
 
     graph: Term
     triples: list[Triple]
     minted: Sequence[Term] = ()
     context: list[Triple] = []
-    send: str = "both"
+    send: str = EVERYWHERE
 
 
 @dataclass
@@ -132,6 +137,7 @@ class MapState:
     pre_resolved: set[Triple]
     resolved: list[Triple]
     entities: dict[str, Entity]
+    duplicates: Report  # what report_duplicates said of those entities
     flows: set[Term]
     tracker: Contradictions
     support: Support
@@ -152,7 +158,13 @@ class Resume:
 
     state: MapState
     named: dict[str, Named]
+    # the derived graph's findings of the previous build, and the subjects whose checks
+    # waited for the end (their blocks are checked again)
+    derived_results: list[ShapeResult] = field(default_factory=list)
+    derived_deferred: set[Term] = field(default_factory=set)
+    streamed: bool = False  # the dumps are written from the stream: send the whole graph
     removed: list[Triple] = field(default_factory=list)
+    kept: list[ShapeResult] = field(default_factory=list)  # derived findings still true
 
 
 def _vocabulary() -> list[Triple]:
@@ -208,7 +220,12 @@ def graph_blocks(
     ids, unknown_operator = gather(cat, every, accepted_pairs(decisions), str(same_as_file), named)
     for conflict in ids.conflicts:
         report.add_finding(Finding(None, "identity", conflict))
-    report_duplicates(ids, decisions, report)
+    if resume is not None and resume.state.entities == ids.entities:
+        duplicates = resume.state.duplicates  # the same entities: the same candidates
+    else:
+        duplicates = Report()
+        report_duplicates(ids, decisions, duplicates)
+    report.merge(duplicates)
     report.count(
         "entities named by the documents (not curated)",
         sum(e.curated is None for e in ids.entities.values()),
@@ -225,14 +242,14 @@ def graph_blocks(
         flows: set[Term] = set()
         inputs_report = Report()
         files: list[str] = []
-        old_derived: set[Triple] = set()
     else:
         old = resume.state
         yield Block(RESOLVED_GRAPH, _resolved_added(old, ids.entities, resolved))
         tracker, support, flows = old.tracker, old.support, old.flows
         inputs_report, files = old.report, list(old.files)
         cat.used_corrections.update(cat.corrections[i] for i in old.used_corrections)
-        old_derived = set(_derived(support, tracker, tracker.found()))
+        old_found = set(tracker.found())
+        support.touched = {}
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     for path, reader in inputs:
@@ -244,8 +261,8 @@ def graph_blocks(
         index = {c: i for i, c in enumerate(cat.corrections)}
         checkpoint(
             MapState(
-                files, stated, pre_resolved, resolved, dict(ids.entities), flows, tracker,
-                support, inputs_report, sorted(index[c] for c in cat.used_corrections),
+                files, stated, pre_resolved, resolved, dict(ids.entities), duplicates, flows,
+                tracker, support, inputs_report, sorted(index[c] for c in cat.used_corrections),
             )
         )  # fmt: skip
     report.merge(inputs_report)
@@ -262,15 +279,53 @@ def graph_blocks(
     if resume is None:
         yield from _by_subject(DERIVED_GRAPH, _derived(support, tracker, found))
         return
-    new_derived: set[Triple] = set()
-    added: list[Triple] = []
-    for block in _by_subject(DERIVED_GRAPH, _derived(support, tracker, found)):
-        new_derived.update(block.triples)
-        added += [t for t in block.triples if t not in old_derived]
-        yield block._replace(send="dump")
+    yield from _derived_update(resume, support, tracker, old_found, found)
+
+
+def _derived_update(
+    resume: Resume,
+    support: Support,
+    tracker: Contradictions,
+    old_found: set[Contradiction],
+    found: list[Contradiction],
+) -> Iterator[Block]:
+    """The derived graph of an incremental build: only what the added claims changed. The
+    store gets the changed triples (`resume.removed` those to remove); the checks get the
+    flows and contradictions whose triples changed, whole, and keep the previous findings
+    of the rest (`resume.kept`), which depend on their own triples only; the dumps, when
+    streamed, get the whole graph."""
+    touched = support.touched or {}
+    support.touched = None
+    new_found = set(found)
+    gone = sorted(old_found - new_found, key=lambda c: c.path)
+    came = [c for c in found if c not in old_found]
+    before = list(Support.quads_of({n: e for n, e in touched.items() if e is not None}))
+    before += tracker.quads(gone)
+    after = list(Support.quads_of(support.now(touched)))
+    after_contradictions = list(tracker.quads(came))
+    old, new = set(before), set(after) | set(after_contradictions)
+    resume.removed[:] = sorted(old - new)
+    added = [t for t in itertools.chain(after, after_contradictions) if t not in old]
     for start in range(0, len(added), 50_000):
         yield Block(DERIVED_GRAPH, added[start : start + 50_000], send="load")
-    resume.removed[:] = sorted(old_derived - new_derived)
+    every = _derived(support, tracker, found)
+    if resume.derived_deferred:
+        # some waited for the end last time: check the whole graph again, as a full build
+        yield from (b._replace(send="check") for b in _by_subject(DERIVED_GRAPH, every))
+    else:
+        changed = {t[0] for t in itertools.chain(resume.removed, added) if t[0] in touched}
+        redo = [t for t in after if t[0] in changed] + after_contradictions
+        yield from (b._replace(send="check") for b in _by_subject(DERIVED_GRAPH, redo))
+        dropped = {t[0] for t in itertools.chain(before, redo)}
+        dropped_foci = {lexical(t) for t in dropped}
+        resume.kept = [r for r in resume.derived_results if r.focus not in dropped_foci]
+    # the typed entities (contradictions, positions) of the whole derived graph
+    everything = tracker.quads(found)
+    for block in _by_subject(DERIVED_GRAPH, everything):
+        yield block._replace(send="count")
+    if resume.streamed:
+        for block in _by_subject(DERIVED_GRAPH, _derived(support, tracker, found)):
+            yield block._replace(send="dump")
 
 
 def _all_inputs(resume: Resume, added: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
@@ -394,6 +449,7 @@ def _stderr(message: str) -> None:
 
 STATE_FILE = "mapping.pickle"  # the MapState, in the build's state folder
 NAMES_FILE = "names.pickle"  # what each input names (resolve/gather.py), by file name
+DERIVED_FILE = "derived.pickle"  # the derived graph's findings, and which waited for the end
 
 
 def _produce(
@@ -405,6 +461,7 @@ def _produce(
     validate: bool,
     state_dir: str | None = None,
     resume_from: str | None = None,
+    streamed: bool = False,
 ) -> None:
     """The mapper process: chunks of one graph's lines (graph IRI on the first line, after
     "load " or "dump " for blocks that go only to the store or only to the dumps), then an
@@ -420,7 +477,7 @@ def _produce(
     try:
         cat = load_catalogue(Path(data_dir))
         validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
-        resume = _read_resume(Path(resume_from)) if resume_from else None
+        resume = _read_resume(Path(resume_from), streamed) if resume_from else None
         if resume is not None and validator is not None and resume.state.validator:
             validator.restore(resume.state.validator)
         named: dict[str, Named] | None = None
@@ -437,7 +494,9 @@ def _produce(
         def flush() -> None:
             if buf:
                 graph_term, send = current
-                head = graph_term if send == "both" else f"{send} {graph_term}"
+                head = graph_term
+                if "load" not in send or "dump" not in send:
+                    head = f"{'load' if 'load' in send else 'dump'} {graph_term}"
                 conn.send_bytes(f"{head}\n{''.join(buf)}".encode())
                 buf.clear()
 
@@ -454,25 +513,47 @@ def _produce(
         paths = [(Path(p), r) for p, r in inputs]
         progress = _stderr if show_progress else None
         records_checked: int | None = None
+        records_deferred: int | None = None
+        derived_before: set[Hit] | None = None  # the findings when the derived graph began
+        derived_deferred: set[Term] = set()
         blocks = graph_blocks(cat, paths, report, progress, named, checkpoint, resume)
         for block in blocks:
-            if block.send != "load":
+            send = block.send
+            if "count" in send:
                 typed.add(block.triples, block.minted)
-                if validator is not None:
-                    if block.graph == DERIVED_GRAPH and records_checked is None:
-                        records_checked = validator.blocks_checked  # the rest are not records
-                    with checking:
-                        if block.graph == RESOLVED_GRAPH and resume is not None:
-                            validator.share(block.triples)
-                        else:
-                            validator.add(block.triples + block.context, block.minted)
-            if (block.graph, block.send) != current or size >= CHUNK:
+            if validator is not None and "check" in send:
+                if block.graph == DERIVED_GRAPH and records_checked is None:
+                    # the rest are not records
+                    records_checked = validator.blocks_checked
+                    records_deferred = validator.blocks_deferred
+                    derived_before = set(validator.hits)
+                with checking:
+                    if block.graph == RESOLVED_GRAPH and resume is not None:
+                        validator.share(block.triples)  # added to the resolved graph
+                    else:
+                        waited = validator.blocks_deferred
+                        validator.add(block.triples + block.context, block.minted)
+                        if block.graph == DERIVED_GRAPH and validator.blocks_deferred > waited:
+                            derived_deferred.update(block.minted)
+            if "load" not in send and "dump" not in send:
+                continue
+            if (block.graph, send) != current or size >= CHUNK:
                 flush()
-                current, size = (block.graph, block.send), 0
+                current, size = (block.graph, send), 0
             text = lines(block.triples)
             buf.append(text)
             size += len(text)
         flush()
+        if validator is not None:
+            kept = resume.kept if resume is not None else []
+            validator.keep(kept)
+            if state_dir is not None:
+                found = validator.hits - derived_before if derived_before is not None else ()
+                derived = {
+                    "results": kept + to_results(found, validator.program),
+                    "deferred": derived_deferred,
+                }
+                _write_pickle(Path(state_dir) / DERIVED_FILE, derived)
         conn.send_bytes(b"")
         ended = True
         conn.send(("counts", typed.summary(), resume.removed if resume is not None else []))
@@ -481,8 +562,9 @@ def _produce(
         if validator is not None:
             if records_checked is None:
                 records_checked = validator.blocks_checked
+                records_deferred = validator.blocks_deferred
             report.count("records checked as they were mapped", records_checked)
-            report.count("records checked at the end", validator.blocks_deferred)
+            report.count("records checked at the end", records_deferred or 0)
             with checking:
                 for block in last or ():
                     validator.add(block.triples, block.minted)
@@ -515,13 +597,14 @@ def _write_pickle(path: Path, value: object) -> None:
     tmp.replace(path)
 
 
-def _read_resume(state_dir: Path) -> Resume:
+def _read_resume(state_dir: Path, streamed: bool) -> Resume:
     # The state is this build folder's own, written by an earlier build (never a download)
-    with (state_dir / STATE_FILE).open("rb") as fh:
-        state = pickle.load(fh)  # noqa: S301
-    with (state_dir / NAMES_FILE).open("rb") as fh:
-        named = pickle.load(fh)  # noqa: S301
-    return Resume(state, named)
+    loaded = []
+    for name in (STATE_FILE, NAMES_FILE, DERIVED_FILE):
+        with (state_dir / name).open("rb") as fh:
+            loaded.append(pickle.load(fh))  # noqa: S301
+    state, named, derived = loaded
+    return Resume(state, named, derived["results"], derived["deferred"], streamed)
 
 
 class _PipeReader(io.RawIOBase):
@@ -597,6 +680,7 @@ def load_mapped(
             validate,
             None if state_dir is None else str(state_dir),
             None if resume_from is None else str(resume_from),
+            tee is not None,
         ),
         name="icegraph-map",
     )

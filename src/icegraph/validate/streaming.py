@@ -224,6 +224,10 @@ class StreamValidator:
         self._roots.clear()
         self._classes.shared_in.update(state["shared_in"])
 
+    def keep(self, results: Iterable[ShapeResult]) -> None:
+        """Findings made earlier (by another build) that still hold: reported with these."""
+        self._prior.update(results)
+
     def share(self, triples: Iterable[Triple]) -> None:
         """Triples of shared nodes only, checked at the end: `add` without local nodes."""
         for s, p, o in triples:
