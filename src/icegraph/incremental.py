@@ -2,8 +2,9 @@
 
 A build leaves, in its folder's `state/`, what the next build needs to decide and to continue
 (docs/builds.md, "Incremental builds"): `manifest.json` (a fingerprint of everything that
-shapes the graph besides the raw inputs, and each raw input's name, reader and sha256), and
-the mapper's state after the last input (produce.MapState, with what each input names).
+shapes the graph besides the raw inputs, and each raw input's name, reader and sha256, all
+taken as the build began), the mapper's state after the last input (produce.MapState), what
+each input names, and the derived graph's findings.
 
 The next build continues it when the fingerprints are equal and the previous inputs are, in
 order, the first of this build's, unchanged: the added inputs sort after them. It then maps
@@ -33,6 +34,7 @@ class Plan:
     """A full build, or the previous build (`previous`, its folder) continued with `added`."""
 
     reason: str
+    fingerprints: dict[str, str] = field(default_factory=dict)  # as the build began
     previous: Path | None = None
     reused: list[str] = field(default_factory=list)
     added: list[tuple[Path, str]] = field(default_factory=list)
@@ -91,42 +93,46 @@ def plan(
     full: bool = False,
 ) -> Plan:
     """Continue the build published in `out_dir`, or start again (and why)."""
+    now = fingerprints(data_dir, validator, streamed)
+    # the inputs as they are now, as the manifest will record them
+    now["inputs"] = json.dumps(input_hashes(inputs))
     if full:
-        return Plan("asked for (--full)")
+        return Plan("asked for (--full)", now)
     previous = outdir.current_build(out_dir)
     if previous is None:
-        return Plan("no earlier build in this folder")
+        return Plan("no earlier build in this folder", now)
     state = previous / STATE_DIR
     try:
         manifest = json.loads((state / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return Plan("the earlier build left no state to continue from")
+        return Plan("the earlier build left no state to continue from", now)
     if manifest.get("format") != FORMAT or not all(
         (state / name).is_file() for name in (STATE_FILE, NAMES_FILE, DERIVED_FILE)
     ):
-        return Plan("the earlier build's state is of another kind")
+        return Plan("the earlier build's state is of another kind", now)
     if validator != "fast":
-        return Plan("the pyshacl validator checks the whole store")
+        return Plan("the pyshacl validator checks the whole store", now)
     before = manifest["fingerprints"]
-    now = fingerprints(data_dir, validator, streamed)
-    changed = sorted(k for k in before.keys() | now.keys() if before.get(k) != now.get(k))
+    hashes, old = json.loads(now["inputs"]), json.loads(before.get("inputs", "[]"))
+    changed = sorted(
+        k for k in before.keys() | now.keys() if k != "inputs" and before.get(k) != now.get(k)
+    )
     if changed:
-        return Plan(", ".join(changed) + " changed")
-    hashes = input_hashes(inputs)
-    old = manifest["inputs"]
+        return Plan(", ".join(changed) + " changed", now)
     for i, (name, reader, sha) in enumerate(old):
         if i >= len(hashes) or hashes[i][0] != name:
             if name not in {h[0] for h in hashes}:
-                return Plan(f"raw/{name} was removed")
+                return Plan(f"raw/{name} was removed", now)
             first = hashes[i][0]
-            return Plan(f"raw/{first} sorts before raw/{name}, which the earlier build read")
+            return Plan(f"raw/{first} sorts before raw/{name}, which the earlier build read", now)
         if hashes[i] != [name, reader, sha]:
-            return Plan(f"raw/{name} changed")
+            return Plan(f"raw/{name} changed", now)
     prefix = manifest.get("dumps_prefix")
-    if streamed and prefix is None:
-        return Plan("the earlier build's dumps cannot be continued")
+    if streamed and (prefix is None or len(prefix) != 3):
+        return Plan("the earlier build's dumps cannot be continued", now)
     return Plan(
         "only inputs were added" if len(hashes) > len(old) else "no input changed",
+        now,
         previous,
         [name for name, _, _ in old],
         inputs[len(old) :],
@@ -134,22 +140,12 @@ def plan(
     )
 
 
-def write_manifest(
-    staging: Path,
-    data_dir: Path,
-    inputs: list[tuple[Path, str]],
-    validator: str,
-    streamed: bool,
-    dumps_prefix: list[int] | None,
-) -> None:
+def write_manifest(staging: Path, how: Plan, dumps_prefix: list[int] | None) -> None:
     """The manifest that lets the next build continue this one; written last, so a state
-    folder without it (the mapper stopped, the build failed) is never continued."""
-    manifest = {
-        "format": FORMAT,
-        "fingerprints": fingerprints(data_dir, validator, streamed),
-        "inputs": input_hashes(inputs),
-        "dumps_prefix": dumps_prefix,
-    }
+    folder without it (the mapper stopped, the build failed) is never continued. The
+    fingerprints are those taken as the build began: a file edited during the build makes
+    the next build a full one."""
+    manifest = {"format": FORMAT, "fingerprints": how.fingerprints, "dumps_prefix": dumps_prefix}
     path = staging / STATE_DIR / MANIFEST
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")

@@ -156,7 +156,7 @@ def build(
                         validator, stream_dumps, optimize, check_loaded, how,
                     )  # fmt: skip
                 except Incompatible as exc:
-                    how = incremental.Plan(str(exc))
+                    how = incremental.Plan(str(exc), how.fingerprints)
                     continue
                 previous = outdir.publish(out_dir, staging, PUBLISHED)
                 published = True
@@ -243,10 +243,7 @@ def _build_into(
             write_context(staging / "context.jsonld", context)
             # Beside the dumps, not inside: the description in each dump cannot hold its hash.
             (staging / CHECKSUMS_FILE).write_text(checksums_text(staging), encoding="utf-8")
-        incremental.write_manifest(
-            staging, data_dir, inputs, validator, stream_dumps,
-            streamed.prefix if streamed is not None else None,
-        )  # fmt: skip
+        incremental.write_manifest(staging, how, streamed.prefix if streamed else None)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         if optimize:
