@@ -179,3 +179,42 @@ def test_streamed_dumps_are_continued_with_the_same_quads(data_copy: Path, tmp_p
     ):
         assert dumped(out, name, fmt) == dumped(twin, name, fmt), name
     assert len(dumped(out, "icegraph.trig", pyoxigraph.RdfFormat.TRIG)) == len(nquads(out))
+
+
+def test_an_added_file_that_renames_an_earlier_entity_rebuilds_in_full(
+    data_copy: Path, tmp_path: Path
+):
+    out = tmp_path / "build"
+    build(data_copy, out)
+    # a new full name for a system the seeds name: the entity's names change, so would the
+    # triples the seeds' graphs hold about it
+    renamed = flows_table(row(source="ACRIMe", full_name="ACRIMe Case Response Hub"))
+    (data_copy / "raw" / "900_renamed.txt").write_text(renamed, encoding="utf-8")
+    messages: list[str] = []
+    result = build(data_copy, out, progress=messages.append)
+    assert result.report.build["mode"] == "full"
+    assert result.report.build["why"] == (
+        "the added inputs change the entity system/acrime, which earlier inputs name"
+    )
+    assert messages[0].startswith("incremental build: 2 input(s) reused, added: 900_renamed")
+    assert "full rebuild: the added inputs change the entity system/acrime" in " ".join(messages)
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-renamed"))
+
+
+def test_the_command_line_says_how_it_built(data_copy: Path, tmp_path: Path):
+    from click.testing import CliRunner
+
+    from icegraph.cli import main
+
+    out = tmp_path / "build"
+    args = ["build", "--data", str(data_copy), "--out", str(out)]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "full rebuild: no earlier build in this folder" in first.output
+    (data_copy / "raw" / "900_added.txt").write_text(ADDED, encoding="utf-8")
+    again = CliRunner().invoke(main, args)
+    assert "incremental build: 2 input(s) reused, added: 900_added.txt" in again.output
+    forced = CliRunner().invoke(main, [*args, "--full"])
+    assert forced.exit_code == 0, forced.output
+    assert "full rebuild: asked for (--full)" in forced.output
+    assert "This build: full (asked for (--full))" in (out / "report.md").read_text()

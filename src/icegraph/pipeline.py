@@ -156,7 +156,7 @@ def build(
                         validator, stream_dumps, optimize, check_loaded, how,
                     )  # fmt: skip
                 except Incompatible as exc:
-                    how = incremental.Plan(str(exc), how.fingerprints)
+                    how = incremental.Plan(exc.message, how.fingerprints)
                     continue
                 previous = outdir.publish(out_dir, staging, PUBLISHED)
                 published = True
