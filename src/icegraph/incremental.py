@@ -73,6 +73,8 @@ def fingerprints(data_dir: Path, validator: str, streamed: bool) -> dict[str, st
         "ontology": _digest(sorted(ontology_dir().glob("*")), ontology_dir()),
         "shapes": _digest(sorted(shapes_dir().glob("*")), shapes_dir()),
         "validator": validator,
+        # the reports name each input by the path it was read from
+        "data folder": str(data_dir),
         "dumps": "streamed" if streamed else "sorted",
     }
     for table in sorted(p for p in data_dir.iterdir() if p.is_file()):

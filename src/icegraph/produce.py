@@ -330,8 +330,10 @@ def _derived_update(
 
 def _all_inputs(resume: Resume, added: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
     """The previous build's inputs (their names come from `named`) and the added ones."""
-    readers = dict.fromkeys(resume.state.files, "")
-    return [(Path(name), reader) for name, reader in readers.items()] + added
+    missing = [name for name in resume.state.files if name not in resume.named]
+    if missing:
+        raise Incompatible(f"the earlier build's state lacks the names of raw/{missing[0]}")
+    return [(Path(name), "") for name in resume.state.files] + added
 
 
 def _resolved_added(
@@ -505,10 +507,13 @@ def _produce(
         def checkpoint(state: MapState) -> None:
             if state_dir is None:
                 return
+            started = time.perf_counter()
             state.typed = typed
             state.validator = validator.snapshot() if validator is not None else None
             _write_pickle(Path(state_dir) / STATE_FILE, state)
             _write_pickle(Path(state_dir) / NAMES_FILE, named)
+            spent = round(time.perf_counter() - started, 3)
+            report.timings["state for the next build (in the mapper)"] = spent
 
         paths = [(Path(p), r) for p, r in inputs]
         progress = _stderr if show_progress else None
