@@ -5,6 +5,7 @@ is a full build, and says why."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pyoxigraph
@@ -165,20 +166,26 @@ def test_a_failing_incremental_build_leaves_the_previous_build_whole(
 def test_streamed_dumps_are_continued_with_the_same_quads(data_copy: Path, tmp_path: Path):
     out = tmp_path / "build"
     build(data_copy, out, stream_dumps=True)
-    (data_copy / "raw" / "900_added.txt").write_text(ADDED, encoding="utf-8")
-    assert build(data_copy, out, stream_dumps=True).report.build["mode"] == "incremental"
-    twin = build(data_copy, tmp_path / "full", stream_dumps=True, full=True).out_dir
 
     def dumped(folder: Path, name: str, fmt: pyoxigraph.RdfFormat) -> set[str]:
         return {str(q) for q in pyoxigraph.parse(path=str(folder / name), format=fmt)}
 
-    for name, fmt in (
-        ("icegraph.trig", pyoxigraph.RdfFormat.TRIG),
-        ("icegraph.ttl", pyoxigraph.RdfFormat.TURTLE),
-        ("icegraph.jsonld", pyoxigraph.RdfFormat.JSON_LD),
-    ):
-        assert dumped(out, name, fmt) == dumped(twin, name, fmt), name
-    assert len(dumped(out, "icegraph.trig", pyoxigraph.RdfFormat.TRIG)) == len(nquads(out))
+    # twice: the second continues dumps that were themselves continued
+    for n, text in enumerate((ADDED, MORE)):
+        (data_copy / "raw" / f"90{n}_added.txt").write_text(text, encoding="utf-8")
+        assert build(data_copy, out, stream_dumps=True).report.build["mode"] == "incremental"
+        twin = build(data_copy, tmp_path / f"full-{n}", stream_dumps=True, full=True).out_dir
+        for name, fmt in (
+            ("icegraph.trig", pyoxigraph.RdfFormat.TRIG),
+            ("icegraph.ttl", pyoxigraph.RdfFormat.TURTLE),
+            ("icegraph.jsonld", pyoxigraph.RdfFormat.JSON_LD),
+        ):
+            assert dumped(out, name, fmt) == dumped(twin, name, fmt), name
+        assert len(dumped(out, "icegraph.trig", pyoxigraph.RdfFormat.TRIG)) == len(nquads(out))
+        checked = subprocess.run(
+            ["sha256sum", "-c", "checksums.sha256"], cwd=out / "current", capture_output=True
+        )
+        assert checked.returncode == 0, checked.stdout
 
 
 def test_an_added_file_that_renames_an_earlier_entity_rebuilds_in_full(
