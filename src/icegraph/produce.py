@@ -308,10 +308,10 @@ def _derived_update(
     added = [t for t in itertools.chain(after, after_contradictions) if t not in old]
     for start in range(0, len(added), 50_000):
         yield Block(DERIVED_GRAPH, added[start : start + 50_000], send="load")
-    every = _derived(support, tracker, found)
     if resume.derived_deferred:
         # some waited for the end last time: check the whole graph again, as a full build
-        yield from (b._replace(send="check") for b in _by_subject(DERIVED_GRAPH, every))
+        every = _by_subject(DERIVED_GRAPH, _derived(support, tracker, found))
+        yield from (b._replace(send="check") for b in every)
     else:
         changed = {t[0] for t in itertools.chain(resume.removed, added) if t[0] in touched}
         redo = [t for t in after if t[0] in changed] + after_contradictions
@@ -320,8 +320,7 @@ def _derived_update(
         dropped_foci = {lexical(t) for t in dropped}
         resume.kept = [r for r in resume.derived_results if r.focus not in dropped_foci]
     # the typed entities (contradictions, positions) of the whole derived graph
-    everything = tracker.quads(found)
-    for block in _by_subject(DERIVED_GRAPH, everything):
+    for block in _by_subject(DERIVED_GRAPH, tracker.quads(found)):
         yield block._replace(send="count")
     if resume.streamed:
         for block in _by_subject(DERIVED_GRAPH, _derived(support, tracker, found)):
