@@ -593,10 +593,24 @@ def _produce(
         last_conn.close()
 
 
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """Pickling makes (and unpickling makes) a million small objects in a process that
+    holds millions more: the collector would walk them all, again and again, for nothing
+    (13.7 s of 14 at 100,000 records). Nothing made here is garbage in a cycle."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _write_pickle(path: Path, value: object) -> None:
     """Written under a temporary name and renamed: a state file is whole or absent."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("wb") as fh:
+    with tmp.open("wb") as fh, _no_collection():
         pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
 
@@ -605,7 +619,7 @@ def _read_resume(state_dir: Path, streamed: bool) -> Resume:
     # The state is this build folder's own, written by an earlier build (never a download)
     loaded = []
     for name in (STATE_FILE, NAMES_FILE, DERIVED_FILE):
-        with (state_dir / name).open("rb") as fh:
+        with (state_dir / name).open("rb") as fh, _no_collection():
             loaded.append(pickle.load(fh))  # noqa: S301
     state, named, derived = loaded
     return Resume(state, named, derived["results"], derived["deferred"], streamed)
