@@ -199,10 +199,11 @@ def _build_into(
             with clock("copy the earlier store"):
                 clone_store(how.previous / "store", staging / "store")
         store = open_store(staging / "store")
-        seed = None
         if stream_dumps and how.previous is not None and how.dumps_prefix is not None:
-            seed = (how.previous, how.dumps_prefix)
-        streamed = StreamedDumps(staging, seed) if stream_dumps else None
+            with clock("copy the earlier dumps' first parts"):
+                streamed = StreamedDumps(staging, (how.previous, how.dumps_prefix))
+        elif stream_dumps:
+            streamed = StreamedDumps(staging)
         (staging / incremental.STATE_DIR).mkdir()
         with clock("read, repair, map, check and load"):
             mapped, results = load_mapped(
@@ -243,7 +244,7 @@ def _build_into(
             write_context(staging / "context.jsonld", context)
             # Beside the dumps, not inside: the description in each dump cannot hold its hash.
             (staging / CHECKSUMS_FILE).write_text(checksums_text(staging), encoding="utf-8")
-        incremental.write_manifest(staging, how, streamed.prefix if streamed else None)
+        incremental.write_manifest(staging, how, None if streamed is None else streamed.prefix)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         if optimize:
