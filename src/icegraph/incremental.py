@@ -3,8 +3,8 @@
 A build leaves, in its folder's `state/`, what the next build needs to decide and to continue
 (docs/builds.md, "Incremental builds"): `manifest.json` (a fingerprint of everything that
 shapes the graph besides the raw inputs, and each raw input's name, reader and sha256, all
-taken as the build began), the mapper's state after the last input (produce.MapState), what
-each input names, and the derived graph's findings.
+taken as the build began), the mapper's state after the last input (produce.MapState, with
+the names the inputs give), and the derived graph's findings.
 
 The next build continues it when the fingerprints are equal and the previous inputs are, in
 order, the first of this build's, unchanged: the added inputs sort after them. It then maps
@@ -22,7 +22,7 @@ from typing import Any
 
 from icegraph import __version__, outdir
 from icegraph.paths import ontology_dir, shapes_dir
-from icegraph.produce import DERIVED_FILE, NAMES_FILE, STATE_FILE
+from icegraph.produce import DERIVED_FILE, STATE_FILE
 
 STATE_DIR = "state"
 MANIFEST = "manifest.json"
@@ -109,7 +109,7 @@ def plan(
     except (OSError, ValueError):
         return Plan("the earlier build left no state to continue from", now)
     if manifest.get("format") != FORMAT or not all(
-        (state / name).is_file() for name in (STATE_FILE, NAMES_FILE, DERIVED_FILE)
+        (state / name).is_file() for name in (STATE_FILE, DERIVED_FILE)
     ):
         return Plan("the earlier build's state is of another kind", now)
     if validator != "fast":

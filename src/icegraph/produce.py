@@ -57,7 +57,7 @@ from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.flows import repair_flows
 from icegraph.report import LIST_LIMIT, Report
 from icegraph.resolve.duplicates import report_duplicates
-from icegraph.resolve.gather import Named, gather
+from icegraph.resolve.gather import mention_all, settle
 from icegraph.resolve.identity import Entity, Identities
 from icegraph.resolve.same_as import accepted_pairs, read_same_as
 from icegraph.validate.literals import lexical
@@ -133,6 +133,7 @@ class MapState:
     out), `entities` the identities they came from."""
 
     files: list[str]
+    gathered: bytes  # the names of those files, before identity was settled (pickled)
     stated: set[Triple]
     pre_resolved: set[Triple]
     resolved: list[Triple]
@@ -157,7 +158,6 @@ class Resume:
     unchanged input gives; `removed` receives the derived triples that are no longer true."""
 
     state: MapState
-    named: dict[str, Named]
     # the derived graph's findings of the previous build, and the subjects whose checks
     # waited for the end (their blocks are checked again)
     derived_results: list[ShapeResult] = field(default_factory=list)
@@ -185,7 +185,6 @@ def graph_blocks(
     inputs: list[tuple[Path, str]],
     report: Report,
     progress: Progress | None,
-    named: dict[str, Named] | None = None,
     checkpoint: Callable[[MapState], None] | None = None,
     resume: Resume | None = None,
 ) -> Iterator[Block]:
@@ -193,10 +192,10 @@ def graph_blocks(
 
     Each triple comes once, in the graph of the first block that states it (see FlowMapper):
     the named graphs partition the dataset, so their union is the same graph on every store.
-    `named` keeps what each input names (see gather); `checkpoint` is given the state after
-    the last input. With `resume`, `inputs` are the inputs added since the state was taken:
-    the blocks are those that bring the previous build's store to what a full build of all
-    the inputs would hold (raises Incompatible when that cannot be done safely).
+    `checkpoint` is given the state after the last input. With `resume`, `inputs` are the
+    inputs added since the state was taken: the blocks are those that bring the previous
+    build's store to what a full build of all the inputs would hold (raises Incompatible
+    when that cannot be done safely).
     """
     links = read_review(cat.directory / "wikidata-links.csv")
     if resume is None:
@@ -216,8 +215,15 @@ def graph_blocks(
         progress("gathering every name the documents give …")
     same_as_file = cat.directory / "same-as.csv"
     decisions = read_same_as(same_as_file)
-    every = inputs if resume is None else _all_inputs(resume, inputs)
-    ids, unknown_operator = gather(cat, every, accepted_pairs(decisions), str(same_as_file), named)
+    start = None
+    if resume is not None:
+        with _no_collection():
+            start = pickle.loads(resume.state.gathered)  # noqa: S301 - see _read_resume
+        start[0].reattach(cat)
+    gathered = mention_all(cat, inputs, start)
+    with _no_collection():
+        names = pickle.dumps(gathered, protocol=pickle.HIGHEST_PROTOCOL) if checkpoint else b""
+    ids, unknown_operator = settle(gathered, accepted_pairs(decisions), str(same_as_file))
     for conflict in ids.conflicts:
         report.add_finding(Finding(None, "identity", conflict))
     if resume is not None and resume.state.entities == ids.entities:
@@ -261,7 +267,7 @@ def graph_blocks(
         index = {c: i for i, c in enumerate(cat.corrections)}
         checkpoint(
             MapState(
-                files, stated, pre_resolved, resolved, dict(ids.entities), duplicates, flows,
+                files, names, stated, pre_resolved, resolved, dict(ids.entities), duplicates, flows,
                 tracker, support, inputs_report, sorted(index[c] for c in cat.used_corrections),
             )
         )  # fmt: skip
@@ -325,14 +331,6 @@ def _derived_update(
     if resume.streamed:
         for block in _by_subject(DERIVED_GRAPH, _derived(support, tracker, found)):
             yield block._replace(send="dump")
-
-
-def _all_inputs(resume: Resume, added: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
-    """The previous build's inputs (their names come from `named`) and the added ones."""
-    missing = [name for name in resume.state.files if name not in resume.named]
-    if missing:
-        raise Incompatible(f"the earlier build's state lacks the names of raw/{missing[0]}")
-    return [(Path(name), "") for name in resume.state.files] + added
 
 
 def _resolved_added(
@@ -449,7 +447,6 @@ def _stderr(message: str) -> None:
 
 
 STATE_FILE = "mapping.pickle"  # the MapState, in the build's state folder
-NAMES_FILE = "names.pickle"  # what each input names (resolve/gather.py), by file name
 DERIVED_FILE = "derived.pickle"  # the derived graph's findings, and which waited for the end
 
 
@@ -481,9 +478,6 @@ def _produce(
         resume = _read_resume(Path(resume_from), streamed) if resume_from else None
         if resume is not None and validator is not None and resume.state.validator:
             validator.restore(resume.state.validator)
-        named: dict[str, Named] | None = None
-        if state_dir is not None:
-            named = resume.named if resume is not None else {}
         # The catalogue and the shapes (an rdflib graph) live as long as the process: the
         # collector need not walk them again every time the records' garbage is collected.
         gc.freeze()
@@ -510,7 +504,6 @@ def _produce(
             state.typed = typed
             state.validator = validator.snapshot() if validator is not None else None
             _write_pickle(Path(state_dir) / STATE_FILE, state)
-            _write_pickle(Path(state_dir) / NAMES_FILE, named)
             spent = round(time.perf_counter() - started, 3)
             report.timings["state for the next build (in the mapper)"] = spent
 
@@ -520,7 +513,7 @@ def _produce(
         records_deferred: int | None = None
         derived_before: set[Hit] | None = None  # the findings when the derived graph began
         derived_deferred: set[Term] = set()
-        blocks = graph_blocks(cat, paths, report, progress, named, checkpoint, resume)
+        blocks = graph_blocks(cat, paths, report, progress, checkpoint, resume)
         for block in blocks:
             send = block.send
             if "count" in send:
@@ -618,11 +611,11 @@ def _write_pickle(path: Path, value: object) -> None:
 def _read_resume(state_dir: Path, streamed: bool) -> Resume:
     # The state is this build folder's own, written by an earlier build (never a download)
     loaded = []
-    for name in (STATE_FILE, NAMES_FILE, DERIVED_FILE):
+    for name in (STATE_FILE, DERIVED_FILE):
         with (state_dir / name).open("rb") as fh, _no_collection():
             loaded.append(pickle.load(fh))  # noqa: S301
-    state, named, derived = loaded
-    return Resume(state, named, derived["results"], derived["deferred"], streamed)
+    state, derived = loaded
+    return Resume(state, derived["results"], derived["deferred"], streamed)
 
 
 class _PipeReader(io.RawIOBase):

@@ -8,9 +8,8 @@ and counts are the mapping's to report, so they are dropped here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import cast
 
 from icegraph.catalogue import Catalogue
 from icegraph.readers.dossier_page import read_dossier
@@ -91,29 +90,33 @@ GATHERERS: dict[str, Gatherer] = {
 }
 
 
-# What one document names, in the order it names them: each `Identities.mention` call's
-# arguments, and its systems' operators. Kept by incremental builds so that an unchanged
-# document's names are replayed instead of read again (see incremental.py).
-Mentions = list[tuple[str, str, tuple[str, ...]]]
-Named = tuple[Mentions, Operators]
+# Every name read so far, identity not yet settled: what an incremental build keeps of the
+# inputs it does not read again (see incremental.py).
+Gathered = tuple[Identities, Operators]
 
 
-class _Recorder:
-    """Stands for Identities while one document is gathered: notes each mention."""
+def mention_all(
+    cat: Catalogue, inputs: list[tuple[Path, str]], start: Gathered | None = None
+) -> Gathered:
+    """Every name `inputs` give, after those of `start`."""
+    ids, operators = start if start is not None else (Identities(cat), {})
+    for path, reader in inputs:
+        GATHERERS[reader](ids, path, cat, operators)
+    return ids, operators
 
-    def __init__(self) -> None:
-        self.mentions: Mentions = []
 
-    def mention(self, name: str, etype: str, also: Iterable[str] = ()) -> None:
-        self.mentions.append((name, etype, tuple(also)))
-
-
-def names_of(cat: Catalogue, path: Path, reader: str) -> Named:
-    """Every name one document gives, as gathering reads it."""
-    recorder = _Recorder()
-    operators: Operators = {}
-    GATHERERS[reader](cast(Identities, recorder), path, cat, operators)
-    return recorder.mentions, operators
+def settle(
+    gathered: Gathered, folds: dict[str, str] | None = None, folds_file: str = ""
+) -> tuple[Identities, set[str]]:
+    """The settled identities of every name gathered, and the ids of the systems whose
+    operator no document names although one describes them (they get 'unknown operator')."""
+    ids, operators = gathered
+    ids.finish(folds, folds_file)
+    known: dict[str, bool] = {}
+    for name, operated in operators.items():
+        eid = ids.resolve(name, "System").id
+        known[eid] = known.get(eid, False) or operated
+    return ids, {eid for eid, operated in known.items() if not operated}
 
 
 def gather(
@@ -121,29 +124,6 @@ def gather(
     inputs: list[tuple[Path, str]],
     folds: dict[str, str] | None = None,
     folds_file: str = "",
-    named: dict[str, Named] | None = None,
 ) -> tuple[Identities, set[str]]:
-    """The settled identities of every name in `inputs`, and the ids of the systems whose
-    operator no document names although one describes them (they get 'unknown operator').
-
-    `named` holds what each document (by file name) names, from an earlier build; documents
-    missing from it are read, and added to it."""
-    ids = Identities(cat)
-    operators: Operators = {}
-    for path, reader in inputs:
-        if named is None:
-            GATHERERS[reader](ids, path, cat, operators)
-            continue
-        if path.name not in named:
-            named[path.name] = names_of(cat, path, reader)
-        mentions, described = named[path.name]
-        for name, etype, also in mentions:
-            ids.mention(name, etype, also)
-        for name, op in described.items():
-            operators[name] = operators.get(name, False) or op
-    ids.finish(folds, folds_file)
-    known: dict[str, bool] = {}
-    for name, operated in operators.items():
-        eid = ids.resolve(name, "System").id
-        known[eid] = known.get(eid, False) or operated
-    return ids, {eid for eid, operated in known.items() if not operated}
+    """The settled identities of every name in `inputs` (see `settle`)."""
+    return settle(mention_all(cat, inputs), folds, folds_file)

@@ -109,6 +109,13 @@ class Identities:
                         self._curated[node] = entry.id
                     # a key two curated entities share stays with the first (MOSAIC)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Without the catalogue, which the process reading it back has: `reattach`."""
+        return {k: v for k, v in self.__dict__.items() if k != "cat"}
+
+    def reattach(self, cat: Catalogue) -> None:
+        self.cat = cat
+
     # ------------------------------------------------------------ gathering
 
     def _find(self, node: Node) -> Node:
