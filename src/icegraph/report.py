@@ -85,8 +85,9 @@ class Report:
         if self.build:
             b = self.build
             mapped = ", ".join(b["redone"]) or "none"
-            out.append(f"This build: {b['mode']} ({b['why']}); inputs reused: {len(b['reused'])}")
-            out += [f"; mapped: {mapped}.", ""]
+            out.append(f"This build: {b['mode']} ({b['why']}); inputs reused: ")
+            out[-1] += f"{len(b['reused'])}; mapped: {mapped}."
+            out.append("")
         if self.inputs:
             out += ["## Inputs", ""]
             out += [f"- `{i['file']}` ({i['reader']}): {i['records']} records" for i in self.inputs]
