@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 import pyoxigraph  # noqa: E402
 from tests.servers import oxigraph_binary  # noqa: E402
 
+from benchmarks import incremental  # noqa: E402
 from benchmarks.generate import system_count, system_name  # noqa: E402
 from benchmarks.measure import run  # noqa: E402
 from icegraph.queries import catalogue, run_select  # noqa: E402
@@ -127,6 +128,9 @@ def bench(rows: int, work: Path, args: argparse.Namespace) -> dict:
             result["naive"]["same_triples"] = mine == theirs
             pyshacl_found = json.loads((work / "naive" / "findings.json").read_text())
             result["validation"]["same_as_pyshacl"] = {tuple(f) for f in pyshacl_found} == ours
+    # last: it adds a file to the data and continues the build in `out`
+    result["incremental"] = incremental.measure(data, out, work, rows, seed=args.seed)
+    print(f"{rows:,} records: adding a file {result['incremental']}", flush=True)
     return result
 
 

@@ -7,6 +7,7 @@ previous build is removed. One build at a time writes into an output folder.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import gc
 import json
@@ -19,14 +20,14 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Store
 
-from icegraph import outdir
+from icegraph import incremental, outdir
 from icegraph.catalogue import load_catalogue
 from icegraph.errors import InputError, Location, ValidationFailed
 from icegraph.link.review import check_entities, read_review
 from icegraph.mapping.link_quads import LINKS_GRAPH
 from icegraph.mapping.terms import value_of
 from icegraph.paths import ontology_dir, shapes_dir
-from icegraph.produce import Block, Progress, count_lines, load_mapped
+from icegraph.produce import Block, Incompatible, Progress, count_lines, load_mapped
 from icegraph.publish.dumps import StreamedDumps, write_context, write_readable
 from icegraph.publish.jsonld import build_context
 from icegraph.publish.metadata import CHECKSUMS_FILE, METADATA_GRAPH, checksums_text, metadata_quads
@@ -34,7 +35,7 @@ from icegraph.readers import reader_for
 from icegraph.repair.corrections import check_corrections
 from icegraph.repair.withhold import Withholding
 from icegraph.report import Report
-from icegraph.store import open_store
+from icegraph.store import clone_store, open_store
 from icegraph.validate import engine
 from icegraph.validate.explain import explain
 from icegraph.validate.results import Explained
@@ -109,6 +110,7 @@ def build(
     stream_dumps: bool | None = None,
     optimize: bool = False,
     release_date: datetime.date | None = None,
+    full: bool = False,
 ) -> BuildResult:
     """Build the graph from data_dir into out_dir; the old build stays until this one passes.
 
@@ -119,6 +121,9 @@ def build(
     before it is put in place: a longer build for faster queries on a large graph.
     `release_date` makes a public build: confidential claims, and claims embargoed until
     after that date, are left out with everything only they said (docs/withholding.md).
+
+    When the previous build in out_dir can be continued (incremental.py), only the inputs
+    added since are mapped, into a copy of its store; `full` starts again from nothing.
     """
     inputs = discover_inputs(data_dir)
     cat = load_catalogue(data_dir)  # checked here, before any work, so a bad table fails fast
@@ -145,18 +150,29 @@ def build(
 
     with outdir.locked(out_dir):
         outdir.remove_stale(out_dir)
-        staging = outdir.new_build_dir(out_dir)
-        published = False
-        try:
-            result = _build_into(
-                staging, data_dir, out_dir, inputs, report, progress, validator, stream_dumps,
-                optimize, check_loaded, release_date,
-            )  # fmt: skip
-            previous = outdir.publish(out_dir, staging, PUBLISHED)
-            published = True
-        finally:
-            if not published:
-                outdir.discard(staging)
+        how = incremental.plan(
+            out_dir, data_dir, inputs, validator, stream_dumps, full, release_date
+        )
+        while True:
+            staging = outdir.new_build_dir(out_dir)
+            published = False
+            try:
+                if progress:
+                    progress(how.describe())
+                try:
+                    result = _build_into(
+                        staging, data_dir, out_dir, inputs, copy.deepcopy(report), progress,
+                        validator, stream_dumps, optimize, check_loaded, how, release_date,
+                    )  # fmt: skip
+                except Incompatible as exc:
+                    how = incremental.Plan(exc.message, how.fingerprints)
+                    continue
+                previous = outdir.publish(out_dir, staging, PUBLISHED)
+                published = True
+            finally:
+                if not published:
+                    outdir.discard(staging)
+            break
         outdir.discard(previous)  # a server that has it open keeps reading it (see docs/)
         outdir.discard(out_dir / "failed")
         return result
@@ -179,25 +195,40 @@ def _build_into(
     stream_dumps: bool,
     optimize: bool,
     check_loaded: Callable[[Store], None],
+    how: incremental.Plan,
     release_date: datetime.date | None = None,
 ) -> BuildResult:
     """Everything but publishing, into `staging`; `check_loaded` is asked of the loaded
-    store before the shapes are checked."""
+    store before the shapes are checked. `how` says whether to continue an earlier build."""
     clock = _Stopwatch(report, progress)
     streamed = None
     files = [str(p) for p, _ in inputs]
+    report.build = how.to_json()
     try:
+        if how.previous is not None:
+            with clock("copy the earlier store"):
+                clone_store(how.previous / "store", staging / "store")
         store = open_store(staging / "store")
-        streamed = StreamedDumps(staging) if stream_dumps else None
+        if stream_dumps and how.previous is not None and how.dumps_prefix is not None:
+            with clock("copy the earlier dumps' first parts"):
+                streamed = StreamedDumps(staging, (how.previous, how.dumps_prefix))
+        elif stream_dumps:
+            streamed = StreamedDumps(staging)
+        # a public build is never continued, and its state would hold what it withholds
+        state_dir = staging / incremental.STATE_DIR if release_date is None else None
+        if state_dir is not None:
+            state_dir.mkdir()
         with clock("read, repair, map, check and load"):
             mapped, results = load_mapped(
                 store,
                 data_dir,
-                inputs,
+                how.added if how.incremental else inputs,
                 progress,
                 validate=validator == "fast",
                 tee=streamed,
                 finale=lambda s, typed: _finale(s, files, typed),
+                state_dir=state_dir,
+                resume_from=how.state,
                 release_date=release_date,
             )
         report.merge(mapped)
@@ -227,6 +258,8 @@ def _build_into(
             write_context(staging / "context.jsonld", context)
             # Beside the dumps, not inside: the description in each dump cannot hold its hash.
             (staging / CHECKSUMS_FILE).write_text(checksums_text(staging), encoding="utf-8")
+        if state_dir is not None:
+            incremental.write_manifest(staging, how, None if streamed is None else streamed.prefix)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         if optimize:

@@ -16,10 +16,12 @@ import gc
 import io
 import itertools
 import multiprocessing as mp
+import pickle
 import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any, NamedTuple, TypeVar, cast
@@ -38,7 +40,7 @@ from icegraph.mapping.catalogue_quads import (
     source_node,
     source_quads,
 )
-from icegraph.mapping.contradictions import DERIVED_GRAPH, Contradictions
+from icegraph.mapping.contradictions import DERIVED_GRAPH, Contradiction, Contradictions
 from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
@@ -49,7 +51,7 @@ from icegraph.mapping.support import Support, voices
 from icegraph.mapping.terms import Q, Term, Triple, graph, lines, trig, unstated
 from icegraph.mapping.withheld_quads import RETRACTIONS_GRAPH
 from icegraph.paths import ontology_dir, shapes_dir
-from icegraph.publish.metadata import Typed
+from icegraph.publish.metadata import METADATA_GRAPH, Typed
 from icegraph.readers.dossier_page import read_dossier
 from icegraph.readers.flows_table import read_flows
 from icegraph.readers.statements_csv import read_statements
@@ -59,11 +61,13 @@ from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.withhold import Withholding
 from icegraph.report import LIST_LIMIT, Report
 from icegraph.resolve.duplicates import report_duplicates
-from icegraph.resolve.gather import gather
+from icegraph.resolve.gather import mention_all, settle
+from icegraph.resolve.identity import Entity, Identities
 from icegraph.resolve.same_as import accepted_pairs, read_same_as
-from icegraph.validate.results import ShapeResult
+from icegraph.validate.literals import lexical
+from icegraph.validate.results import Hit, ShapeResult
 from icegraph.validate.shapes_program import load_shapes
-from icegraph.validate.streaming import StreamValidator
+from icegraph.validate.streaming import StreamValidator, to_results
 
 Progress = Callable[[str], None]
 Tee = Callable[[bytes, bytes], None]  # (a TriG block, its triple lines alone)
@@ -104,16 +108,80 @@ def count_lines(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
 
 
+EVERYWHERE = "load dump check count"
+
+
 class Block(NamedTuple):
     """Triples of one named graph; `minted` are nodes whose every triple is in this block
     (with `context`), so the block can be checked on its own. `context` are triples an earlier
-    block already stored, shown to the checker again and not loaded twice: a flow that a
-    second record restates comes back with its record."""
+    block already stated, shown to the checker again and not loaded twice: a flow that a
+    second record restates comes back with its record. `send` says where the block goes,
+    of "load" (the store), "dump" (the streamed dumps), "check" (the shapes) and "count"
+    (the dataset's typed entities): every block of a full build goes everywhere; an
+    incremental build sends the derived graph's changes to the store, its changed parts to
+    the checks, and all of it to the dumps (see _derived_update)."""
 
     graph: Term
     triples: list[Triple]
     minted: Sequence[Term] = ()
     context: list[Triple] = []
+    send: str = EVERYWHERE
+
+
+@dataclass
+class MapState:
+    """The mapping's state after the last input, before the derived graph: what an
+    incremental build resumes from instead of mapping the same inputs again (incremental.py).
+    `pre_resolved` are the triples stated before the resolved graph (vocabulary, curated
+    tables, links), `resolved` the resolved graph's triples as made (before those were taken
+    out), `entities` the identities they came from."""
+
+    files: list[str]
+    gathered: bytes  # the names of those files, before identity was settled (pickled)
+    stated: set[Triple]
+    pre_resolved: set[Triple]
+    resolved: list[Triple]
+    entities: dict[str, Entity]
+    duplicates: Report  # what report_duplicates said of those entities
+    flows: set[Term]
+    tracker: Contradictions
+    support: Support
+    report: Report
+    used_corrections: list[int]
+    typed: Typed = field(default_factory=Typed)
+    validator: dict[str, Any] | None = None
+
+
+class Incompatible(IcegraphError):
+    """The previous build cannot be continued: the build starts again from nothing."""
+
+
+@dataclass
+class Resume:
+    """What an incremental build gives the mapper: the previous state and the names each
+    unchanged input gives; `removed` receives the derived triples that are no longer true."""
+
+    state: MapState
+    # the derived graph's findings of the previous build, and the subjects whose checks
+    # waited for the end (their blocks are checked again)
+    derived_results: list[ShapeResult] = field(default_factory=list)
+    derived_deferred: set[Term] = field(default_factory=set)
+    streamed: bool = False  # the dumps are written from the stream: send the whole graph
+    removed: list[Triple] = field(default_factory=list)
+    kept: list[ShapeResult] = field(default_factory=list)  # derived findings still true
+
+
+def _vocabulary() -> list[Triple]:
+    q = Q(VOCABULARY_GRAPH)
+    vocabulary = []
+    for path in sorted(ontology_dir().glob("*.ttl")):
+        for t in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE):
+            vocabulary.append(q(str(t.subject), str(t.predicate), str(t.object)))
+    return vocabulary
+
+
+def _derived(support: Support, tracker: Contradictions, found: list) -> Iterator[Triple]:
+    return itertools.chain(support.quads(), tracker.quads(found))
 
 
 def graph_blocks(
@@ -121,37 +189,54 @@ def graph_blocks(
     inputs: list[tuple[Path, str]],
     report: Report,
     progress: Progress | None,
+    checkpoint: Callable[[MapState], None] | None = None,
+    resume: Resume | None = None,
     release_date: datetime.date | None = None,
 ) -> Iterator[Block]:
     """Every triple of the build: vocabulary, curated tables, then each input, record by record.
 
     Each triple comes once, in the graph of the first block that states it (see FlowMapper):
     the named graphs partition the dataset, so their union is the same graph on every store.
+    `checkpoint` is given the state after the last input. With `resume`, `inputs` are the
+    inputs added since the state was taken: the blocks are those that bring the previous
+    build's store to what a full build of all the inputs would hold (raises Incompatible
+    when that cannot be done safely).
     Retracted claims, and in a public build (`release_date`) embargoed and confidential ones,
     are dropped before the names are gathered (repair/withhold.py, mapping/screen.py).
     """
     hold = Withholding(cat, release_date)
+    if resume is not None and (hold.public or hold.screens_flows or _marks_any(inputs)):
+        # what a withheld claim hides reaches into other inputs' graphs and the counts
+        raise Incompatible("claims are retracted, embargoed or confidential")
     hidden = {source_node(sid) for sid in hold.withheld_sources}
-    q = Q(VOCABULARY_GRAPH)
-    vocabulary = []
-    for path in sorted(ontology_dir().glob("*.ttl")):
-        for t in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE):
-            vocabulary.append(q(str(t.subject), str(t.predicate), str(t.object)))
-    stated: set[Triple] = set()
-    yield Block(VOCABULARY_GRAPH, list(unstated(vocabulary, stated)))
-    yield Block(ENTITIES_GRAPH, list(unstated(unmentioned(entity_quads(cat), hidden), stated)))
-    yield Block(SOURCES_GRAPH, list(unstated(unmentioned(source_quads(cat), hidden), stated)))
     links = read_review(cat.directory / "wikidata-links.csv")
+    if resume is None:
+        stated: set[Triple] = set()
+        yield Block(VOCABULARY_GRAPH, list(unstated(_vocabulary(), stated)))
+        yield Block(ENTITIES_GRAPH, list(unstated(unmentioned(entity_quads(cat), hidden), stated)))
+        yield Block(SOURCES_GRAPH, list(unstated(unmentioned(source_quads(cat), hidden), stated)))
+        if not hold.public:
+            yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
+        pre_resolved = set(stated)
+    else:
+        stated = resume.state.stated
+        pre_resolved = resume.state.pre_resolved
     report.count(
         "Wikidata links published (accepted reviews)", sum(r.status == "accepted" for r in links)
     )
-    if not hold.public:
-        yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
     if progress:
         progress("gathering every name the documents give …")
     same_as_file = cat.directory / "same-as.csv"
     decisions = read_same_as(same_as_file)
-    ids, unknown_operator = gather(cat, inputs, accepted_pairs(decisions), str(same_as_file), hold)
+    start = None
+    if resume is not None:
+        with _no_collection():
+            start = pickle.loads(resume.state.gathered)  # noqa: S301 - see _read_resume
+        start[0].reattach(cat)
+    gathered = mention_all(cat, inputs, start, hold)
+    with _no_collection():
+        names = pickle.dumps(gathered, protocol=pickle.HIGHEST_PROTOCOL) if checkpoint else b""
+    ids, unknown_operator = settle(gathered, accepted_pairs(decisions), str(same_as_file), hold)
     hold.check_all_listed()
     screen = Screen(hold)
     if hold.public:  # known only now: the entities a public build has (no link tells of others)
@@ -162,7 +247,12 @@ def graph_blocks(
         yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
     for conflict in ids.conflicts:
         report.add_finding(Finding(None, "identity", conflict))
-    report_duplicates(ids, decisions, report)
+    if resume is not None and resume.state.entities == ids.entities:
+        duplicates = resume.state.duplicates  # the same entities: the same candidates
+    else:
+        duplicates = Report()
+        report_duplicates(ids, decisions, duplicates)
+    report.merge(duplicates)
     report.count(
         "entities named by the documents (not curated)",
         sum(e.curated is None for e in ids.entities.values()),
@@ -171,52 +261,38 @@ def graph_blocks(
         "IRIs of earlier builds kept as redirects",
         sum(len(e.aliases) for e in ids.entities.values()),
     )
-    yield Block(RESOLVED_GRAPH, list(unstated(resolved_quads(ids, unknown_operator), stated)))
-    tracker = Contradictions()
-    support = Support(voices(cat))
-    flows: set[Term] = set()
+    resolved = list(resolved_quads(ids, unknown_operator))
+    if resume is None:
+        yield Block(RESOLVED_GRAPH, list(unstated(resolved, stated)))
+        tracker = Contradictions()
+        support = Support(voices(cat))
+        flows: set[Term] = set()
+        inputs_report = Report()
+        files: list[str] = []
+    else:
+        old = resume.state
+        yield Block(RESOLVED_GRAPH, _resolved_added(old, ids.entities, resolved))
+        tracker, support, flows = old.tracker, old.support, old.flows
+        inputs_report, files = old.report, list(old.files)
+        cat.used_corrections.update(cat.corrections[i] for i in old.used_corrections)
+        old_found = set(tracker.found())
+        support.touched = {}
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     for path, reader in inputs:
-        shown = str(path)
-        if reader == "flows_table":
-            mapper = FlowMapper(cat, ids, path.name, stated, flows, tracker, report, support)
-            # first: the records' checks need the compiling activity's class
-            yield Block(mapper.q.g, list(mapper.header()))
-            records = 0
-            rows = counter.counted(read_flows(path, shown), path.name)
-            for rec, decision in screen.flows(rows, cat, mapper, report):
-                records += 1
-                triples, minted, context = mapper.block(rec)
-                if decision.noted:  # the claim's IRI is worked out only when needed
-                    triples += screen.marks(mapper.q, mapper.claim_path(rec), decision, triples)
-                yield Block(mapper.q.g, triples, minted, context)
-            report.count("flows read", records)
-        elif reader == "statements_csv":
-            entered = StatementMapper(cat, ids, path.name, stated, flows, tracker, support)
-            yield Block(entered.q.g, list(entered.header()))
-            records = 0
-            for statement, decision in screen.statements(read_statements(path, shown), entered):
-                records += 1
-                triples = list(unstated(entered.record(statement), stated))
-                if decision.noted:
-                    claim = entered.claim_path(statement)
-                    triples += screen.marks(entered.q, claim, decision, triples)
-                yield Block(entered.q.g, triples)
-            report.count("statements entered by hand", records)
-        else:
-            page, told = hold.dossier(path.name, read_dossier(path, shown))
-            dossier = repair_dossier(page, cat, report)
-            records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
-            m = DossierMapper(cat, ids, path.name, report, tracker, support)
-            # facts share their activity and agent; pages share the entities they name
-            triples = list(unstated(m.quads(dossier), stated))
-            for claim, decision, item in told:
-                screen.dossier_item(claim, decision, item, m.file)
-                if not decision.dropped:
-                    triples += screen.marks(m.q, claim, decision, triples)
-            yield Block(m.q.g, triples)
-        report.inputs.append({"file": shown, "reader": reader, "records": records})
+        yield from _input_blocks(
+            cat, ids, path, reader, stated, flows, tracker, support, inputs_report, counter, screen
+        )
+        files.append(path.name)
+    if checkpoint is not None:
+        index = {c: i for i, c in enumerate(cat.corrections)}
+        checkpoint(
+            MapState(
+                files, names, stated, pre_resolved, resolved, dict(ids.entities), duplicates, flows,
+                tracker, support, inputs_report, sorted(index[c] for c in cat.used_corrections),
+            )
+        )  # fmt: skip
+    report.merge(inputs_report)
     for finding in unused_everywhere(cat):
         report.add_finding(finding)
     screen.tell(report)
@@ -230,7 +306,150 @@ def graph_blocks(
     report.set_table("Where the sources contradict each other", listed)
     # worked out over every document, so they come last: the support each flow and
     # relationship has, and where the documents disagree
-    yield from _by_subject(DERIVED_GRAPH, itertools.chain(support.quads(), tracker.quads(found)))
+    if resume is None:
+        yield from _by_subject(DERIVED_GRAPH, _derived(support, tracker, found))
+        return
+    yield from _derived_update(resume, support, tracker, old_found, found)
+
+
+def _derived_update(
+    resume: Resume,
+    support: Support,
+    tracker: Contradictions,
+    old_found: set[Contradiction],
+    found: list[Contradiction],
+) -> Iterator[Block]:
+    """The derived graph of an incremental build: only what the added claims changed. The
+    store gets the changed triples (`resume.removed` those to remove); the checks get the
+    flows and contradictions whose triples changed, whole, and keep the previous findings
+    of the rest (`resume.kept`), which depend on their own triples only; the dumps, when
+    streamed, get the whole graph."""
+    touched = support.touched or {}
+    support.touched = None
+    new_found = set(found)
+    gone = sorted(old_found - new_found, key=lambda c: c.path)
+    came = [c for c in found if c not in old_found]
+    before = list(Support.quads_of({n: e for n, e in touched.items() if e is not None}))
+    before += tracker.quads(gone)
+    after = list(Support.quads_of(support.now(touched)))
+    after_contradictions = list(tracker.quads(came))
+    old, new = set(before), set(after) | set(after_contradictions)
+    resume.removed[:] = sorted(old - new)
+    added = [t for t in itertools.chain(after, after_contradictions) if t not in old]
+    for start in range(0, len(added), 50_000):
+        yield Block(DERIVED_GRAPH, added[start : start + 50_000], send="load")
+    if resume.derived_deferred:
+        # some waited for the end last time: check the whole graph again, as a full build
+        every = _by_subject(DERIVED_GRAPH, _derived(support, tracker, found))
+        yield from (b._replace(send="check") for b in every)
+    else:
+        changed = {t[0] for t in itertools.chain(resume.removed, added) if t[0] in touched}
+        redo = [t for t in after if t[0] in changed] + after_contradictions
+        yield from (b._replace(send="check") for b in _by_subject(DERIVED_GRAPH, redo))
+        dropped = {t[0] for t in itertools.chain(before, redo)}
+        dropped_foci = {lexical(t) for t in dropped}
+        resume.kept = [r for r in resume.derived_results if r.focus not in dropped_foci]
+    # the typed entities (contradictions, positions) of the whole derived graph
+    for block in _by_subject(DERIVED_GRAPH, tracker.quads(found)):
+        yield block._replace(send="count")
+    if resume.streamed:
+        for block in _by_subject(DERIVED_GRAPH, _derived(support, tracker, found)):
+            yield block._replace(send="dump")
+
+
+def _resolved_added(
+    old: MapState, entities: dict[str, Entity], resolved: list[Triple]
+) -> list[Triple]:
+    """What the added inputs add to the resolved graph. An entity the earlier inputs named
+    must be the same entity still (same IRI, label and names), and the resolved graph may
+    only grow by triples no input has stated yet: else the earlier inputs' graphs would
+    change, and only a full build makes them right."""
+    for eid, entity in old.entities.items():
+        if entities.get(eid) != entity:
+            raise Incompatible(
+                f"the added inputs change the entity {eid}, which earlier inputs name"
+            )
+    before = set(old.resolved)
+    now = set(resolved)
+    if not before <= now:
+        gone = min(before - now)
+        raise Incompatible(f"the resolved graph loses a statement ({' '.join(gone)})")
+    added = []
+    for t in resolved:
+        if t in before or t in old.pre_resolved:
+            continue
+        if t in old.stated:
+            raise Incompatible(
+                f"an input already states what the resolved graph now does ({' '.join(t)})"
+            )
+        old.stated.add(t)
+        added.append(t)
+    return added
+
+
+def _input_blocks(
+    cat: Catalogue,
+    ids: Identities,
+    path: Path,
+    reader: str,
+    stated: set[Triple],
+    flows: set[Term],
+    tracker: Contradictions,
+    support: Support,
+    report: Report,
+    counter: Progressor,
+    screen: Screen,
+) -> Iterator[Block]:
+    """One input's graph, record by record, with `screen` dropping and marking claims."""
+    shown = str(path)
+    if reader == "flows_table":
+        mapper = FlowMapper(cat, ids, path.name, stated, flows, tracker, report, support)
+        # first: the records' checks need the compiling activity's class
+        yield Block(mapper.q.g, list(mapper.header()))
+        records = 0
+        rows = counter.counted(read_flows(path, shown), path.name)
+        for rec, decision in screen.flows(rows, cat, mapper, report):
+            records += 1
+            triples, minted, context = mapper.block(rec)
+            if decision.noted:  # the claim's IRI is worked out only when needed
+                triples += screen.marks(mapper.q, mapper.claim_path(rec), decision, triples)
+            yield Block(mapper.q.g, triples, minted, context)
+        report.count("flows read", records)
+    elif reader == "statements_csv":
+        entered = StatementMapper(cat, ids, path.name, stated, flows, tracker, support)
+        yield Block(entered.q.g, list(entered.header()))
+        records = 0
+        for statement, decision in screen.statements(read_statements(path, shown), entered):
+            records += 1
+            triples = list(unstated(entered.record(statement), stated))
+            if decision.noted:
+                claim = entered.claim_path(statement)
+                triples += screen.marks(entered.q, claim, decision, triples)
+            yield Block(entered.q.g, triples)
+        report.count("statements entered by hand", records)
+    else:
+        page, told = screen.hold.dossier(path.name, read_dossier(path, shown))
+        dossier = repair_dossier(page, cat, report)
+        records = len(dossier.facts) + len(dossier.connections) + len(dossier.sources)
+        m = DossierMapper(cat, ids, path.name, report, tracker, support)
+        # facts share their activity and agent; pages share the entities they name
+        triples = list(unstated(m.quads(dossier), stated))
+        for claim, decision, item in told:
+            screen.dossier_item(claim, decision, item, m.file)
+            if not decision.dropped:
+                triples += screen.marks(m.q, claim, decision, triples)
+        yield Block(m.q.g, triples)
+    report.inputs.append({"file": shown, "reader": reader, "records": records})
+
+
+def _marks_any(inputs: list[tuple[Path, str]]) -> bool:
+    """Whether a hand-entered statement among `inputs` is embargoed or confidential."""
+    return any(
+        s.embargoed_until or s.confidential
+        for path, reader in inputs
+        if reader == "statements_csv"
+        for s in read_statements(path, str(path))
+    )
 
 
 def _by_subject(graph_term: Term, triples: Iterable[Triple], size: int = 50_000) -> Iterator[Block]:
@@ -275,6 +494,10 @@ def _stderr(message: str) -> None:
     print(f"· {message}", file=sys.stderr, flush=True)
 
 
+STATE_FILE = "mapping.pickle"  # the MapState, in the build's state folder
+DERIVED_FILE = "derived.pickle"  # the derived graph's findings, and which waited for the end
+
+
 def _produce(
     data_dir: str,
     inputs: list[tuple[str, str]],
@@ -282,60 +505,112 @@ def _produce(
     last_conn: Connection,
     show_progress: bool,
     validate: bool,
+    state_dir: str | None = None,
+    resume_from: str | None = None,
+    streamed: bool = False,
     release_date: datetime.date | None = None,
 ) -> None:
-    """The mapper process: chunks of one graph's lines (graph IRI on the first line), then an
-    empty chunk and the typed-entity counts; then it takes the loader's last blocks (a list,
-    empty when the loader stopped early) on `last_conn`, and sends the outcome: the report
-    and, when asked, what the shapes found.
-    A failure sends the outcome at once."""
+    """The mapper process: chunks of one graph's lines (graph IRI on the first line, after
+    "load " or "dump " for blocks that go only to the store or only to the dumps), then an
+    empty chunk and the typed-entity counts with the derived triples to remove; then it takes
+    the loader's last blocks (a list, empty when the loader stopped early) on `last_conn`,
+    and sends the outcome: the report and, when asked, what the shapes found.
+    With `state_dir`, it writes there what an incremental build needs; with `resume_from`
+    (a previous build's state folder), `inputs` are the added inputs and it continues from
+    that state. A failure sends the outcome at once."""
     die_with_parent()  # a killed build must not leave its mapper running
     report = Report()
     ended = False
     try:
         cat = load_catalogue(Path(data_dir))
         validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
+        resume = _read_resume(Path(resume_from), streamed) if resume_from else None
+        if resume is not None and validator is not None and resume.state.validator:
+            validator.restore(resume.state.validator)
         # The catalogue and the shapes (an rdflib graph) live as long as the process: the
         # collector need not walk them again every time the records' garbage is collected.
         gc.freeze()
         checking = _Spent()
         buf: list[str] = []
         size = 0
-        current = ""
+        current: tuple[str, str] = ("", "")
 
         def flush() -> None:
             if buf:
-                conn.send_bytes(f"{current}\n{''.join(buf)}".encode())
+                graph_term, send = current
+                head = graph_term
+                if "load" not in send or "dump" not in send:
+                    head = f"{'load' if 'load' in send else 'dump'} {graph_term}"
+                conn.send_bytes(f"{head}\n{''.join(buf)}".encode())
                 buf.clear()
+
+        typed = resume.state.typed if resume is not None else Typed()
+
+        def checkpoint(state: MapState) -> None:
+            if state_dir is None:
+                return
+            started = time.perf_counter()
+            state.typed = typed
+            state.validator = validator.snapshot() if validator is not None else None
+            _write_pickle(Path(state_dir) / STATE_FILE, state)
+            spent = round(time.perf_counter() - started, 3)
+            report.timings["state for the next build (in the mapper)"] = spent
 
         paths = [(Path(p), r) for p, r in inputs]
         progress = _stderr if show_progress else None
-        typed = Typed()
         records_checked: int | None = None
-        for block in graph_blocks(cat, paths, report, progress, release_date):
-            typed.add(block.triples, block.minted)
-            if validator is not None:
+        records_deferred: int | None = None
+        derived_before: set[Hit] | None = None  # the findings when the derived graph began
+        derived_deferred: set[Term] = set()
+        blocks = graph_blocks(cat, paths, report, progress, checkpoint, resume, release_date)
+        for block in blocks:
+            send = block.send
+            if "count" in send:
+                typed.add(block.triples, block.minted)
+            if validator is not None and "check" in send:
                 if block.graph == DERIVED_GRAPH and records_checked is None:
-                    records_checked = validator.blocks_checked  # the rest are not records
+                    # the rest are not records
+                    records_checked = validator.blocks_checked
+                    records_deferred = validator.blocks_deferred
+                    derived_before = set(validator.hits)
                 with checking:
-                    validator.add(block.triples + block.context, block.minted)
-            if block.graph != current or size >= CHUNK:
+                    if block.graph == RESOLVED_GRAPH and resume is not None:
+                        validator.share(block.triples)  # added to the resolved graph
+                    else:
+                        waited = validator.blocks_deferred
+                        validator.add(block.triples + block.context, block.minted)
+                        if block.graph == DERIVED_GRAPH and validator.blocks_deferred > waited:
+                            derived_deferred.update(block.minted)
+            if "load" not in send and "dump" not in send:
+                continue
+            if (block.graph, send) != current or size >= CHUNK:
                 flush()
-                current, size = block.graph, 0
+                current, size = (block.graph, send), 0
             text = lines(block.triples)
             buf.append(text)
             size += len(text)
         flush()
+        if validator is not None:
+            kept = resume.kept if resume is not None else []
+            validator.keep(kept)
+            if state_dir is not None:
+                found = validator.hits - derived_before if derived_before is not None else ()
+                derived = {
+                    "results": kept + to_results(found, validator.program),
+                    "deferred": derived_deferred,
+                }
+                _write_pickle(Path(state_dir) / DERIVED_FILE, derived)
         conn.send_bytes(b"")
         ended = True
-        conn.send(("counts", typed.summary()))
+        conn.send(("counts", typed.summary(), resume.removed if resume is not None else []))
         results = None
         last = last_conn.recv()
         if validator is not None:
             if records_checked is None:
                 records_checked = validator.blocks_checked
+                records_deferred = validator.blocks_deferred
             report.count("records checked as they were mapped", records_checked)
-            report.count("records checked at the end", validator.blocks_deferred)
+            report.count("records checked at the end", records_deferred or 0)
             with checking:
                 for block in last or ():
                     validator.add(block.triples, block.minted)
@@ -360,6 +635,38 @@ def _produce(
         last_conn.close()
 
 
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """Pickling makes (and unpickling makes) a million small objects in a process that
+    holds millions more: the collector would walk them all, again and again, for nothing
+    (13.7 s of 14 at 100,000 records). Nothing made here is garbage in a cycle."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write_pickle(path: Path, value: object) -> None:
+    """Written under a temporary name and renamed: a state file is whole or absent."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("wb") as fh, _no_collection():
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def _read_resume(state_dir: Path, streamed: bool) -> Resume:
+    # The state is this build folder's own, written by an earlier build (never a download)
+    loaded = []
+    for name in (STATE_FILE, DERIVED_FILE):
+        with (state_dir / name).open("rb") as fh, _no_collection():
+            loaded.append(pickle.load(fh))  # noqa: S301
+    state, derived = loaded
+    return Resume(state, derived["results"], derived["deferred"], streamed)
+
+
 class _PipeReader(io.RawIOBase):
     """The mapper's chunks as one TriG stream the bulk loader reads; each chunk also goes to
     `tee` when given, which writes the streamed dumps."""
@@ -380,11 +687,13 @@ class _PipeReader(io.RawIOBase):
             except EOFError:
                 chunk = b""
             if chunk:
-                graph_term, lines = chunk.split(b"\n", 1)
+                head, lines = chunk.split(b"\n", 1)
+                send, _, graph_term = head.rpartition(b" ")
                 block = b"%s {\n%s}\n" % (graph_term, lines)
-                if self.tee is not None:
+                if self.tee is not None and send != b"load":
                     self.tee(block, lines)
-                self.buf = memoryview(block)
+                if send != b"dump":
+                    self.buf = memoryview(block)
             else:
                 self.ended = True
         n = min(len(b), len(self.buf))
@@ -401,9 +710,17 @@ def load_mapped(
     validate: bool = True,
     tee: Tee | None = None,
     finale: Callable[[Store, dict], Iterator[Block]] | None = None,
+    state_dir: Path | None = None,
+    resume_from: Path | None = None,
     release_date: datetime.date | None = None,
 ) -> tuple[Report, list[ShapeResult] | None]:
     """Map (and check) every input in a second process and bulk-load its triples.
+
+    With `state_dir`, the mapper writes there what a later incremental build resumes from.
+    With `resume_from` (an earlier build's state folder, whose store `store` starts as a
+    copy of), `inputs` are only the inputs added since: the store is brought to what a
+    full build would hold (derived triples no longer true removed, the dataset description
+    made again); raises Incompatible when the mapper finds it cannot be.
 
     `finale` makes the last blocks from the loaded store and the stream's typed-entity counts
     (the dataset's own description), each loaded before the next is made; they are loaded,
@@ -422,6 +739,9 @@ def load_mapped(
             last_in,
             progress is not None,
             validate,
+            None if state_dir is None else str(state_dir),
+            None if resume_from is None else str(resume_from),
+            tee is not None,
             release_date,
         ),
         name="icegraph-map",
@@ -442,7 +762,10 @@ def load_mapped(
         first = _receive(reader)
         if first[0] != "counts":
             outcome = first  # the mapper failed; below says how
-        elif finale is not None:
+        elif resume_from is not None:
+            _remove(store, DERIVED_GRAPH, first[2])
+            store.clear_graph(pyoxigraph.NamedNode(METADATA_GRAPH[1:-1]))  # made again below
+        if outcome is None and finale is not None:
             for block in finale(store, first[1]):
                 _load_block(store, block, tee)
                 last.append(block)
@@ -470,6 +793,13 @@ def load_mapped(
     timings["shared nodes checked (after the load)"] = round(time.perf_counter() - started, 3)
     payload[0].timings.update(timings)
     return payload
+
+
+def _remove(store: Store, graph_term: Term, triples: list[Triple]) -> None:
+    for start in range(0, len(triples), 50_000):
+        text = trig(graph_term, lines(triples[start : start + 50_000])).encode()
+        for quad in pyoxigraph.parse(input=text, format=pyoxigraph.RdfFormat.TRIG):
+            store.remove(quad)
 
 
 def _load_block(store: Store, block: Block, tee: Tee | None) -> None:

@@ -25,6 +25,8 @@ class Report:
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     validation: list[dict[str, Any]] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)
+    # how this build was made: full or incremental, why, which inputs were reused or redone
+    build: dict[str, Any] = field(default_factory=dict)
     # Seconds per build stage; kept out of report.md and report.json so builds stay
     # byte-identical, and returned to callers (the benchmark) instead.
     timings: dict[str, float] = field(default_factory=dict)
@@ -72,6 +74,7 @@ class Report:
             "findings": [_finding_json(f) for f in self.findings],
             "tables": self.tables,
             "validation": self.validation,
+            "build": self.build,
         }
 
     def dumps_json(self) -> str:
@@ -79,6 +82,12 @@ class Report:
 
     def to_markdown(self) -> str:
         out = [f"# {self.title}", ""]
+        if self.build:
+            b = self.build
+            mapped = ", ".join(b["redone"]) or "none"
+            out.append(f"This build: {b['mode']} ({b['why']}); inputs reused: ")
+            out[-1] += f"{len(b['reused'])}; mapped: {mapped}."
+            out.append("")
         if self.inputs:
             out += ["## Inputs", ""]
             out += [f"- `{i['file']}` ({i['reader']}): {i['records']} records" for i in self.inputs]

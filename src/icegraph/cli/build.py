@@ -36,6 +36,12 @@ from icegraph.pipeline import BuildResult, build
     help="Compact the store before putting it in place: a longer build (about 10 s more at "
     "100,000 records), queries about twice as fast on a large graph.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Map every input again, even when the previous build in --out could be continued "
+    "with only the inputs added since (see docs/builds.md).",
+)
 def build_command(
     data_dir: Path,
     out_dir: Path,
@@ -43,12 +49,14 @@ def build_command(
     validator: str,
     timings_file: Path | None,
     optimize: bool,
+    full: bool,
 ) -> None:
     """Read, repair, map, validate, store and publish the graph.
 
     Writes icegraph.ttl, icegraph.trig, icegraph.jsonld, context.jsonld, report.md,
     report.json and store/ into --out. If the graph breaks a rule, nothing of the
-    previous build is replaced and the exit code is 1.
+    previous build is replaced and the exit code is 1. When the previous build can be
+    continued (only inputs added), only the added inputs are mapped; --full maps all.
 
     \b
     Example:
@@ -62,6 +70,7 @@ def build_command(
         progress=progress_printer(quiet),
         validator=validator,
         optimize=optimize,
+        full=full,
     )
     if timings_file is not None:
         timings_file.write_text(json.dumps(result.report.timings, indent=2) + "\n")

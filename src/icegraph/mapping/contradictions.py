@@ -103,6 +103,10 @@ class Contradiction:
         ]  # fmt: skip
 
 
+def _fields(s: Said) -> tuple[Term, str, str, str, int]:
+    return s.claim, s.value, s.shown, s.file, s.line
+
+
 class Contradictions:
     """Collects what claims say; `found()` lists the disagreements."""
 
@@ -110,6 +114,26 @@ class Contradictions:
         self._said: dict[tuple[str, str], dict[str, Said]] = {}
         self._subjects: dict[str, Subject] = {}
         self._within: list[Contradiction] = []
+
+    def __getstate__(self) -> tuple:
+        """As plain tuples: an incremental build reads the tracker of the build before, and
+        rebuilding a few hundred thousand small objects from their fields is ten times
+        faster than unpickling them one by one."""
+        return (
+            [(k, a, [_fields(s) for s in said.values()]) for (k, a), said in self._said.items()],
+            [(s.key, s.about, s.label) for s in self._subjects.values()],
+            [((c.subject.key, c.subject.about, c.subject.label), c.aspect,
+              [_fields(s) for s in c.said]) for c in self._within],
+        )  # fmt: skip
+
+    def __setstate__(self, state: tuple) -> None:
+        said, subjects, within = state
+        self._said = {(k, a): {f[1]: Said(*f) for f in values} for k, a, values in said}
+        self._subjects = {key: Subject(key, about, label) for key, about, label in subjects}
+        self._within = [
+            Contradiction(Subject(*subject), aspect, tuple(Said(*f) for f in values))
+            for subject, aspect, values in within
+        ]
 
     def say(self, subject: Subject, aspect: str, said: Said) -> None:
         values = self._said.setdefault((subject.key, aspect), {})

@@ -22,6 +22,10 @@ GRADES = {rank: ig(grade) for grade, rank in RANKS.items()}
 _ORGANISATIONS = ("Agency", "InternationalOrganization", "PrivateOrganization", "Company")
 
 
+def _copy(entry: tuple[list[int], set[Term], set[str]]) -> tuple[list[int], set[Term], set[str]]:
+    return list(entry[0]), set(entry[1]), set(entry[2])
+
+
 def voices(cat: Catalogue) -> dict[Term, str]:
     """The voice of each document of data/sources.csv."""
     out: dict[Term, str] = {}
@@ -45,6 +49,9 @@ class Support:
         self._voices = voices
         # asserted node → [claims, documents, voices, best rank, worst rank]
         self._by: dict[Term, tuple[list[int], set[Term], set[str]]] = {}
+        # when set (an incremental build): each node the added claims assert → its entry
+        # before they did (None for a node new to the build), so only those are redone
+        self.touched: dict[Term, tuple[list[int], set[Term], set[str]] | None] | None = None
 
     def add(self, asserted: Iterable[Term], documents: Iterable[Term], grade: str) -> None:
         docs = list(documents)
@@ -52,6 +59,8 @@ class Support:
         rank = RANKS[grade]
         for node in asserted:
             entry = self._by.get(node)
+            if self.touched is not None and node not in self.touched:
+                self.touched[node] = None if entry is None else _copy(entry)
             if entry is None:
                 self._by[node] = ([1, rank, rank], set(docs), set(said))
             else:
@@ -63,9 +72,18 @@ class Support:
                 heard.update(said)
 
     def quads(self) -> Iterator[Triple]:
+        return self.quads_of(self._by)
+
+    def now(self, nodes: Iterable[Term]) -> dict[Term, tuple[list[int], set[Term], set[str]]]:
+        """The entries of `nodes` as they are."""
+        return {n: self._by[n] for n in nodes if n in self._by}
+
+    @staticmethod
+    def quads_of(entries: dict[Term, tuple[list[int], set[Term], set[str]]]) -> Iterator[Triple]:
+        """The derived triples of these entries (of `_by` or `touched`), by node."""
         q = Q(DERIVED_GRAPH)
-        for node in sorted(self._by):
-            (claims, best, worst), docs, heard = self._by[node]
+        for node in sorted(entries):
+            (claims, best, worst), docs, heard = entries[node]
             yield q(node, ig("claimCount"), integer(claims))
             yield q(node, ig("documentCount"), integer(len(docs)))
             yield q(node, ig("publisherCount"), integer(len(heard)))

@@ -115,20 +115,34 @@ GATHERERS: dict[str, Gatherer] = {
 }
 
 
-def gather(
+# Every name read so far, identity not yet settled: what an incremental build keeps of the
+# inputs it does not read again (see incremental.py).
+Gathered = tuple[Identities, Operators]
+
+
+def mention_all(
     cat: Catalogue,
     inputs: list[tuple[Path, str]],
+    start: Gathered | None = None,
+    hold: Withholding | None = None,
+) -> Gathered:
+    """Every name `inputs` give, after those of `start`. With `hold`, the names of records
+    whose claims it drops are left out."""
+    ids, operators = start if start is not None else (Identities(cat), {})
+    for path, reader in inputs:
+        GATHERERS[reader](ids, path, cat, operators, hold)
+    return ids, operators
+
+
+def settle(
+    gathered: Gathered,
     folds: dict[str, str] | None = None,
     folds_file: str = "",
     hold: Withholding | None = None,
 ) -> tuple[Identities, set[str]]:
-    """The settled identities of every name in `inputs`, and the ids of the systems whose
-    operator no document names although one describes them (they get 'unknown operator').
-    With `hold`, the names of records whose claims it drops are left out."""
-    ids = Identities(cat)
-    operators: Operators = {}
-    for path, reader in inputs:
-        GATHERERS[reader](ids, path, cat, operators, hold)
+    """The settled identities of every name gathered, and the ids of the systems whose
+    operator no document names although one describes them (they get 'unknown operator')."""
+    ids, operators = gathered
     if hold is not None:
         # a system the other rows still name, whose only description was dropped: nobody
         # says who runs it any more
@@ -140,3 +154,14 @@ def gather(
         eid = ids.resolve(name, "System").id
         known[eid] = known.get(eid, False) or operated
     return ids, {eid for eid, operated in known.items() if not operated}
+
+
+def gather(
+    cat: Catalogue,
+    inputs: list[tuple[Path, str]],
+    folds: dict[str, str] | None = None,
+    folds_file: str = "",
+    hold: Withholding | None = None,
+) -> tuple[Identities, set[str]]:
+    """The settled identities of every name in `inputs` (see `settle`)."""
+    return settle(mention_all(cat, inputs, hold=hold), folds, folds_file, hold)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from icegraph.catalogue import Catalogue, EntityEntry
 from icegraph.digests import short_digest
@@ -96,6 +97,7 @@ class Identities:
         self.conflicts: list[str] = []
         self._folded_into: dict[str, str] = {}
         self._beside: list[tuple[Node, list[Node]]] = []
+        self._seen: dict[tuple[str, str, tuple[str, ...]], tuple[list[str], Any]] = {}
         for entry in cat.entities.values():
             group = GROUP_OF[entry.type]
             for name in (entry.label, entry.acronym, *entry.alt_labels):
@@ -106,6 +108,13 @@ class Identities:
                     if self._find(node) == node and node not in self._curated:
                         self._curated[node] = entry.id
                     # a key two curated entities share stays with the first (MOSAIC)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Without the catalogue, which the process reading it back has: `reattach`."""
+        return {k: v for k, v in self.__dict__.items() if k != "cat"}
+
+    def reattach(self, cat: Catalogue) -> None:
+        self.cat = cat
 
     # ------------------------------------------------------------ gathering
 
@@ -140,24 +149,42 @@ class Identities:
         The parts of one name ('Name (ACRONYM)') are one entity for sure. A name given beside
         it is weaker evidence: two systems of one table may share a full name. It joins the
         entity another document calls by that name only when no other entity is given the
-        same name beside its own (see `_link_by_other_names`)."""
+        same name beside its own (see `_link_by_other_names`).
+
+        A mention made before changes nothing the second time (its names are joined already,
+        or cannot be: two curated entities stay two), except that it says its conflicts
+        again and is counted beside again; so a repeat does only that. Rows name the same
+        systems over and over: a million rows make a few thousand distinct mentions."""
+        key = (name, etype, tuple(also))
+        seen = self._seen.get(key)
+        if seen is not None:
+            conflicts, beside = seen
+            self.conflicts += conflicts
+            if beside is not None:
+                self._beside.append(beside)
+            return
         group = GROUP_OF[etype]
         nodes = [(group, k) for k in ordered_keys(name)]
         first = nodes[0]
         self._find(first)
+        said = []
         for n in nodes[1:]:
             if not self._union(first, n):
                 one, other = self._curated.get(self._find(first)), self._curated.get(self._find(n))
-                self.conflicts.append(
+                said.append(
                     f"'{name}' reads as two curated entities ({one}, {other}); "
                     "it is taken as the first"
                 )
+        self.conflicts += said
         root = self._find(first)
         self._mentions.setdefault(root, set()).add((name, etype))
         others = [a for a in also if a]
+        entry = None
         if others:
             self._others.setdefault(root, set()).update(others)
-            self._beside.append((first, [(group, k) for a in others for k in ordered_keys(a)]))
+            entry = (first, [(group, k) for a in others for k in ordered_keys(a)])
+            self._beside.append(entry)
+        self._seen[key] = (said, entry)
 
     def _link_by_other_names(self) -> None:
         """A name given beside an entity's own (ATS, 'Automated Targeting System') joins the

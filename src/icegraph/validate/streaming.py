@@ -20,6 +20,7 @@ ordinary in-memory SHACL Core validator.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from typing import Any
 
 import rdflib
 from pyoxigraph import Store
@@ -192,6 +193,45 @@ class StreamValidator:
         self._roots: dict[tuple, list[Shape]] = {}
         self._classes = Classes(self.shared)
         self._checker = Checker(self.shared, None, self._classes)
+        self._prior: set[ShapeResult] = set()  # found before a snapshot this one restores
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the stream has learnt so far, as plain data: an incremental build restores
+        it (with the same shapes) to go on checking where an earlier build stopped."""
+        return {
+            "out": self.shared.out,
+            "back": self.shared.back,
+            # as results, not hits: a hit names its shape by node, and a blank node's name
+            # is new each time the shapes are read
+            "results": sorted(
+                self._prior | set(to_results(self.hits, self.program)), key=_result_key
+            ),
+            "blocks_checked": self.blocks_checked,
+            "blocks_deferred": self.blocks_deferred,
+            "checked_nodes": self._checked_nodes,
+            "shared_in": self._classes.shared_in,
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.shared.out, self.shared.back = state["out"], state["back"]
+        self.hits = set()
+        self._prior = set(state["results"])
+        self.blocks_checked = state["blocks_checked"]
+        self.blocks_deferred = state["blocks_deferred"]
+        self._checked_nodes = state["checked_nodes"]
+        self._classes.clear()
+        self._by_type.clear()
+        self._roots.clear()
+        self._classes.shared_in.update(state["shared_in"])
+
+    def keep(self, results: Iterable[ShapeResult]) -> None:
+        """Findings made earlier (by another build) that still hold: reported with these."""
+        self._prior.update(results)
+
+    def share(self, triples: Iterable[Triple]) -> None:
+        """Triples of shared nodes only, checked at the end: `add` without local nodes."""
+        for s, p, o in triples:
+            self._share(s, p, o)
 
     def add(self, triples: Iterable[Triple], local: Collection[str] = ()) -> None:
         if not local:
@@ -314,7 +354,8 @@ class StreamValidator:
         return sorted(self.hits, key=lambda h: (h.focus, str(h.shape), h.component, h.value or ""))
 
     def results(self) -> list[ShapeResult]:
-        return to_results(self.finish(), self.program)
+        found = to_results(self.finish(), self.program)
+        return sorted(self._prior.union(found), key=_result_key) if self._prior else found
 
 
 def to_results(found: Iterable[Hit], program: Program) -> list[ShapeResult]:
@@ -331,7 +372,11 @@ def to_results(found: Iterable[Hit], program: Program) -> list[ShapeResult]:
                 value=lexical(hit.value) if hit.value is not None else None,
             )
         )
-    return sorted(out, key=lambda x: (x.severity, x.focus, x.shape, x.path or "", x.value or ""))
+    return sorted(out, key=_result_key)
+
+
+def _result_key(x: ShapeResult) -> tuple[str, ...]:
+    return (x.severity, x.focus, x.shape, x.path or "", x.value or "")
 
 
 def _store_triples(store: Store) -> Iterable[Triple]:

@@ -1,0 +1,227 @@
+"""Incremental builds give what a full build of the same inputs gives: the same quads (graph
+by graph), the same findings, the same report counts; anything they cannot continue safely
+is a full build, and says why."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from icegraph.errors import ValidationFailed
+from icegraph.pipeline import build
+from tests.conftest import flows_table, row
+
+# Rows the seeds do not have: a repeated flow (its support grows), a new system, a flow in
+# the other direction (a contradiction on direction), a row a correction could touch.
+ADDED = flows_table(
+    row(),
+    row(source="Brand New Feed", destination="ICM", full_name="Brand New Feed System",
+        classification="Commercial", agency="N/A", sub_agency="N/A",
+        description="A vendor feed of licence plate reads."),
+    row(source="ICM", destination="AFI", full_name="Analytical Framework for Intelligence",
+        sharing="Outbound", description="ICM sends case data to AFI."),
+)  # fmt: skip
+MORE = flows_table(
+    row(source="EID", destination="ICM", full_name="Enforcement Integrated Database"),
+    row(source="Brand New Feed", destination="EID", full_name="Brand New Feed System",
+        classification="Commercial", agency="N/A", sub_agency="N/A",
+        description="Plate reads, again."),
+)  # fmt: skip
+
+
+def nquads(out: Path) -> list[str]:
+    store = pyoxigraph.Store.read_only(str((out / "store").resolve()))
+    text = store.dump(format=pyoxigraph.RdfFormat.N_QUADS).decode()
+    return sorted(line for line in text.splitlines() if line)
+
+
+def outcome(out: Path) -> dict:
+    """What must not depend on how the build was made: the report less its own 'build'
+    note and the dataset's issued/modified dates (the same here, but not the point)."""
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    mode = report.pop("build")
+    return {"report": report, "quads": nquads(out), "mode": mode["mode"]}
+
+
+def full_twin(data: Path, tmp_path: Path, name: str, **options) -> dict:
+    return outcome(build(data, tmp_path / name, full=True, **options).out_dir)
+
+
+def same(a: dict, b: dict) -> None:
+    assert a["quads"] == b["quads"]
+    assert a["report"]["counts"] == b["report"]["counts"]
+    assert a["report"]["findings"] == b["report"]["findings"]
+    assert a["report"]["findings_by_kind"] == b["report"]["findings_by_kind"]
+    assert a["report"]["validation"] == b["report"]["validation"]
+    assert a["report"] == b["report"]
+
+
+def test_adding_files_maps_only_them_and_equals_a_full_build(data_copy: Path, tmp_path: Path):
+    out = tmp_path / "build"
+    first = build(data_copy, out)
+    assert first.report.build["mode"] == "full"
+    assert (out / "current" / "state" / "manifest.json").exists()
+    (data_copy / "raw" / "900_added.txt").write_text(ADDED, encoding="utf-8")
+    added = build(data_copy, out)
+    assert added.report.build == {
+        "mode": "incremental",
+        "why": "only inputs were added",
+        "reused": ["000_f18490aef763a0b3.txt", "004_5faac12a7c82fa76.txt"],
+        "redone": ["900_added.txt"],
+    }
+    got = outcome(out)
+    assert got["mode"] == "incremental"
+    want = full_twin(data_copy, tmp_path, "full-1")
+    same(got, want)
+    # the added rows changed what was there: more support for ATS → ICM, a new system
+    assert any("brand-new-feed" in q for q in got["quads"])
+    # and an incremental build continues an incremental build
+    (data_copy / "raw" / "901_more.txt").write_text(MORE, encoding="utf-8")
+    again = build(data_copy, out)
+    assert again.report.build["redone"] == ["901_more.txt"]
+    assert len(again.report.build["reused"]) == 3
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-2"))
+
+
+def test_changed_removed_and_curated_changes_rebuild_in_full(data_copy: Path, tmp_path: Path):
+    out = tmp_path / "build"
+    added = data_copy / "raw" / "900_added.txt"
+    added.write_text(ADDED, encoding="utf-8")
+    build(data_copy, out)
+    # changing a file
+    added.write_text(ADDED + row(source="LeadTrac", destination="ICM") + "\n", encoding="utf-8")
+    changed = build(data_copy, out)
+    assert changed.report.build["mode"] == "full"
+    assert changed.report.build["why"] == "raw/900_added.txt changed"
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-changed"))
+    # removing a file
+    added.unlink()
+    removed = build(data_copy, out)
+    assert removed.report.build["why"] == "raw/900_added.txt was removed"
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-removed"))
+    # a file that sorts before one already built
+    (data_copy / "raw" / "001_between.txt").write_text(MORE, encoding="utf-8")
+    between = build(data_copy, out)
+    assert between.report.build["why"] == (
+        "raw/001_between.txt sorts before raw/004_5faac12a7c82fa76.txt, which the earlier "
+        "build read"
+    )
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-between"))
+    # a curated table
+    sources = data_copy / "sources.csv"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("ICE", "ICE ", 1))
+    curated = build(data_copy, out)
+    assert curated.report.build["why"] == "data/sources.csv changed"
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-curated"))
+
+
+def test_nothing_changed_is_an_incremental_build_of_nothing(data_copy: Path, tmp_path: Path):
+    out = tmp_path / "build"
+    before = outcome(build(data_copy, out).out_dir)
+    again = build(data_copy, out)
+    assert again.report.build == {
+        "mode": "incremental",
+        "why": "no input changed",
+        "reused": ["000_f18490aef763a0b3.txt", "004_5faac12a7c82fa76.txt"],
+        "redone": [],
+    }
+    same(outcome(out), before)
+
+
+def test_full_forces_a_full_build(data_copy: Path, tmp_path: Path):
+    out = tmp_path / "build"
+    build(data_copy, out)
+    forced = build(data_copy, out, full=True)
+    assert forced.report.build["mode"] == "full"
+    assert forced.report.build["why"] == "asked for (--full)"
+
+
+def test_a_failing_incremental_build_leaves_the_previous_build_whole(
+    data_copy: Path, tmp_path: Path
+):
+    out = tmp_path / "build"
+    build(data_copy, out)
+    current = (out / "current").resolve()
+    quads = nquads(out)
+    report = (out / "report.json").read_bytes()
+    # a system only ever named at the far end of a row: no operator (rule system-operator)
+    bad = flows_table(row(source="Mystery Box", destination="Nowhere Sink"))
+    (data_copy / "raw" / "900_bad.txt").write_text(bad, encoding="utf-8")
+    with pytest.raises(ValidationFailed) as failed:
+        build(data_copy, out)
+    assert "Nowhere Sink" in str(failed.value.findings[0])
+    assert (out / "current").resolve() == current
+    assert nquads(out) == quads
+    assert (out / "report.json").read_bytes() == report
+    # the next good build continues the earlier good one
+    (data_copy / "raw" / "900_bad.txt").unlink()
+    (data_copy / "raw" / "900_added.txt").write_text(ADDED, encoding="utf-8")
+    assert build(data_copy, out).report.build["mode"] == "incremental"
+
+
+def test_streamed_dumps_are_continued_with_the_same_quads(data_copy: Path, tmp_path: Path):
+    out = tmp_path / "build"
+    build(data_copy, out, stream_dumps=True)
+
+    def dumped(folder: Path, name: str, fmt: pyoxigraph.RdfFormat) -> set[str]:
+        return {str(q) for q in pyoxigraph.parse(path=str(folder / name), format=fmt)}
+
+    # twice: the second continues dumps that were themselves continued
+    for n, text in enumerate((ADDED, MORE)):
+        (data_copy / "raw" / f"90{n}_added.txt").write_text(text, encoding="utf-8")
+        assert build(data_copy, out, stream_dumps=True).report.build["mode"] == "incremental"
+        twin = build(data_copy, tmp_path / f"full-{n}", stream_dumps=True, full=True).out_dir
+        for name, fmt in (
+            ("icegraph.trig", pyoxigraph.RdfFormat.TRIG),
+            ("icegraph.ttl", pyoxigraph.RdfFormat.TURTLE),
+            ("icegraph.jsonld", pyoxigraph.RdfFormat.JSON_LD),
+        ):
+            assert dumped(out, name, fmt) == dumped(twin, name, fmt), name
+        assert len(dumped(out, "icegraph.trig", pyoxigraph.RdfFormat.TRIG)) == len(nquads(out))
+        checked = subprocess.run(
+            ["sha256sum", "-c", "checksums.sha256"], cwd=out / "current", capture_output=True
+        )
+        assert checked.returncode == 0, checked.stdout
+
+
+def test_an_added_file_that_renames_an_earlier_entity_rebuilds_in_full(
+    data_copy: Path, tmp_path: Path
+):
+    out = tmp_path / "build"
+    build(data_copy, out)
+    # a new full name for a system the seeds name: the entity's names change, so would the
+    # triples the seeds' graphs hold about it
+    renamed = flows_table(row(source="ACRIMe", full_name="ACRIMe Case Response Hub"))
+    (data_copy / "raw" / "900_renamed.txt").write_text(renamed, encoding="utf-8")
+    messages: list[str] = []
+    result = build(data_copy, out, progress=messages.append)
+    assert result.report.build["mode"] == "full"
+    assert result.report.build["why"] == (
+        "the added inputs change the entity system/acrime, which earlier inputs name"
+    )
+    assert messages[0].startswith("incremental build: 2 input(s) reused, added: 900_renamed")
+    assert "full rebuild: the added inputs change the entity system/acrime" in " ".join(messages)
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-renamed"))
+
+
+def test_the_command_line_says_how_it_built(data_copy: Path, tmp_path: Path):
+    from click.testing import CliRunner
+
+    from icegraph.cli import main
+
+    out = tmp_path / "build"
+    args = ["build", "--data", str(data_copy), "--out", str(out)]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "full rebuild: no earlier build in this folder" in first.output
+    (data_copy / "raw" / "900_added.txt").write_text(ADDED, encoding="utf-8")
+    again = CliRunner().invoke(main, args)
+    assert "incremental build: 2 input(s) reused, added: 900_added.txt" in again.output
+    forced = CliRunner().invoke(main, [*args, "--full"])
+    assert forced.exit_code == 0, forced.output
+    assert "full rebuild: asked for (--full)" in forced.output
+    assert "This build: full (asked for (--full))" in (out / "report.md").read_text()
