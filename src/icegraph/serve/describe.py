@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple, Variable
+from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 
 from icegraph.namespaces import DCAT, DCTERMS, FOAF, GRAPH, ID, IG, PREFIXES, RDF, curie
 from icegraph.serve.findings import BuildFinding
@@ -324,12 +324,18 @@ SELECT ?e ?k ?label ?aspect ?said ?claim ?file ?line WHERE {
 """
 
 
+def about(query: str, iri: str) -> str:
+    """The query with ?e bound to the entity by a VALUES block at the top of its WHERE
+    clause: bound as a substitution, the store plans as if ?e were unknown and lists every
+    flow of the graph before keeping the entity's (36 s for a system at 100,000 records,
+    2 ms this way)."""
+    return query.replace("WHERE {", "WHERE {\n  VALUES ?e { " + str(NamedNode(iri)) + " }", 1)
+
+
 def connections(store: Store, iri: str, cache: dict[str, str]) -> list[Connection]:
     """Flows and relationships the entity is an end of, sorted by the other end's name."""
     out: dict[tuple[str, str], Connection] = {}
-    for r in select(
-        store, _CONNECTIONS, prefixes=PREFIXES, substitutions={Variable("e"): NamedNode(iri)}
-    ):
+    for r in select(store, about(_CONNECTIONS, iri), prefixes=PREFIXES):
         direction = r["dir"].value
         rt = r["rt"].value if r["rt"] else "related to"
         relation = {
@@ -361,7 +367,6 @@ def describe(
     cache: dict[str, str] = {}
     names: dict[str, str] = {}
     node = NamedNode(iri)
-    subs = {Variable("e"): node}
     sources = _Sources(store, iri, cache)
     rows: dict[str, dict[str, Value]] = {}
     types: list[Value] = []
@@ -407,7 +412,7 @@ def describe(
     )  # fmt: skip
 
     claims: dict[str, ClaimView] = {}
-    for r in select(store, _CLAIMS, prefixes=PREFIXES, substitutions=subs):
+    for r in select(store, about(_CLAIMS, iri), prefixes=PREFIXES):
         c = r["claim"].value
         if c in claims:
             continue
@@ -486,8 +491,7 @@ def describe(
 def contradictions(store: Store, iri: str, cache: dict[str, str]) -> list[ContradictionView]:
     """Disagreements about the entity, or stated by it (a claim) or by claims asserting it."""
     found: dict[str, ContradictionView] = {}
-    subs = {Variable("e"): NamedNode(iri)}
-    for r in select(store, _CONTRADICTIONS, prefixes=PREFIXES, substitutions=subs):
+    for r in select(store, about(_CONTRADICTIONS, iri), prefixes=PREFIXES):
         k = found.setdefault(
             r["k"].value,
             ContradictionView(r["k"].value, r["label"].value, r["aspect"].value, []),
