@@ -98,3 +98,44 @@ def test_the_cli_prints_the_whole_answer_as_it_streams(fmt: str, seed_build, see
         assert f"({len(rows)} rows)" in out.stderr
         shown = [line for line in out.stdout.splitlines()[2:] if line.startswith("https://")]
         assert len(shown) == len(rows)
+
+
+def test_the_query_page_shows_a_large_answer_a_page_at_a_time(seed_build) -> None:
+    import shutil
+
+    from tests.servers import icegraph_server
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (make test installs it with apt-get)")
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import ARGS
+
+    with icegraph_server(seed_build.out_dir / "store") as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(base + "/")
+            page.fill("#query", ALL)
+            page.click("#run")
+            page.wait_for_selector("#next-page")
+            assert page.locator("#results-table tbody tr").count() == 100
+            assert page.locator("#status").inner_text() == "rows 1–100, more follow"
+            assert page.locator("#previous-page").count() == 0
+            first = page.locator("#results-table tbody tr >> nth=0").inner_text()
+            page.click("#next-page")
+            page.wait_for_selector("#previous-page")
+            assert page.locator("#status").inner_text() == "rows 101–200, more follow"
+            assert page.locator("#results-table tbody tr >> nth=0").inner_text() != first
+            page.click("#previous-page")
+            page.wait_for_selector("#next-page")
+            page.wait_for_selector("#previous-page", state="detached")
+            assert page.locator("#results-table tbody tr >> nth=0").inner_text() == first
+            # the downloads are the whole answer, not the page shown
+            assert "LIMIT" not in page.get_attribute("#download-csv", "href")
+            assert errors == []
+        finally:
+            browser.close()
