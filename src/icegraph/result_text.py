@@ -7,7 +7,7 @@ import itertools
 import json
 import math
 import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
@@ -81,7 +81,7 @@ def table_lines(
             yield _line([c[i] if i < len(c) else "" for c in cells], widths)
 
 
-def json_lines(objects: Iterable[dict[str, object]]) -> Iterator[str]:
+def json_lines(objects: Iterable[Mapping[str, object]]) -> Iterator[str]:
     """A JSON array written one object at a time, laid out as `json.dumps(…, indent=2)`
     lays out the whole list."""
     opened = False
