@@ -14,6 +14,7 @@ from icegraph.errors import QueryError
 from icegraph.namespaces import PREFIXES
 from icegraph.queries import CatalogueQuery, adhoc_query, check_syntax
 from icegraph.query_help import QuerySyntaxError, mask, resolve_names
+from icegraph.result_text import PAGE  # the page the command line shows first, too
 from icegraph.serve.query_limits import check_nesting
 
 # Short enough to read at a glance, and every line is one idea: the name finds ICM, the
@@ -37,7 +38,6 @@ _CLI_PARAM = re.compile(r"(?:with )?--param (\w+)=NAME")
 _CLOSED = re.compile(r"\b(?:LIMIT|OFFSET)\s+\d+\s*$|\bVALUES\b[^{}]*\{[^{}]*\}\s*$", re.I)
 # the prologue's IRIs are blanked out by `mask`
 _SELECT = re.compile(r"^\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*SELECT\b", re.I)
-PAGE = 100
 
 
 @dataclass
