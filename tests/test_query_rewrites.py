@@ -24,6 +24,7 @@ SUPPORT = """
 @prefix prov: <http://www.w3.org/ns/prov#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix ex: <https://example.org/> .
+@prefix sys: <https://w3id.org/icegraph/id/system/> .
 
 # one claim, one titled document
 ex:f1 a ig:InformationFlow ; rdfs:label "broker → Hub" .
@@ -61,6 +62,22 @@ ex:c10 ig:asserts ex:r1 ; prov:wasDerivedFrom ex:titled .
 ex:f5 a ig:InformationFlow ; rdfs:label "nowhere → ICM" .
 ex:titled dcterms:title "A report" .
 ex:other dcterms:title "Another report" .
+
+# commercial systems: one feeding ICM with two flows (two descriptions, one claim without),
+# one reaching it only through the first and with no flow of its own, one not reaching it
+sys:icm a ig:System ; rdfs:label "ICM" .
+sys:broker a ig:System ; rdfs:label "broker" ; ig:sourceClassification ig:commercialSource ;
+    ig:operatedBy ex:vendor ; ig:sendsDataTo sys:icm .
+ex:vendor rdfs:label "Vendor" .
+ex:bf1 ig:dataFrom sys:broker ; ig:dataTo sys:icm .
+ex:bf2 ig:dataFrom sys:broker ; ig:dataTo sys:elsewhere .
+ex:cb1 ig:asserts ex:bf1 ; ig:dataDescription "plates" .
+ex:cb2 ig:asserts ex:bf2 ; ig:dataDescription "addresses" .
+ex:cb3 ig:asserts ex:bf2 .
+sys:silent a ig:System ; rdfs:label "Silent" ; ig:sourceClassification ig:commercialSource ;
+    ig:sendsDataTo sys:broker .
+sys:island a ig:System ; rdfs:label "island" ; ig:sourceClassification ig:commercialSource .
+ex:if ig:dataFrom sys:island ; ig:dataTo sys:elsewhere .
 """
 
 
@@ -78,7 +95,12 @@ def support_store() -> pyoxigraph.Store:
 
 
 def test_every_rewritten_question_has_its_plain_form():
-    assert {"flow-support", "repeated-or-disagreeing", "single-citation-flows"} <= set(REWRITTEN)
+    assert {
+        "commercial-sources-feeding-icm",
+        "flow-support",
+        "repeated-or-disagreeing",
+        "single-citation-flows",
+    } <= set(REWRITTEN)
     for name in REWRITTEN:
         assert find_query(name).text != read_query(PLAIN / f"{name}.rq").text, name
 
@@ -109,3 +131,8 @@ def test_the_corner_cases_answer_what_they_mean(support_store) -> None:
     }
     single = answer(support_store, find_query("single-citation-flows"))
     assert [(r[1], r[3]) for r in single] == [("Alpha → TECS", ""), ("broker → Hub", "A report")]
+    commercial = answer(support_store, find_query("commercial-sources-feeding-icm"))
+    assert [r[1:] for r in commercial] == [
+        ("broker", "Vendor", "2", "addresses"),  # the first description, alphabetically
+        ("Silent", "", "0", ""),
+    ]
