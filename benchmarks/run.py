@@ -182,7 +182,10 @@ def timed_query(
     deadline = time.monotonic() + timeout
     first_page = None
     while reader.poll(max(0.0, deadline - time.monotonic())):
-        said = reader.recv()
+        try:
+            said = reader.recv()
+        except EOFError:  # the query failed in its process: no figure, the rest go on
+            break
         if said[0] == "first page":
             first_page = round(said[1], 3)
             continue
