@@ -1,22 +1,31 @@
-"""Load on the local server: N concurrent clients of mixed catalogue queries and entity pages.
+"""Load on the local server, and on the Oxigraph server with the same SPARQL requests.
 
-Starts `icegraph serve` on a free 127.0.0.1 port over the given store, runs the clients for a
-fixed time, and prints requests/s, p50/p99 latency, errors, 5xx, and the server's memory
-(all its processes) at the start and at the end, so growth shows.
+Starts `icegraph serve` on a free 127.0.0.1 port over the given store and runs N clients for
+a fixed time, each sending a mix of entity pages, catalogue questions' first pages (the query
+with `LIMIT 101 OFFSET 0`, as the query page asks for it) and "whose data reaches X" for
+systems drawn at random. Prints requests/s, p50/p99 latency, errors, non-2xx, and the
+server's memory (all its processes, query workers included) at the start, during and at the
+end. Then, in the same run, the same clients send only the SPARQL requests of that mix, first
+to icegraph, then to the Oxigraph server (`oxigraph serve-read-only` from the `oxigraph`
+package, union default graph, the same store, 127.0.0.1), and the ratios of throughput and of
+p99 are printed. Each phase lasts --seconds; the clients stop by themselves.
 
-    python benchmarks/load.py --seconds 60 --clients 20
+    python benchmarks/load.py --store /tmp/big/build/store --seconds 60 --clients 20
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -24,133 +33,267 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import free_port  # noqa: E402
+from tests.servers import free_port, oxigraph_binary  # noqa: E402
 
 from benchmarks.measure import tree_rss_kib  # noqa: E402
-from icegraph.queries import catalogue  # noqa: E402
+from icegraph.queries import catalogue, find_query  # noqa: E402
+from icegraph.serve.query_page import page_of, pageable  # noqa: E402
 
-ENTITIES = [
-    "/id/system/icm",
-    "/id/agency/ice",
-    "/id/system/tecs",
-    "/id/org/palantir",
-    "/id/flow/hsi-data-warehouse--icm",
-    "/id/claim/flow/tecs--icm",
-    "/id/agency/dhs",
-]
+BASE_IRI = "https://w3id.org/icegraph"
+ENTITIES = ["/id/system/icm", "/id/agency/ice", "/id/agency/dhs"]
+SAMPLE = """
+PREFIX ig: <https://w3id.org/icegraph/ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?s ?name WHERE { ?s a ig:System ; rdfs:label ?name } LIMIT 2000
+"""
+
+# (kind, what): "page" is a GET of one of our pages, "sparql" a query sent to the endpoint
+Request = tuple[str, str]
+
+
+def workload(store: Path, seed: int) -> tuple[list[Request], list[Request], list[Request]]:
+    """Entity pages, catalogue first pages and parameterised questions, drawn from the
+    store: the systems the clients ask about are ones it holds."""
+    import pyoxigraph
+
+    found = pyoxigraph.Store.read_only(str(store)).query(SAMPLE, use_default_graph_as_union=True)
+    systems = [(s["s"].value, s["name"].value) for s in found]  # type: ignore[index,union-attr]
+    if not systems:
+        raise SystemExit(f"{store} holds no systems: is it an icegraph build's store?")
+    rng = random.Random(seed)
+    picked = rng.sample(systems, min(50, len(systems)))
+    pages = [("page", p) for p in ENTITIES]
+    pages += [("page", iri.removeprefix(BASE_IRI)) for iri, _ in picked]
+    firsts = []
+    for q in catalogue():
+        text = q.bound()
+        firsts.append(("sparql", page_of(text, 0) if pageable(text) else text))
+    reach = find_query("reaches-system")
+    asks = [("sparql", page_of(reach.bound({"system": name}), 0)) for _, name in picked]
+    return pages, firsts, asks
+
+
+def hammer(
+    send: Callable[[httpx.Client, Request], int],
+    draw: Callable[[random.Random], Request],
+    clients: int,
+    seconds: float,
+    server_pid: int,
+) -> dict:
+    """`clients` threads sending requests for `seconds`; latency of each, the server's memory
+    sampled along the way."""
+    latencies: dict[str, list[float]] = {"page": [], "sparql": []}
+    statuses: Counter[int] = Counter()
+    errors: Counter[str] = Counter()
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+    samples: list[float] = []
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        with httpx.Client(timeout=max(60.0, seconds)) as http:
+            while time.monotonic() < stop:
+                req = draw(rng)
+                t0 = time.perf_counter()
+                try:
+                    status = send(http, req)
+                except httpx.HTTPError as exc:
+                    with lock:
+                        errors[type(exc).__name__] += 1
+                    continue
+                dt = time.perf_counter() - t0
+                with lock:
+                    latencies[req[0]].append(dt)
+                    statuses[status] += 1
+
+    def sampler() -> None:
+        # memory every tenth of the run: growth shows as a rising tail, warm-up as a step
+        while time.monotonic() < stop:
+            samples.append(round(tree_rss_kib(server_pid) / 1024, 1))
+            time.sleep(max(1.0, seconds / 10))
+
+    start_mib = round(tree_rss_kib(server_pid) / 1024, 1)
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    threads.append(threading.Thread(target=sampler))
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    every = sorted(latencies["page"] + latencies["sparql"])
+    figures = {
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        **_latency(every, elapsed),
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors),
+        "non_2xx": sum(n for s, n in statuses.items() if not 200 <= s < 300),
+        "statuses": {str(s): n for s, n in sorted(statuses.items())},
+        "server_rss_start_mib": start_mib,
+        "server_rss_end_mib": round(tree_rss_kib(server_pid) / 1024, 1),
+        "server_rss_peak_mib": max([start_mib, *samples]),
+        "server_rss_samples_mib": samples,
+    }
+    for kind, lat in latencies.items():
+        if lat:
+            figures[kind] = _latency(sorted(lat), elapsed)
+    return figures
+
+
+def _latency(lat: list[float], elapsed: float) -> dict:
+    if not lat:
+        return {"requests": 0, "requests_per_s": 0.0, "p50_ms": None, "p99_ms": None}
+    return {
+        "requests": len(lat),
+        "requests_per_s": round(len(lat) / elapsed, 2),
+        "p50_ms": round(statistics.median(lat) * 1000, 1),
+        # nearest rank: the latency 99 % of the requests did not exceed
+        "p99_ms": round(lat[math.ceil(len(lat) * 0.99) - 1] * 1000, 1),
+    }
+
+
+def warm_up(
+    send: Callable[[httpx.Client, Request], int], requests: list[Request], timeout: float
+) -> None:
+    """Every request once, so both servers start with the store's files read in; a minute
+    at most (a heavy question at a million records may use its whole time limit)."""
+    until = time.monotonic() + 60
+    with httpx.Client(timeout=timeout + 10) as http:
+        for req in requests:
+            if time.monotonic() > until:
+                break
+            try:
+                send(http, req)
+            except httpx.HTTPError:
+                continue
+
+
+def started(cmd: list[str], probe: str) -> subprocess.Popen:
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(1200):  # a million-record store takes a while to open
+        if proc.poll() is not None:
+            raise SystemExit(f"{cmd[0]} stopped at start (exit {proc.returncode})")
+        try:
+            httpx.get(probe, timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"{cmd[0]} did not answer within two minutes")
+
+
+def stopped(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", type=Path, default=ROOT / "build" / "store")
     ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--seconds", type=float, default=60, help="Length of each phase.")
+    ap.add_argument("--timeout", type=float, default=20, help="Seconds a server lets a query run.")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-oxigraph", action="store_true", help="Only icegraph's server.")
     ap.add_argument("--json", type=Path, default=None, help="Also write the figures here.")
     args = ap.parse_args()
     if not args.store.exists():
         build = [sys.executable, "-m", "icegraph.cli", "build", "-q"]
         build += ["--data", str(ROOT / "data"), "--out", str(args.store.parent)]
         subprocess.run(build, check=True)
+    pages, firsts, asks = workload(args.store, args.seed)
+    sparql = firsts + asks
+
+    def mixed(rng: random.Random) -> Request:
+        # four in ten entity pages, three catalogue first pages, three reachability questions
+        x = rng.random()
+        return rng.choice(pages if x < 0.4 else firsts if x < 0.7 else asks)
+
+    def sparql_only(rng: random.Random) -> Request:
+        return rng.choice(firsts if rng.random() < 0.5 else asks)
+
+    figures: dict = {"store": str(args.store), "requests": {"pages": len(pages)}}
+    figures["requests"].update(catalogue_first_pages=len(firsts), reachability=len(asks))
+
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "icegraph.cli",
-            "serve",
-            "--store",
-            str(args.store),
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    cmd = [sys.executable, "-m", "icegraph.cli", "serve", "--store", str(args.store)]
+    cmd += ["--port", str(port), "--timeout", str(args.timeout)]
+    server = started(cmd, base + "/sparql")
+
+    def ours(http: httpx.Client, req: Request) -> int:
+        if req[0] == "page":
+            return http.get(base + req[1], headers={"Accept": "text/html"}).status_code
+        accept = {"Accept": "application/sparql-results+json"}
+        return http.post(base + "/sparql", data={"query": req[1]}, headers=accept).status_code
+
     try:
-        for _ in range(300):
-            try:
-                httpx.get(base + "/sparql", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        queries = [q.bound() for q in catalogue()]
-        # warm up, then take the starting memory
-        for q in queries:
-            httpx.post(base + "/sparql", data={"query": q}, timeout=60)
-        mem_start = tree_rss_kib(server.pid)
-        latencies: list[float] = []
-        statuses: list[int] = []
-        errors: list[str] = []
-        lock = threading.Lock()
-        stop = time.monotonic() + args.seconds
-
-        def client(seed: int) -> None:
-            rng = random.Random(seed)
-            with httpx.Client(timeout=60) as http:
-                while time.monotonic() < stop:
-                    t0 = time.perf_counter()
-                    try:
-                        if rng.random() < 0.6:
-                            r = http.post(
-                                base + "/sparql",
-                                data={"query": rng.choice(queries)},
-                                headers={"Accept": "application/sparql-results+json"},
-                            )
-                        else:
-                            r = http.get(
-                                base + rng.choice(ENTITIES), headers={"Accept": "text/html"}
-                            )
-                        status = r.status_code
-                    except httpx.HTTPError as exc:
-                        with lock:
-                            errors.append(type(exc).__name__)
-                        continue
-                    dt = time.perf_counter() - t0
-                    with lock:
-                        latencies.append(dt)
-                        statuses.append(status)
-
-        samples: list[float] = []
-
-        def sampler() -> None:
-            # Memory every tenth of the run: growth shows as a rising tail, warm-up as a step.
-            while time.monotonic() < stop:
-                samples.append(round(tree_rss_kib(server.pid) / 1024, 1))
-                time.sleep(max(1.0, args.seconds / 10))
-
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
-        threads.append(threading.Thread(target=sampler))
-        started = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.monotonic() - started
-        mem_end = tree_rss_kib(server.pid)
+        warm_up(ours, pages[:5] + sparql, args.timeout)
+        figures["icegraph_mixed"] = hammer(ours, mixed, args.clients, args.seconds, server.pid)
+        _show("icegraph serve, mixed", figures["icegraph_mixed"])
+        figures["icegraph_sparql"] = hammer(
+            ours, sparql_only, args.clients, args.seconds, server.pid
+        )
+        _show("icegraph serve, SPARQL only", figures["icegraph_sparql"])
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-    lat = sorted(latencies)
-    figures = {
-        "clients": args.clients,
-        "seconds": round(elapsed, 1),
-        "requests": len(lat),
-        "requests_per_s": round(len(lat) / elapsed, 1),
-        "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
-        "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1) if lat else None,
-        "errors": len(errors),
-        "non_2xx": sum(1 for s in statuses if not 200 <= s < 300),
-        "5xx": sum(1 for s in statuses if s >= 500),
-        "server_rss_start_mib": round(mem_start / 1024, 1),
-        "server_rss_end_mib": round(mem_end / 1024, 1),
-        "server_rss_samples_mib": samples,
-    }
-    for k, v in figures.items():
-        print(f"{k:22} {v}")
+        stopped(server)
+
+    binary = oxigraph_binary()
+    if binary and not args.no_oxigraph:
+        port = free_port()
+        theirs_base = f"http://127.0.0.1:{port}"
+        cmd = [binary, "serve-read-only", "--location", str(args.store)]
+        cmd += ["--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+        cmd += ["--timeout-s", str(int(args.timeout))]
+        oxigraph = started(cmd, theirs_base + "/query")
+
+        def theirs(http: httpx.Client, req: Request) -> int:
+            accept = {"Accept": "application/sparql-results+json"}
+            url = theirs_base + "/query"
+            return http.post(url, data={"query": req[1]}, headers=accept).status_code
+
+        try:
+            warm_up(theirs, sparql, args.timeout)
+            figures["oxigraph_sparql"] = hammer(
+                theirs, sparql_only, args.clients, args.seconds, oxigraph.pid
+            )
+            _show("oxigraph serve-read-only, SPARQL only", figures["oxigraph_sparql"])
+        finally:
+            stopped(oxigraph)
+        ice, ox = figures["icegraph_sparql"], figures["oxigraph_sparql"]
+        figures["ratio"] = {
+            "throughput_icegraph_over_oxigraph": _ratio(
+                ice["requests_per_s"], ox["requests_per_s"]
+            ),
+            "p99_icegraph_over_oxigraph": _ratio(ice["p99_ms"], ox["p99_ms"]),
+        }
+        print(f"ratios, same SPARQL requests: {figures['ratio']}")
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    return 0 if figures["errors"] == 0 and figures["5xx"] == 0 else 1
+    ok = figures["icegraph_mixed"]
+    return 0 if ok["errors"] == 0 and not any(s.startswith("5") for s in ok["statuses"]) else 1
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a and b else None
+
+
+def _show(title: str, f: dict) -> None:
+    print(f"\n{title}: {f['clients']} clients, {f['seconds']} s")
+    for key in ("requests", "requests_per_s", "p50_ms", "p99_ms", "errors", "non_2xx"):
+        print(f"  {key:22} {f[key]}")
+    for kind in ("page", "sparql"):
+        if kind in f:
+            print(f"  {kind + ' requests':22} {f[kind]}")
+    print(f"  {'statuses':22} {f['statuses']}")
+    mem = f"{f['server_rss_start_mib']} → {f['server_rss_end_mib']} MiB"
+    print(f"  {'server memory':22} {mem} (peak {f['server_rss_peak_mib']} MiB)")
 
 
 if __name__ == "__main__":

@@ -283,10 +283,13 @@ def test_syntax_check_counts_the_askers_own_lines(client):
     assert r.json() == {
         "error": "query, line 1, column 47: SPARQL does not expect '}' here.\n"
         "  SELECT * WHERE { ?s ig:foo ?o . FILTER(?o = ) }\n"
-        "                                                ^"
+        "                                                ^",
+        "page": 0,
     }
+    # a SELECT without a LIMIT of its own is fetched a page at a time
     assert client.post("/check", data={"query": "SELECT * WHERE { ?s ?p ?o }"}).json() == {
-        "error": ""
+        "error": "",
+        "page": 100,
     }
     deep = "SELECT * WHERE { " + "{ " * 300 + "}" * 300 + " }"
     assert client.post("/check", data={"query": deep}).status_code == 400

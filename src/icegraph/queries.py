@@ -7,6 +7,7 @@ The package's own questions (model/queries/, the repository's queries/) come fir
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,16 +177,42 @@ class Answer:
     hints: list[str] = field(default_factory=list)  # why no rows may have come back
 
 
-def ask(store: Store, query: CatalogueQuery, params: dict[str, str] | None = None) -> Answer:
-    """Run the query forgivingly: name parameters resolve to entities (case, alternative
-    names, acronyms); an empty answer says which of its terms the graph never uses."""
+@dataclass
+class StreamedAnswer:
+    """An answer whose rows are read as the store finds them: the first rows of a large
+    answer show before the last are known. `hints()` is asked once the rows are read."""
+
+    names: list[str]
+    rows: Iterator[list[object]]
+    bound: list[Bound]
+    _store: Store
+    _query: CatalogueQuery
+    _values: dict[str, str]
+
+    def hints(self, found: list[list[object]]) -> list[str]:
+        """Why no rows came back (`found`: the rows read, or the first of them)."""
+        if found and found != [[Literal("false", datatype=BOOLEAN)]]:  # or ASK: no
+            return []
+        return empty_result_hints(self._store, self._query.text, self._values)
+
+
+def ask_streaming(
+    store: Store, query: CatalogueQuery, params: dict[str, str] | None = None
+) -> StreamedAnswer:
+    """As `ask`, with the rows left to be read one by one."""
     values = dict(params or {})
     # only the asker's values: a query's own defaults are written as its data has them
     bound = resolve_names(store, query.text, values)
-    names, rows = run_select(store, query, values)
-    found_nothing = not rows or rows == [[Literal("false", datatype=BOOLEAN)]]  # or ASK: no
-    hints = empty_result_hints(store, query.text, values) if found_nothing else []
-    return Answer(names, rows, bound, hints)
+    names, rows = stream_select(store, query, values)
+    return StreamedAnswer(names, rows, bound, store, query, values)
+
+
+def ask(store: Store, query: CatalogueQuery, params: dict[str, str] | None = None) -> Answer:
+    """Run the query forgivingly: name parameters resolve to entities (case, alternative
+    names, acronyms); an empty answer says which of its terms the graph never uses."""
+    streamed = ask_streaming(store, query, params)
+    rows = list(streamed.rows)
+    return Answer(streamed.names, rows, streamed.bound, streamed.hints(rows))
 
 
 def check_syntax(query: CatalogueQuery, params: dict[str, str] | None = None) -> str:
@@ -204,6 +231,15 @@ def run_select(
     store: Store, query: CatalogueQuery, params: dict[str, str] | None = None
 ) -> tuple[list[str], list[list[object]]]:
     """Column names and rows (pyoxigraph terms or None) of a SELECT query."""
+    names, rows = stream_select(store, query, params)
+    return names, list(rows)
+
+
+def stream_select(
+    store: Store, query: CatalogueQuery, params: dict[str, str] | None = None
+) -> tuple[list[str], Iterator[list[object]]]:
+    """Column names and the rows as the store yields them: an unsorted answer's first rows
+    come before the store has found the rest."""
     text = query.bound(params)
     try:
         solutions = select(store, text, prefixes=PREFIXES)
@@ -211,12 +247,11 @@ def run_select(
         raise syntax_error(text, str(exc), str(query.path)) from None
     if isinstance(solutions, QueryBoolean):
         # ASK: one row, one typed value, as a SPARQL endpoint's answer is read (remote.py)
-        return ["answer"], [[Literal(str(bool(solutions)).lower(), datatype=BOOLEAN)]]
+        return ["answer"], iter([[Literal(str(bool(solutions)).lower(), datatype=BOOLEAN)]])
     if not isinstance(solutions, QuerySolutions):
         raise QueryError(
             f"{query.path} gives triples, not rows",
             expected="a SELECT or ASK query (icegraph query prints rows)",
         )
     names = [v.value for v in solutions.variables]
-    rows = [[sol[n] for n in names] for sol in solutions]
-    return names, rows
+    return names, ([sol[n] for n in names] for sol in solutions)

@@ -93,7 +93,7 @@ def syntax_error(text: str, parser_message: str, source: str = "query") -> Query
     # find the place a person would look at instead.
     index = min(_index(lines, line_no, col), len(text))
     at_end = not text[index:].strip()
-    masked, open_quote = _mask(text)
+    masked, open_quote = mask(text)
     if open_quote is not None:
         quote = text[open_quote]
         return _at(
@@ -187,7 +187,7 @@ def _word_before(masked: str, index: int) -> tuple[int, str] | None:
     return last.start(), last.group(0)
 
 
-def _mask(text: str) -> tuple[str, int | None]:
+def mask(text: str) -> tuple[str, int | None]:
     """The text with strings, IRIs and comments blanked out (positions kept), and where an
     unclosed string starts, if one does."""
     out = list(text)

@@ -3,8 +3,11 @@ them, and JSON that keeps numbers as numbers and booleans as booleans."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
 import textwrap
+from collections.abc import Iterable, Iterator, Mapping
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
@@ -55,13 +58,38 @@ def json_value(term: object) -> str | int | float | bool | None:
 def table(names: list[str], rows: list[list[str]], width: int = WIDTH) -> str:
     """Aligned columns; a value longer than `width` wraps onto the next lines of its row, so
     nothing is hidden (a list of sources stays whole)."""
-    widths = [min(width, max([len(n)] + [len(r[i]) for r in rows])) for i, n in enumerate(names)]
-    out = [_line(names, widths), "  ".join("-" * w for w in widths)]
-    for r in rows:
+    return "\n".join(table_lines(names, rows, width, first=len(rows)))
+
+
+PAGE = 100
+
+
+def table_lines(
+    names: list[str], rows: Iterable[list[str]], width: int = WIDTH, first: int = PAGE
+) -> Iterator[str]:
+    """The table line by line, as the rows come: the columns are as wide as the `first`
+    rows need (a later, longer value wraps within its column, nothing is cut), so the first
+    lines print before the last rows are known."""
+    rows = iter(rows)
+    head = list(itertools.islice(rows, first))
+    widths = [min(width, max([len(n)] + [len(r[i]) for r in head])) for i, n in enumerate(names)]
+    yield _line(names, widths)
+    yield "  ".join("-" * w for w in widths)
+    for r in itertools.chain(head, rows):
         cells = [_wrap(c, w) for c, w in zip(r, widths, strict=True)]
         for i in range(max(len(c) for c in cells) if cells else 0):
-            out.append(_line([c[i] if i < len(c) else "" for c in cells], widths))
-    return "\n".join(out)
+            yield _line([c[i] if i < len(c) else "" for c in cells], widths)
+
+
+def json_lines(objects: Iterable[Mapping[str, object]]) -> Iterator[str]:
+    """A JSON array written one object at a time, laid out as `json.dumps(…, indent=2)`
+    lays out the whole list."""
+    opened = False
+    for obj in objects:
+        text = json.dumps(obj, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        yield ("[\n  " if not opened else ",\n  ") + text
+        opened = True
+    yield "\n]\n" if opened else "[]\n"
 
 
 def _line(cells: list[str], widths: list[int]) -> str:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import click
@@ -15,12 +14,12 @@ from icegraph.errors import QueryError
 from icegraph.queries import (
     CatalogueQuery,
     adhoc_query,
-    ask,
+    ask_streaming,
     catalogue,
     check_syntax,
     find_query,
 )
-from icegraph.result_text import json_value, plain, table
+from icegraph.result_text import json_lines, json_value, plain, table_lines
 
 
 def _params(values: tuple[str, ...]) -> dict[str, str]:
@@ -106,7 +105,7 @@ def query_command(
         return
     q = _query(query, expression)
     values = _params(params)
-    rows: Sequence[Sequence[object]]
+    rows: Iterable[Sequence[object]]
     if endpoint:
         from icegraph.namespaces import with_prefixes
         from icegraph.publish.remote import Remote, remote_graphs, remote_select
@@ -114,26 +113,49 @@ def query_command(
         text = check_syntax(q, values)
         remote = Remote(endpoint, auth_header)
         names, rows = remote_select(remote, with_prefixes(text), remote_graphs(remote))
-        hints: list[str] = []
+        streamed = None
     else:
         from icegraph.store import open_store
 
-        answer = ask(open_store(store_dir, read_only=True), q, values)
-        for b in answer.bound:
+        streamed = ask_streaming(open_store(store_dir, read_only=True), q, values)
+        for b in streamed.bound:
             click.echo(str(b), err=True)
-        names, rows, hints = answer.names, answer.rows, answer.hints
+        names, rows = streamed.names, streamed.rows
+    # rows are printed as the store finds them: a large answer's first rows show at once
+    tally = _Tally(rows)
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(names)
-        writer.writerows([[plain(v) for v in row] for row in rows])
+        for row in tally:
+            writer.writerow([plain(v) for v in row])
     elif fmt == "json":
-        typed = [{n: json_value(v) for n, v in zip(names, row, strict=True)} for row in rows]
-        click.echo(json.dumps(typed, indent=2, ensure_ascii=False))
+        typed = ({n: json_value(v) for n, v in zip(names, row, strict=True)} for row in tally)
+        for chunk in json_lines(typed):
+            click.echo(chunk, nl=False)
     else:
-        click.echo(table(names, [[plain(v) for v in row] for row in rows]))
-        click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
-    for hint in hints:
-        click.echo(hint, err=True)
+        for line in table_lines(names, ([plain(v) for v in row] for row in tally)):
+            click.echo(line)
+        click.echo(f"({tally.count} row{'s' if tally.count != 1 else ''})", err=True)
+    if streamed is not None:
+        for hint in streamed.hints(tally.first):
+            click.echo(hint, err=True)
+
+
+class _Tally:
+    """The rows as they pass, counted; only the first is kept (the hints for an empty answer
+    need no more)."""
+
+    def __init__(self, rows: Iterable[Sequence[object]]) -> None:
+        self._rows = rows
+        self.count = 0
+        self.first: list[list[object]] = []
+
+    def __iter__(self) -> Iterator[Sequence[object]]:
+        for row in self._rows:
+            if not self.count:
+                self.first.append(list(row))
+            self.count += 1
+            yield row
 
 
 def _query(query: str | None, expression: str | None) -> CatalogueQuery:

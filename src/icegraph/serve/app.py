@@ -39,7 +39,7 @@ from icegraph.serve.describe import describe, exists, local_link, replaced_by, t
 from icegraph.serve.directory import Directory, listing, load_directory
 from icegraph.serve.findings import BuildFinding, findings_by_focus
 from icegraph.serve.neighbourhood import ARROWS, neighbourhood
-from icegraph.serve.query_page import STARTER, question_and_explanation, show
+from icegraph.serve.query_page import PAGE, STARTER, pageable, question_and_explanation, show
 from icegraph.serve.query_page import check as query_check
 from icegraph.serve.reconcile import make_reconcile_routes
 from icegraph.serve.request_checks import RequestChecks
@@ -190,7 +190,8 @@ def create_app(config: ServeConfig) -> Starlette:
             text = form.get("query", [""])[0]
         # reading a long query takes a while: off the event loop, as the endpoint does
         error = await run_in_threadpool(query_check, text) if text.strip() else ""
-        return JSONResponse({"error": error})
+        # whether the page may fetch the answer a page at a time (query_page.pageable)
+        return JSONResponse({"error": error, "page": PAGE if not error and pageable(text) else 0})
 
     def entity_response(request: Request, iri: str) -> Response:
         fmt = request.query_params.get("format")

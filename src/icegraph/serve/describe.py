@@ -332,18 +332,18 @@ SELECT ?e ?k ?label ?aspect ?said ?claim ?file ?line WHERE {
 """
 
 
-def _about(query: str, iri: str) -> str:
-    """The query with ?e bound to the entity first thing in its pattern. Oxigraph 0.5 applies
-    `substitutions` only after matching the whole pattern, a scan of the store on every page
-    (seconds at 10,000 records); a VALUES block at the top is matched first. NamedNode has
-    checked the IRI, so it cannot add anything to the query."""
-    return query.replace("WHERE {", f"WHERE {{ VALUES ?e {{ {NamedNode(iri)} }}", 1)
+def about(query: str, iri: str) -> str:
+    """The query with ?e bound to the entity by a VALUES block at the top of its WHERE
+    clause: bound as a substitution, the store plans as if ?e were unknown and lists every
+    flow of the graph before keeping the entity's (36 s for a system at 100,000 records,
+    2 ms this way)."""
+    return query.replace("WHERE {", "WHERE {\n  VALUES ?e { " + str(NamedNode(iri)) + " }", 1)
 
 
 def connections(store: Store, iri: str, cache: dict[str, str]) -> list[Connection]:
     """Flows and relationships the entity is an end of, sorted by the other end's name."""
     out: dict[tuple[str, str], Connection] = {}
-    for r in select(store, _about(_CONNECTIONS, iri), prefixes=PREFIXES):
+    for r in select(store, about(_CONNECTIONS, iri), prefixes=PREFIXES):
         direction = r["dir"].value
         rt = r["rt"].value if r["rt"] else "related to"
         relation = {
@@ -420,7 +420,7 @@ def describe(
     )  # fmt: skip
 
     claims: dict[str, ClaimView] = {}
-    for r in select(store, _about(_CLAIMS, iri), prefixes=PREFIXES):
+    for r in select(store, about(_CLAIMS, iri), prefixes=PREFIXES):
         c = r["claim"].value
         if c in claims:
             continue
@@ -500,7 +500,7 @@ def describe(
 def contradictions(store: Store, iri: str, cache: dict[str, str]) -> list[ContradictionView]:
     """Disagreements about the entity, or stated by it (a claim) or by claims asserting it."""
     found: dict[str, ContradictionView] = {}
-    for r in select(store, _about(_CONTRADICTIONS, iri), prefixes=PREFIXES):
+    for r in select(store, about(_CONTRADICTIONS, iri), prefixes=PREFIXES):
         k = found.setdefault(
             r["k"].value,
             ContradictionView(r["k"].value, r["label"].value, r["aspect"].value, []),

@@ -13,7 +13,8 @@ from pyoxigraph import Store
 from icegraph.errors import QueryError
 from icegraph.namespaces import PREFIXES
 from icegraph.queries import CatalogueQuery, adhoc_query, check_syntax
-from icegraph.query_help import QuerySyntaxError, resolve_names
+from icegraph.query_help import QuerySyntaxError, mask, resolve_names
+from icegraph.result_text import PAGE  # the page the command line shows first, too
 from icegraph.serve.query_limits import check_nesting
 
 # Short enough to read at a glance, and every line is one idea: the name finds ICM, the
@@ -32,6 +33,11 @@ ORDER BY ?name
 _COMMENT = re.compile(r"^\s*#")
 _PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([\w.-]*):\s*<([^>]*)>\s*$", re.I)
 _CLI_PARAM = re.compile(r"(?:with )?--param (\w+)=NAME")
+# What may close a SELECT query and leaves no room for a LIMIT of the page's own: its own
+# LIMIT or OFFSET, or a VALUES block after the WHERE clause (LIMIT must come before it).
+_CLOSED = re.compile(r"\b(?:LIMIT|OFFSET)\s+\d+\s*$|\bVALUES\b[^{}]*\{[^{}]*\}\s*$", re.I)
+# the prologue's IRIs are blanked out by `mask`
+_SELECT = re.compile(r"^\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*SELECT\b", re.I)
 
 
 @dataclass
@@ -106,3 +112,20 @@ def check(text: str) -> str:
     except QueryError as exc:
         return str(exc)
     return ""
+
+
+def pageable(text: str) -> bool:
+    """Whether the page may ask for the answer a page at a time by adding `LIMIT … OFFSET …`
+    to the query: a SELECT query that sets neither itself nor ends in a VALUES block. Such a
+    query's first rows come without the store serialising, sending and the browser drawing
+    the whole answer; one that sets its own LIMIT is shown as it is."""
+    masked, open_quote = mask(text)
+    if open_quote is not None:
+        return False
+    return bool(_SELECT.match(masked)) and not _CLOSED.search(masked)
+
+
+def page_of(text: str, offset: int, size: int = PAGE) -> str:
+    """The query asking for `size` rows from `offset`, and one more: whether a next page
+    exists is known without counting the answer."""
+    return f"{text.rstrip()}\nLIMIT {size + 1} OFFSET {max(0, offset)}\n"

@@ -83,7 +83,7 @@
       }
     });
   }
-  function render(data) {
+  function render(data, paging) {
     results.textContent = "";
     if (data.boolean !== undefined) {
       results.textContent = data.boolean ? "yes" : "no";
@@ -103,7 +103,10 @@
       thead.appendChild(th);
     });
     const body = table.createTBody();
-    data.results.bindings.forEach((b) => {
+    // a page asks for one row more than it shows: that row says a next page exists
+    const found = data.results.bindings;
+    const shown = paging ? found.slice(0, paging.size) : found;
+    shown.forEach((b) => {
       const tr = body.insertRow();
       vars.forEach((v) => tr.appendChild(cell(b[v])));
     });
@@ -111,8 +114,53 @@
     scroll.className = "scroll";
     scroll.appendChild(table);
     results.appendChild(scroll);
-    status.textContent = data.results.bindings.length + " rows";
+    if (!paging) {
+      status.textContent = found.length + " rows";
+    } else {
+      const more = found.length > paging.size;
+      const first = paging.offset + 1, last = paging.offset + shown.length;
+      if (!more && paging.offset === 0) status.textContent = shown.length + " rows";
+      else if (!more) status.textContent = "rows " + first + "–" + last + " of " + last;
+      else status.textContent = "rows " + first + "–" + last + ", more follow";
+      results.appendChild(pager(paging, more));
+    }
     return names(table);
+  }
+  function pager(paging, more) {
+    const nav = document.createElement("nav");
+    nav.className = "pager";
+    nav.setAttribute("aria-label", "pages of the answer");
+    const button = (id, text, offset) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.id = id;
+      b.textContent = text;
+      b.addEventListener("click", () => showPage(paging.text, offset, paging.size));
+      nav.appendChild(b);
+    };
+    if (paging.offset > 0) button("previous-page", "Previous " + paging.size + " rows", Math.max(0, paging.offset - paging.size));
+    if (more) button("next-page", "Next " + paging.size + " rows", paging.offset + paging.size);
+    return nav;
+  }
+  async function ask(text) {
+    // The endpoint knows the graph's prefixes: the text is sent as it was written.
+    const res = await fetch("/sparql", {
+      method: "POST",
+      headers: { "Accept": "application/sparql-results+json" },
+      body: new URLSearchParams({ query: text }),
+    });
+    if (!res.ok) {
+      showError("Error " + res.status + ": " + (await res.text()));
+      return null;
+    }
+    return res.json();
+  }
+  async function showPage(text, offset, size) {
+    // A page at a time: the store stops after the rows asked for, and only they are sent
+    // and drawn. The downloads stay the whole answer.
+    status.textContent = "running…";
+    const data = await ask(text + "\nLIMIT " + (size + 1) + " OFFSET " + offset + "\n");
+    if (data) await render(data, { text: text, offset: offset, size: size });
   }
   function sortBy(table, index, th) {
     const asc = !th.classList.contains("asc");
@@ -151,15 +199,10 @@
       if (checked.ok) {
         const said = await checked.json();
         if (said.error) return showError(said.error);
+        if (said.page) return await showPage(editor.value, 0, said.page);
       }
-      // The endpoint knows the graph's prefixes: the text is sent as it was written.
-      const res = await fetch("/sparql", {
-        method: "POST",
-        headers: { "Accept": "application/sparql-results+json" },
-        body: new URLSearchParams({ query: editor.value }),
-      });
-      if (!res.ok) return showError("Error " + res.status + ": " + (await res.text()));
-      await render(await res.json());
+      const data = await ask(editor.value);
+      if (data) await render(data);
     } catch (err) {
       status.textContent = "failed: " + err;
     }
