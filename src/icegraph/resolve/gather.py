@@ -37,7 +37,7 @@ def _flows_table(ids: Identities, path: Path, cat: Catalogue, operators: Operato
     hubs = hub_keys(cat)
     known = cat.known_names()
     book = CorrectionBook(cat.corrections, path.name)
-    for rec in read_flows(path, str(path)):
+    for rec in read_flows(path, str(path), fingerprints=False):
         book.apply(rec)
         names = []
         for fld in ("source", "destination", "full_name"):

@@ -96,6 +96,9 @@ class Identities:
         self.conflicts: list[str] = []
         self._folded_into: dict[str, str] = {}
         self._beside: list[tuple[Node, list[Node]]] = []
+        # mentions already taken in whole: a table repeats each system's names on every row
+        # that names it, and taking one again changes nothing (unions that held still hold)
+        self._taken: set[tuple[str, str, tuple[str, ...]]] = set()
         for entry in cat.entities.values():
             group = GROUP_OF[entry.type]
             for name in (entry.label, entry.acronym, *entry.alt_labels):
@@ -141,12 +144,18 @@ class Identities:
         it is weaker evidence: two systems of one table may share a full name. It joins the
         entity another document calls by that name only when no other entity is given the
         same name beside its own (see `_link_by_other_names`)."""
+        others = [a for a in also if a]
+        seen = (name, etype, tuple(others))
+        if seen in self._taken:
+            return
         group = GROUP_OF[etype]
         nodes = [(group, k) for k in ordered_keys(name)]
         first = nodes[0]
         self._find(first)
+        whole = True
         for n in nodes[1:]:
             if not self._union(first, n):
+                whole = False  # said again at every mention, as the first time
                 one, other = self._curated.get(self._find(first)), self._curated.get(self._find(n))
                 self.conflicts.append(
                     f"'{name}' reads as two curated entities ({one}, {other}); "
@@ -154,10 +163,11 @@ class Identities:
                 )
         root = self._find(first)
         self._mentions.setdefault(root, set()).add((name, etype))
-        others = [a for a in also if a]
         if others:
             self._others.setdefault(root, set()).update(others)
             self._beside.append((first, [(group, k) for a in others for k in ordered_keys(a)]))
+        if whole:
+            self._taken.add(seen)
 
     def _link_by_other_names(self) -> None:
         """A name given beside an entity's own (ATS, 'Automated Targeting System') joins the
