@@ -217,7 +217,8 @@ def _build_into(
                 report.timings.update(write_readable(store, staging, context))
             write_context(staging / "context.jsonld", context)
             # Beside the dumps, not inside: the description in each dump cannot hold its hash.
-            (staging / CHECKSUMS_FILE).write_text(checksums_text(staging), encoding="utf-8")
+            known = streamed.digests if streamed is not None else None
+            (staging / CHECKSUMS_FILE).write_text(checksums_text(staging, known), encoding="utf-8")
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         if optimize:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import pyoxigraph
 from pyoxigraph import RdfFormat, Store
@@ -74,6 +75,10 @@ class StreamedDumps:
         self.trig = (staging / "icegraph.trig").open("wb")
         ttl_path = staging / "icegraph.ttl"
         self.ttl = ttl_path.open("wb")
+        # hashed as they are written: reading gigabytes back for checksums.sha256 would be
+        # a stage of its own after the load
+        self._hashes = {"icegraph.trig": hashlib.sha256(), "icegraph.ttl": hashlib.sha256()}
+        self.digests: dict[str, str] = {}
         ctx = mp.get_context("spawn")
         self.done = ctx.Event()
         self.reader, writer = ctx.Pipe(duplex=False)
@@ -88,6 +93,8 @@ class StreamedDumps:
     def __call__(self, block: bytes, lines: bytes) -> None:
         self.trig.write(block)
         self.ttl.write(lines)
+        self._hashes["icegraph.trig"].update(block)
+        self._hashes["icegraph.ttl"].update(lines)
 
     def close(self) -> None:
         for fh in (self.trig, self.ttl):
@@ -104,7 +111,10 @@ class StreamedDumps:
         self.process.join()
         if status != "ok":
             raise RuntimeError(f"writing the JSON-LD dump failed: {payload}")
-        return payload
+        timings, jsonld_digest = payload
+        self.digests = {name: h.hexdigest() for name, h in self._hashes.items()}
+        self.digests["icegraph.jsonld"] = jsonld_digest
+        return timings
 
     def stop(self) -> None:
         self.close()
@@ -139,6 +149,21 @@ class _Following(io.RawIOBase):
         super().close()
 
 
+class _Hashing(io.RawIOBase):
+    """A file being written, hashed as it is written (the serialiser writes in chunks)."""
+
+    def __init__(self, fh: io.BufferedWriter) -> None:
+        self.fh = fh
+        self.sha256 = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        self.sha256.update(b)
+        return self.fh.write(b)
+
+
 def _follow_as_jsonld(ttl_path: str, out_path: str, done: Event, conn: Connection) -> None:
     # Without its parent, `done` is never set and the file never ends: it would follow for ever
     die_with_parent()
@@ -151,10 +176,11 @@ def _follow_as_jsonld(ttl_path: str, out_path: str, done: Event, conn: Connectio
             # leniently: the same lines are the loader's input, whose strict parse already
             # stops the build on anything malformed; checking every IRI again cost a third.
             quads = pyoxigraph.parse(source, RdfFormat.N_TRIPLES, lenient=True)
-            pyoxigraph.serialize(quads, out_path, RdfFormat.JSON_LD)
-        conn.send(
-            ("ok", {"dump JSON-LD (following the load)": round(time.perf_counter() - started, 3)})
-        )
+            with open(out_path, "wb") as fh:
+                out = _Hashing(fh)
+                pyoxigraph.serialize(quads, cast(IO[bytes], out), RdfFormat.JSON_LD)
+        timings = {"dump JSON-LD (following the load)": round(time.perf_counter() - started, 3)}
+        conn.send(("ok", (timings, out.sha256.hexdigest())))
     except Exception as exc:  # reported to the parent, which raises it
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
