@@ -66,6 +66,11 @@ Tee = Callable[[bytes, bytes], None]  # (a TriG block, its triple lines alone)
 T = TypeVar("T")
 VOCABULARY_GRAPH = graph("vocabulary")
 CHUNK = 1 << 20  # characters of triples per message through the pipe
+# What the mapper keeps (names, support tallies, contradictions, the validator's shared
+# nodes) grows with the input and lives to the end, and mapping makes almost no cyclic
+# garbage: frozen every so many blocks, it is not walked again by every full collection
+# (at 100,000 records those took 2.7 s of the mapper's CPU, 0.2 s frozen).
+FREEZE_EVERY = 1000
 
 
 class Progressor:
@@ -274,7 +279,9 @@ def _produce(
         progress = _stderr if show_progress else None
         typed = Typed()
         records_checked: int | None = None
-        for block in graph_blocks(cat, paths, report, progress):
+        for blocks, block in enumerate(graph_blocks(cat, paths, report, progress), start=1):
+            if blocks % FREEZE_EVERY == 0:
+                gc.freeze()
             typed.add(block.triples, block.minted)
             if validator is not None:
                 if block.graph == DERIVED_GRAPH and records_checked is None:
