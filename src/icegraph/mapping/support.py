@@ -43,29 +43,36 @@ class Support:
 
     def __init__(self, voices: dict[Term, str]) -> None:
         self._voices = voices
-        # asserted node → [claims, documents, voices, best rank, worst rank]
-        self._by: dict[Term, tuple[list[int], set[Term], set[str]]] = {}
+        # asserted node → [claims, best rank, worst rank, documents, voices]. Most flows are
+        # cited by one of a few combinations of documents: each combination is kept once and
+        # shared (a set per flow cost most of this tally's memory).
+        self._by: dict[Term, list] = {}
+        self._sets: dict[frozenset, frozenset] = {}
+
+    def _shared(self, items: frozenset) -> frozenset:
+        return self._sets.setdefault(items, items)
 
     def add(self, asserted: Iterable[Term], documents: Iterable[Term], grade: str) -> None:
-        docs = list(documents)
-        said = {self._voices.get(d, d) for d in docs}
+        docs = self._shared(frozenset(documents))
+        said = self._shared(frozenset(self._voices.get(d, d) for d in docs))
         rank = RANKS[grade]
         for node in asserted:
             entry = self._by.get(node)
             if entry is None:
-                self._by[node] = ([1, rank, rank], set(docs), set(said))
+                self._by[node] = [1, rank, rank, docs, said]
             else:
-                counts, known, heard = entry
-                counts[0] += 1
-                counts[1] = min(counts[1], rank)
-                counts[2] = max(counts[2], rank)
-                known.update(docs)
-                heard.update(said)
+                entry[0] += 1
+                entry[1] = min(entry[1], rank)
+                entry[2] = max(entry[2], rank)
+                if not docs <= entry[3]:
+                    entry[3] = self._shared(entry[3] | docs)
+                if not said <= entry[4]:
+                    entry[4] = self._shared(entry[4] | said)
 
     def quads(self) -> Iterator[Triple]:
         q = Q(DERIVED_GRAPH)
         for node in sorted(self._by):
-            (claims, best, worst), docs, heard = self._by[node]
+            claims, best, worst, docs, heard = self._by[node]
             yield q(node, ig("claimCount"), integer(claims))
             yield q(node, ig("documentCount"), integer(len(docs)))
             yield q(node, ig("publisherCount"), integer(len(heard)))
