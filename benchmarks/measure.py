@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import threading
 import time
@@ -33,10 +34,19 @@ class Run:
     peak_mib: float
     returncode: int
     stderr: str
+    cpu_s: float = 0.0  # user + system CPU of the command and every process it waited for
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def run(cmd: list[str], timeout: float | None = None) -> Run:
-    """Run a command; wall time, peak memory of its whole process tree, exit code."""
+    """Run a command; wall time, peak memory of its whole process tree, CPU time (on a
+    shared machine, steadier than the wall time), exit code. One command at a time: the CPU
+    time is that of every child this process waited for meanwhile."""
+    cpu = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -60,4 +70,5 @@ def run(cmd: list[str], timeout: float | None = None) -> Run:
     finally:
         stop.set()
         sampler.join()
-    return Run(time.perf_counter() - started, peak / 1024, proc.returncode, err)
+    seconds = time.perf_counter() - started
+    return Run(seconds, peak / 1024, proc.returncode, err, _children_cpu() - cpu)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -86,6 +87,14 @@ def test_large_build_streams_dumps_and_checks_records_as_pyshacl_does(tmp_path: 
     jsonld = pyoxigraph.parse(path=str(out / "icegraph.jsonld"), format=RdfFormat.JSON_LD)
     assert {str(t) for t in jsonld} == triples
     assert (out / "context.jsonld").exists()
+    # the checksums are those of the files as published
+    listed = dict(
+        reversed(line.split("  ")) for line in (out / "checksums.sha256").read_text().splitlines()
+    )
+    assert listed == {
+        name: hashlib.sha256((out / name).read_bytes()).hexdigest()
+        for name in ("icegraph.ttl", "icegraph.trig", "icegraph.jsonld")
+    }
 
     shapes = load_shapes(shapes_dir())
     expected = validate_store(store, shapes)

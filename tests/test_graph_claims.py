@@ -168,3 +168,26 @@ def test_dossier_queries(seed_store):
     assert weakest["NCIC → ACRIMe → ICM"] == "primary"
     palantir = names("palantir-evidence")
     assert {r[0] for r in palantir} >= {"names Palantir", "relationship with Palantir"}
+
+
+def test_support_counts_each_flow_apart_when_flows_share_their_documents():
+    """Flows cited by the same documents share one copy of them; a document added to one
+    flow's support is not added to the other's."""
+    from icegraph.mapping.support import Support
+
+    a, b = "<https://example.org/a>", "<https://example.org/b>"
+    d1, d2, d3 = "<https://example.org/d1>", "<https://example.org/d2>", "<https://example.org/d3>"
+    support = Support({d1: "<https://example.org/dhs>", d2: "<https://example.org/dhs>"})
+    support.add([a, b], [d1, d2], "secondary")
+    support.add([a], [d3, d1], "primary")
+    support.add([b], [d2], "inferential")
+    got: dict[str, dict[str, str]] = {}
+    for s, p, o in support.quads():
+        got.setdefault(s, {})[p.rsplit("#", 1)[-1].rstrip(">")] = o.split('"')[1] if '"' in o else o
+    assert got[a]["claimCount"] == "2" and got[b]["claimCount"] == "2"
+    assert got[a]["documentCount"] == "3" and got[b]["documentCount"] == "2"
+    assert got[a]["publisherCount"] == "2" and got[b]["publisherCount"] == "1"
+    assert got[a]["strongestConfidence"].endswith("primary>")
+    assert got[a]["weakestConfidence"].endswith("secondary>")
+    assert got[b]["strongestConfidence"].endswith("secondary>")
+    assert got[b]["weakestConfidence"].endswith("inferential>")

@@ -200,3 +200,19 @@ def test_two_files_stating_the_same_flow_give_one_flow_with_a_claim_each(data_co
     expected = validate_store(store, load_shapes(shapes_dir()))
     found = {(f.severity, f.focus, f.rule) for f in result.findings}
     assert found == {(r.severity, r.focus, r.shape.rsplit("#", 1)[-1]) for r in expected}
+
+
+def test_what_each_row_says_of_its_system_is_kept_when_rows_repeat_the_cells(data_copy):
+    """Rows about one system repeat its facts; a later row that spells its operator another
+    way, or names another operator, still adds what it says."""
+    same = [row(source="NEWSYS", description=f"Feeds ICM, batch {i}.") for i in range(3)]
+    variant = row(source="NEWSYS", sub_agency="CBP", description="Feeds ICM again.")
+    other = row(source="NEWSYS", sub_agency="Immigration and Customs Enforcement")
+    only_flows(data_copy, flows_table(*same, variant, *same, other))
+    build(data_copy, data_copy.parent / "out")
+    store = open_store(data_copy.parent / "out" / "store", read_only=True)
+    newsys = "<https://w3id.org/icegraph/id/system/newsys>"
+    operators = rows(store, f"SELECT ?op WHERE {{ {newsys} ig:operatedBy ?op }} ORDER BY ?op")
+    assert operators == [(f"{ID}agency/cbp",), (f"{ID}agency/ice",)]
+    spellings = rows(store, f"SELECT ?alt WHERE {{ <{ID}agency/cbp> skos:altLabel ?alt }}")
+    assert {"Customs and Border Patrol", "CBP"} <= {alt for (alt,) in spellings}

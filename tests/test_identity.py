@@ -89,3 +89,26 @@ def test_an_accepted_fold_keeps_the_old_iri_as_an_alias():
     assert kept.id == "org/anduril"
     assert kept.aliases == {"org/anduril-industries-inc"}
     assert "Anduril Industries, Inc." in kept.folded
+
+
+def test_a_name_repeated_on_many_rows_settles_as_if_said_once():
+    once = settle(MENTIONS)
+    # a table repeats each system's names on every row that names it, in any order
+    assert settle(MENTIONS * 3) == once
+    assert settle([m for m in MENTIONS for _ in range(3)]) == once
+
+
+def test_a_name_read_as_two_curated_entities_is_reported_at_each_mention():
+    ids = Identities(load_catalogue(DATA))
+    for _ in range(2):
+        ids.mention("ICM (FALCON)", "System")
+    assert (
+        ids.conflicts
+        == [
+            "'ICM (FALCON)' reads as two curated entities (system/icm, system/falcon); "
+            "it is taken as the first"
+        ]
+        * 2
+    )
+    ids.finish()
+    assert ids.resolve("ICM (FALCON)", "System").id == "system/icm"

@@ -74,6 +74,11 @@ Tee = Callable[[bytes, bytes], None]  # (a TriG block, its triple lines alone)
 T = TypeVar("T")
 VOCABULARY_GRAPH = graph("vocabulary")
 CHUNK = 1 << 20  # characters of triples per message through the pipe
+# What the mapper keeps (names, support tallies, contradictions, the validator's shared
+# nodes) grows with the input and lives to the end, and mapping makes almost no cyclic
+# garbage: frozen every so many blocks, it is not walked again by every full collection
+# (at 100,000 records those took 2.7 s of the mapper's CPU, 0.2 s frozen).
+FREEZE_EVERY = 1000
 
 
 class Progressor:
@@ -563,7 +568,9 @@ def _produce(
         derived_before: set[Hit] | None = None  # the findings when the derived graph began
         derived_deferred: set[Term] = set()
         blocks = graph_blocks(cat, paths, report, progress, checkpoint, resume, release_date)
-        for block in blocks:
+        for count, block in enumerate(blocks, start=1):
+            if count % FREEZE_EVERY == 0:
+                gc.freeze()
             send = block.send
             if "count" in send:
                 typed.add(block.triples, block.minted)

@@ -144,6 +144,7 @@ class FlowMapper:
         self._mechanisms = [r for r in cat.text_rules if r.kind == "mechanism"]
         self._frequencies = [r for r in cat.text_rules if r.kind == "frequency"]
         self._descriptions: dict[str, list[tuple[Term, Term]]] = {}
+        self._facts_from: set[int] = set()  # the cells whose system facts were sent
 
     def header(self) -> list[Triple]:
         return review_activity(self.q, self.activity, f"Compilation of the flows table {self.file}")
@@ -194,7 +195,16 @@ class FlowMapper:
             if edge not in self._sent:
                 self._sent.add(edge)
                 yield edge
-        yield from unstated(self._systems(rec, src, dst), self._sent)
+        # the same system facts recur on every row about a system: the cells they come from
+        # say whether this row can add any (kept as a hash: the rows' strings are not held)
+        facts = hash((
+            src.id, dst.id, rec.source, rec.destination, rec.classification, rec.agency,
+            rec.agency_id, rec.sub_agency, rec.operator_id,
+            tuple((r.field, r.raw) for r in rec.repairs if r.rule == "variant-spelling"),
+        ))  # fmt: skip
+        if facts not in self._facts_from:
+            self._facts_from.add(facts)
+            yield from unstated(self._systems(rec, src, dst), self._sent)
 
         arrow = "↔" if rec.sharing_type == "bidirectional" else "→"
         yield q(claim, TYPE, I_CLAIM)

@@ -22,8 +22,12 @@ GRADES = {rank: ig(grade) for grade, rank in RANKS.items()}
 _ORGANISATIONS = ("Agency", "InternationalOrganization", "PrivateOrganization", "Company")
 
 
-def _copy(entry: tuple[list[int], set[Term], set[str]]) -> tuple[list[int], set[Term], set[str]]:
-    return list(entry[0]), set(entry[1]), set(entry[2])
+# [claims, best rank, worst rank, documents, voices]; the two sets are shared and never changed
+Entry = list
+
+
+def _copy(entry: Entry) -> Entry:
+    return list(entry)
 
 
 def voices(cat: Catalogue) -> dict[Term, str]:
@@ -47,43 +51,50 @@ class Support:
 
     def __init__(self, voices: dict[Term, str]) -> None:
         self._voices = voices
-        # asserted node → [claims, documents, voices, best rank, worst rank]
-        self._by: dict[Term, tuple[list[int], set[Term], set[str]]] = {}
+        # asserted node → [claims, best rank, worst rank, documents, voices]. Most flows are
+        # cited by one of a few combinations of documents: each combination is kept once and
+        # shared (a set per flow cost most of this tally's memory).
+        self._by: dict[Term, Entry] = {}
+        self._sets: dict[frozenset, frozenset] = {}
         # when set (an incremental build): each node the added claims assert → its entry
         # before they did (None for a node new to the build), so only those are redone
-        self.touched: dict[Term, tuple[list[int], set[Term], set[str]] | None] | None = None
+        self.touched: dict[Term, Entry | None] | None = None
+
+    def _shared(self, items: frozenset) -> frozenset:
+        return self._sets.setdefault(items, items)
 
     def add(self, asserted: Iterable[Term], documents: Iterable[Term], grade: str) -> None:
-        docs = list(documents)
-        said = {self._voices.get(d, d) for d in docs}
+        docs = self._shared(frozenset(documents))
+        said = self._shared(frozenset(self._voices.get(d, d) for d in docs))
         rank = RANKS[grade]
         for node in asserted:
             entry = self._by.get(node)
             if self.touched is not None and node not in self.touched:
                 self.touched[node] = None if entry is None else _copy(entry)
             if entry is None:
-                self._by[node] = ([1, rank, rank], set(docs), set(said))
+                self._by[node] = [1, rank, rank, docs, said]
             else:
-                counts, known, heard = entry
-                counts[0] += 1
-                counts[1] = min(counts[1], rank)
-                counts[2] = max(counts[2], rank)
-                known.update(docs)
-                heard.update(said)
+                entry[0] += 1
+                entry[1] = min(entry[1], rank)
+                entry[2] = max(entry[2], rank)
+                if not docs <= entry[3]:
+                    entry[3] = self._shared(entry[3] | docs)
+                if not said <= entry[4]:
+                    entry[4] = self._shared(entry[4] | said)
 
     def quads(self) -> Iterator[Triple]:
         return self.quads_of(self._by)
 
-    def now(self, nodes: Iterable[Term]) -> dict[Term, tuple[list[int], set[Term], set[str]]]:
+    def now(self, nodes: Iterable[Term]) -> dict[Term, Entry]:
         """The entries of `nodes` as they are."""
         return {n: self._by[n] for n in nodes if n in self._by}
 
     @staticmethod
-    def quads_of(entries: dict[Term, tuple[list[int], set[Term], set[str]]]) -> Iterator[Triple]:
+    def quads_of(entries: dict[Term, Entry]) -> Iterator[Triple]:
         """The derived triples of these entries (of `_by` or `touched`), by node."""
         q = Q(DERIVED_GRAPH)
         for node in sorted(entries):
-            (claims, best, worst), docs, heard = entries[node]
+            claims, best, worst, docs, heard = entries[node]
             yield q(node, ig("claimCount"), integer(claims))
             yield q(node, ig("documentCount"), integer(len(docs)))
             yield q(node, ig("publisherCount"), integer(len(heard)))

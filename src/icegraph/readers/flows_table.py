@@ -54,8 +54,12 @@ def fingerprint(cells: list[str]) -> str:
     return short_digest(text)
 
 
-def read_flows(path: Path, display_name: str | None = None) -> Iterator[FlowRecord]:
+def read_flows(
+    path: Path, display_name: str | None = None, fingerprints: bool = True
+) -> Iterator[FlowRecord]:
     """Yield one record per data row, streaming; header rows and blank lines are skipped.
+    Without `fingerprints` the records' fingerprint is empty (a pass that only gathers names
+    does not name claims).
 
     A data row before any header, or a row with the wrong number of cells, stops the read
     with the file, line and what was expected.
@@ -115,5 +119,5 @@ def read_flows(path: Path, display_name: str | None = None) -> Iterator[FlowReco
                 description or None,
                 reference or None,
                 columns=columns,
-                fingerprint=fingerprint(values),
+                fingerprint=fingerprint(values) if fingerprints else "",
             )

@@ -44,9 +44,12 @@ def _flows_table(
     known = cat.known_names()
     book = CorrectionBook(cat.corrections, path.name)
     splitter = CitationSplitter(cat.sources)
-    for rec in read_flows(path, str(path)):
+    screens = hold is not None and hold.screens_flows
+    # a row's fingerprint names its claim: needed only to find the claims withholding lists
+    for rec in read_flows(path, str(path), fingerprints=screens):
         book.apply(rec)
-        if hold is not None and hold.screens_flows:
+        if screens:
+            assert hold is not None
             cited = splitter.split(rec.reference, rec.cell_location("reference")) if (
                 hold.sources and rec.reference
             ) else []  # fmt: skip
