@@ -292,3 +292,19 @@ def test_contradictions_keep_each_subjects_triples_together():
     blocks = list(_by_subject("<g>", tracker.quads(found), size=1))
     positions = [t for b in blocks for t in b.triples if t[1].endswith("#hasPosition>")]
     assert len(positions) == 5
+
+
+def test_every_flow_has_its_system_edge_whichever_document_states_it(grown):
+    """A flow stated only by hand-entered statements is an edge the reach questions follow,
+    as a flows table's row is."""
+    _result, store = grown
+    missing = rows(store, """SELECT ?flow WHERE {
+        ?flow a ig:InformationFlow ; ig:dataFrom ?a ; ig:dataTo ?b .
+        FILTER NOT EXISTS { ?a ig:sendsDataTo ?b } }""")  # fmt: skip
+    assert missing == []
+    entered = rows(
+        store,
+        """SELECT DISTINCT ?flow WHERE {
+        ?c ig:asserts ?flow ; ig:sourceFile "raw/entered.csv" . ?flow a ig:InformationFlow }""",
+    )
+    assert len(entered) >= 2  # the statements file's flows are among those checked

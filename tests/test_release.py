@@ -379,3 +379,21 @@ def test_an_edited_claims_earlier_iri_leads_to_the_claim_now(two_releases: Serie
         moved = client.get("/id/" + edited["old"][len(ID) :], follow_redirects=False)
     assert moved.status_code == 301
     assert moved.headers["location"].endswith(edited["new"][len(ID) :])
+
+
+def test_a_removed_entity_is_named_by_its_change_but_never_linked(two_releases: Series):
+    """A release has no page for an entity it no longer holds: its change says which one in
+    words, and no link of the release leads to the address that is gone."""
+    import copy
+
+    from icegraph.publish.diff import changes_quads
+
+    log = copy.deepcopy(log_of(two_releases))
+    gone = ID + "system/gone"
+    log["entities"]["removed"].append({"iri": gone, "label": "Gone System", "mentions": []})
+    quads = changes_quads(log, "https://w3id.org/icegraph/dataset/release/1.1", lambda i: i != gone)
+    assert not [q for q in quads if q.object == NamedNode(gone)]
+    assert any("Gone System" in q.object.value for q in quads if isinstance(q.object, Literal))
+    # the edited claim's earlier IRI redirects, so its change still links it
+    edited = log["claims"]["changed"][0]["old"]
+    assert [q for q in quads if q.object == NamedNode(edited)]

@@ -421,7 +421,7 @@ def _input_blocks(
             yield Block(mapper.q.g, triples, minted, context)
         report.count("flows read", records)
     elif reader == "statements_csv":
-        entered = StatementMapper(cat, ids, path.name, stated, flows, tracker, support)
+        entered = StatementMapper(cat, ids, path.name, flows, tracker, support)
         yield Block(entered.q.g, list(entered.header()))
         records = 0
         for statement, decision in screen.statements(read_statements(path, shown), entered):

@@ -84,7 +84,7 @@ class Report:
         out = [f"# {self.title}", ""]
         if self.build:
             b = self.build
-            mapped = ", ".join(b["redone"]) or "none"
+            mapped = "every input" if b["mode"] == "full" else ", ".join(b["redone"]) or "none"
             out.append(f"This build: {b['mode']} ({b['why']}); inputs reused: ")
             out[-1] += f"{len(b['reused'])}; mapped: {mapped}."
             out.append("")

@@ -46,7 +46,6 @@ class StatementMapper:
         cat: Catalogue,
         ids: Identities,
         file_name: str,
-        stated: set[Triple],
         flows: set[Term],
         tracker: Contradictions,
         support: Support,
@@ -56,7 +55,6 @@ class StatementMapper:
         self.q = Q(input_graph(file_name))
         self.key = input_slug(file_name)
         self.file = "raw/" + PurePath(file_name).name
-        self._sent = stated
         self._flows = flows
         self.tracker = tracker
         self.support = support
@@ -108,10 +106,9 @@ class StatementMapper:
             if flow not in self._flows:
                 self._flows.add(flow)
                 out += described
-            edge = q(entity(x.id), ig("sendsDataTo"), entity(y.id))
-            if edge not in self._sent:
-                self._sent.add(edge)
-                out.append(edge)
+            # stated once in the whole build: the caller passes every record through
+            # `unstated`, which also keeps it from a second statement of the same edge
+            out.append(q(entity(x.id), ig("sendsDataTo"), entity(y.id)))
         first, second = sorted((a, b), key=lambda e: e.id)
         pair = Subject(f"{first.id} {second.id}", (entity(first.id), entity(second.id)),
                        f"{first.label} and {second.label}")  # fmt: skip

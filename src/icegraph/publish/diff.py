@@ -4,6 +4,7 @@ graph (RDF in its own named graph, `graph/changes`)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from pyoxigraph import Literal, NamedNode, Quad
 
@@ -152,12 +153,18 @@ def _n(value: str) -> NamedNode:
     return NamedNode(value)
 
 
-def changes_quads(log: dict, release: str) -> list[Quad]:
+def changes_quads(
+    log: dict, release: str, present: Callable[[str], bool] = lambda _iri: True
+) -> list[Quad]:
     """Each entry an `ig:Change` of the release (`dcterms:isPartOf`), with its kind, the
     IRIs it concerns (`dcterms:subject`) and, for a changed claim, each field's old and new
-    values; an edited claim is also `prov:wasRevisionOf` the one it replaces."""
+    values; an edited claim is also `prov:wasRevisionOf` the one it replaces.
+    Only IRIs the release still answers for (`present`, or an edited claim's earlier IRI,
+    which redirects) are linked: a removed entity is named by the change's label alone, so
+    that no page of the release links to an address that is gone."""
     g = _n(value_of(CHANGES_GRAPH))
     out: list[Quad] = []
+    redirected = {c["old"] for c in log["claims"]["changed"]}
 
     def add(s: NamedNode, p: str, o: NamedNode | Literal) -> None:
         out.append(Quad(s, _n(p), o, g))
@@ -171,7 +178,8 @@ def changes_quads(log: dict, release: str) -> list[Quad]:
             add(node, IG + "changeKind", Literal(change_kind(section, kind)))
             add(node, RDFS + "label", Literal(" ".join(_lines(section, kind, entry, ""))))
             for iri in _subjects(section, entry):
-                add(node, DCTERMS + "subject", _n(iri))
+                if iri in redirected or present(iri):
+                    add(node, DCTERMS + "subject", _n(iri))
             if section == "claims" and kind == "changed":
                 add(_n(entry["new"]), PROV + "wasRevisionOf", _n(entry["old"]))
                 # the edited claim's earlier IRI, cited in a story, leads to the claim now

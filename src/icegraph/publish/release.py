@@ -27,6 +27,7 @@ import shutil
 import stat
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph
@@ -35,7 +36,7 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple
 from icegraph import __version__, outdir
 from icegraph.errors import Location, OutputError, ReleaseRefused
 from icegraph.mapping.terms import graph, value_of
-from icegraph.namespaces import DATASET, DCAT, DCTERMS, PREFIXES, PROV, RDF, RDFS, VOID, XSD
+from icegraph.namespaces import DATASET, DCAT, DCTERMS, ID, PREFIXES, PROV, RDF, RDFS, VOID, XSD
 from icegraph.publish import changes as ch
 from icegraph.publish.diff import changes_quads, to_json, to_markdown
 from icegraph.publish.metadata import CHECKSUMS_FILE, input_iri
@@ -196,7 +197,7 @@ def _stage(
             "inputs": input_hashes(data_dir),
         }
         described = release_quads(meta)
-        recorded = changes_quads(log, release_iri(version))
+        recorded = changes_quads(log, release_iri(version), partial(_answers, store))
         store.extend(described + recorded)
         store.flush()
     finally:
@@ -209,6 +210,13 @@ def _stage(
     with (staging / "changes.trig").open("wb") as fh:
         pyoxigraph.serialize(recorded, fh, RdfFormat.TRIG, prefixes=_prefixes())
     _write(staging / CHECKSUMS_FILE, _checksums(staging))
+
+
+def _answers(store: Store, iri: str) -> bool:
+    """Whether the release has a page for `iri`: outside IRIs always, ours when described."""
+    if not iri.startswith(ID):
+        return True
+    return next(iter(store.quads_for_pattern(NamedNode(iri), None, None)), None) is not None
 
 
 def _count(store: Store, cls: str) -> int:
