@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from icegraph import __version__, outdir
+from icegraph.digests import file_sha256
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.produce import DERIVED_FILE, STATE_FILE
 
@@ -83,12 +84,12 @@ def fingerprints(
         "release date": release_date.isoformat() if release_date else "internal build",
     }
     for table in sorted(p for p in data_dir.iterdir() if p.is_file()):
-        found[f"data/{table.name}"] = _sha256(table)
+        found[f"data/{table.name}"] = file_sha256(table)
     return found
 
 
 def input_hashes(inputs: list[tuple[Path, str]]) -> list[list[str]]:
-    return [[p.name, reader, _sha256(p)] for p, reader in inputs]
+    return [[p.name, reader, file_sha256(p)] for p, reader in inputs]
 
 
 def plan(
@@ -160,14 +161,6 @@ def write_manifest(staging: Path, how: Plan, dumps_prefix: list[int] | None) -> 
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     tmp.replace(path)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _digest(paths: list[Path], root: Path) -> str:

@@ -9,7 +9,6 @@ beside them in `checksums.sha256` and added to the server's `/dataset` answer at
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import Counter
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from pathlib import Path, PurePath
 from pyoxigraph import Store
 
 from icegraph import __version__
+from icegraph.digests import file_sha256
 from icegraph.mapping.terms import (
     DCTYPE,
     LABEL,
@@ -337,16 +337,8 @@ def checksums_text(folder: Path) -> str:
     for dump in DUMPS:
         path = folder / dump.name
         if path.exists():
-            lines.append(f"{_sha256(path)}  {dump.name}\n")
+            lines.append(f"{file_sha256(path)}  {dump.name}\n")
     return "".join(lines)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def distribution_files(folder: Path) -> list[Triple]:
@@ -365,7 +357,7 @@ def distribution_files(folder: Path) -> list[Triple]:
             q(url, iri(SPDX + "checksum"), checksum),
             q(checksum, TYPE, iri(SPDX + "Checksum")),
             q(checksum, iri(SPDX + "algorithm"), algorithm),
-            q(checksum, iri(SPDX + "checksumValue"), typed(_sha256(path), XSD + "hexBinary")),
+            q(checksum, iri(SPDX + "checksumValue"), typed(file_sha256(path), XSD + "hexBinary")),
             q(
                 url,
                 iri(DCAT + "byteSize"),

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import json
 import os
 import re
@@ -34,6 +33,7 @@ import pyoxigraph
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple
 
 from icegraph import __version__, outdir
+from icegraph.digests import file_sha256
 from icegraph.errors import Location, OutputError, ReleaseRefused
 from icegraph.mapping.terms import graph, value_of
 from icegraph.namespaces import DATASET, DCAT, DCTERMS, ID, PREFIXES, PROV, RDF, RDFS, VOID, XSD
@@ -245,7 +245,7 @@ def input_hashes(data_dir: Path) -> dict[str, str]:
     for path in sorted(data_dir.rglob("*")):
         rel = path.relative_to(data_dir)
         if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            out[rel.as_posix()] = _sha256(path)
+            out[rel.as_posix()] = file_sha256(path)
     return out
 
 
@@ -377,7 +377,7 @@ def verify_release(releases_dir: Path, version: str) -> tuple[int, list[str]]:
         path = folder / name
         if not path.is_file():
             problems.append(f"{name}: missing")
-        elif _sha256(path) != digest:
+        elif file_sha256(path) != digest:
             problems.append(f"{name}: changed (sha256 differs from {CHECKSUMS_FILE})")
     problems += [f"{name}: not in {CHECKSUMS_FILE}" for name in sorted(present - set(listed))]
     return len(listed), problems
@@ -391,16 +391,10 @@ def _checksums(folder: Path) -> str:
     """`sha256sum` lines for every file of the release but this list itself, the store's
     files included: a release is checked whole."""
     return "".join(
-        f"{_sha256(folder / name)}  {name}\n" for name in _files(folder) if name != CHECKSUMS_FILE
+        f"{file_sha256(folder / name)}  {name}\n"
+        for name in _files(folder)
+        if name != CHECKSUMS_FILE
     )
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _freeze(folder: Path) -> None:
