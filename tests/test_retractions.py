@@ -192,6 +192,24 @@ def test_a_claim_named_with_the_wrong_systems_is_refused(
     assert f"Expected {claim}." in output
 
 
+def test_a_slip_beside_the_right_iri_is_named_as_a_slip(
+    data_copy: Path, tmp_path: Path, seed_store: Store
+):
+    """The right IRI on one line and a misnamed copy of it on the next: the second is told
+    it names other systems, not that the claim is listed twice."""
+    claim = a_claim(seed_store)
+    file_part, rest = claim.rsplit("/", 1)
+    wrong = f"{file_part}/nowhere--icm-{rest.rsplit('-', 1)[1]}"
+    (data_copy / "retractions.csv").write_text(
+        f"{HEADER}{claim},Misread,Desk editor,2026-12-01\n{wrong},Misread,Desk editor,2026-12-01\n",
+        encoding="utf-8",
+    )
+    code, output = run_build(data_copy, tmp_path / "out")
+    assert code == 1
+    assert "retractions.csv, line 3: field 'claim':" in output
+    assert "the claim on line 2" in output and "names other systems" in output
+
+
 @pytest.mark.parametrize(
     ("cells", "field", "expected"),
     [

@@ -183,8 +183,17 @@ def _yes_no(value: str, loc: Location) -> bool:
 def _once(found: dict[Key, Retraction] | dict[Key, Embargo], listed: Listed) -> None:
     earlier = found.get(listed.key)
     if earlier is not None:
+        line = earlier.listed.location.line
+        if earlier.listed.path != listed.path:  # same file and digest, other names: a slip
+            raise CatalogueError(
+                f"this IRI ends with the digest of the claim on line {line} "
+                f"({earlier.listed.path}) but names other systems",
+                listed.location,
+                field="claim",
+                expected="a claim's IRI copied whole from its page or the graph",
+            )
         raise CatalogueError(
-            f"the claim is already listed on line {earlier.listed.location.line}",
+            f"the claim is already listed on line {line}",
             listed.location,
             field="claim",
             expected="each claim listed once",

@@ -44,10 +44,14 @@ def _json(path: Path) -> object:
 def read_release(folder: Path, check: bool = True) -> Release:
     """One release folder; with check, that it holds what the site is made from."""
     if not folder.is_dir():
+        there = sorted(
+            p.name for p in folder.parent.glob("*") if p.is_dir() and not p.name.startswith(".")
+        )
         raise InputError(
             f"No release folder at {folder}",
-            field="--release",
-            expected="a folder made by `icegraph release VERSION` (or a build's files)",
+            Location(str(folder.parent)),
+            expected="one of the releases there: " + (", ".join(there) or "(none yet)"),
+            fix="Make one with 'icegraph release VERSION', or name their folder with --releases.",
         )
     missing = [n for n in NEEDED if check and not (folder / n).exists()]
     if missing:
