@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from icegraph.errors import QueryError
 from icegraph.validate import ENGINES
 
 
@@ -88,3 +89,14 @@ def write_output(out_file: Path, text: str) -> None:
     tmp = out_file.with_name(f".{out_file.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out_file)
+
+
+def param_values(values: tuple[str, ...]) -> dict[str, str]:
+    """`--param NAME=VALUE` options (query, cite) as a mapping."""
+    out = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise QueryError(f"--param '{item}' is not NAME=VALUE")
+        out[name.strip()] = value
+    return out

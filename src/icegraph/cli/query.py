@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from icegraph.cli.options import auth_option, store_option
+from icegraph.cli.options import auth_option, param_values, store_option
 from icegraph.errors import QueryError
 from icegraph.queries import (
     CatalogueQuery,
@@ -20,16 +20,6 @@ from icegraph.queries import (
     find_query,
 )
 from icegraph.result_text import json_lines, json_value, plain, table_lines
-
-
-def _params(values: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip().isidentifier():
-            raise QueryError(f"--param '{item}' is not NAME=VALUE")
-        out[name.strip()] = value
-    return out
 
 
 @click.command("query")
@@ -104,7 +94,7 @@ def query_command(
             click.echo(f"{q.name:32} {q.question} {extra}".rstrip())
         return
     q = _query(query, expression)
-    values = _params(params)
+    values = param_values(params)
     rows: Iterable[Sequence[object]]
     if endpoint:
         from icegraph.namespaces import with_prefixes

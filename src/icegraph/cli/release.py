@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from icegraph.cli.options import data_option, path_option, progress_printer, quiet_option
+from icegraph.cli.options import (
+    data_option,
+    param_values,
+    path_option,
+    progress_printer,
+    quiet_option,
+)
 from icegraph.errors import ReleaseRefused
 
 releases_option = path_option(
@@ -148,7 +154,6 @@ def cite_command(
       icegraph cite reaches-system --param system=TECS --release 1.0
       icegraph cite --check citations/reaches-system-1-0-3f2a….json --release 1.1
     """
-    from icegraph.cli.query import _params
     from icegraph.publish.citation import check, cite
     from icegraph.queries import find_query
 
@@ -175,6 +180,8 @@ def cite_command(
         raise ReleaseRefused("name the QUERY to cite", expected="a catalogue name or a .rq file")
     if not version:
         raise ReleaseRefused("name the release to cite with --release VERSION")
-    json_path, html_path = cite(releases_dir, version, find_query(query), _params(params), out_dir)
+    json_path, html_path = cite(
+        releases_dir, version, find_query(query), param_values(params), out_dir
+    )
     click.echo(f"Cited: {json_path}")
     click.echo(f"Permalink page: {html_path}")
