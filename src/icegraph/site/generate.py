@@ -15,7 +15,7 @@ import shutil
 import time
 import warnings
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -30,15 +30,17 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from icegraph.errors import OutputError
-from icegraph.namespaces import ID
+from icegraph.namespaces import DCTERMS, ID
 from icegraph.queries import catalogue
 from icegraph.serve import rendering
 from icegraph.serve.app import DUMP_FILES, ServeConfig, create_app
 from icegraph.serve.labels import term_label
 from icegraph.site import oxigraph_js, rules
-from icegraph.site.addresses import file_for
+from icegraph.site.addresses import case_clashes, file_for, link, name_of, request_path
 from icegraph.site.history import Release, history, read_release
 from icegraph.site.links import rewrite
+from icegraph.site.not_found import MESSAGE, not_found_page
+from icegraph.site.not_found import NAME as NOT_FOUND
 from icegraph.site.page_edit import query_text, site_chrome, with_answer
 from icegraph.site.search_index import search_index
 
@@ -92,6 +94,32 @@ def subjects(store: Store) -> list[str]:
         if isinstance(q.subject, NamedNode) and q.subject.value.startswith(ID)
     }
     return sorted(found)
+
+
+def moves(store: Store) -> list[tuple[str, str]]:
+    """Identifiers an earlier build published that now stand for another of ours
+    (dcterms:isReplacedBy), as (old path, new path) below /id/."""
+    found = {
+        (q.subject.value[len(ID) :], q.object.value[len(ID) :])
+        for q in store.quads_for_pattern(None, NamedNode(DCTERMS + "isReplacedBy"), None, None)
+        if isinstance(q.subject, NamedNode)
+        and isinstance(q.object, NamedNode)
+        and q.subject.value.startswith(ID)
+        and q.object.value.startswith(ID)
+    }
+    return sorted(found)
+
+
+def odd_pages(paths: list[str], clashes: Set[str]) -> dict[str, str]:
+    """For site.js, which links query answers and search results to pages: the identifiers
+    whose file is not their own path, and the link (from the site's root, without '.html')
+    to the file that is."""
+    out = {}
+    for path in paths:
+        href = link("id/" + name_of(path, clashes), "index.html")[len("id/") :]
+        if href != path:
+            out[path] = href
+    return out
 
 
 class _Writer:
@@ -210,6 +238,11 @@ def _write_all(
     app = create_app(config)
     store: Store = app.state.store
     result.quads = len(store)
+    ids = subjects(store)
+    clashes = case_clashes(iri[len(ID) :] for iri in ids)
+
+    def where(address: str) -> str | None:
+        return file_for(address, clashes)
 
     # Files that are no server page: the engine, the data it loads, rules, release files.
     for name in oxigraph_js.FILES:
@@ -224,6 +257,7 @@ def _write_all(
         "limit": browser_limit,
         "engine": oxigraph_js.version(engine),
         "timeout": BROWSER_TIMEOUT,
+        "pages": odd_pages([iri[len(ID) :] for iri in ids], clashes),
     }
     w.write("static/site.js", script.replace("/*CONFIG*/{}", json.dumps(site_config)).encode())
     w.write(
@@ -236,7 +270,7 @@ def _write_all(
             f"{browser_limit:,}: the SPARQL page asks before loading it and points readers "
             "at the pre-rendered answers."
         )
-    for name, text in rules.all_rules().items():
+    for name, text in rules.all_rules(moves(store), clashes).items():
         w.write(name, text.encode())
     index, names = search_index(store)
     w.write("search.json", index)
@@ -249,8 +283,8 @@ def _write_all(
 
     def page(address: str, body: str, origin: str) -> None:
         """A page of ours: the site's additions, links made relative, linked pages queued."""
-        name = file_for(address) or ""
-        text, wanted, unmatched = rewrite(site_chrome(body, release), name, address)
+        name = where(address) or ""
+        text, wanted, unmatched = rewrite(site_chrome(body, release), name, address, clashes)
         result.unmatched += [(address, u) for u in sorted(unmatched)]
         queue.extend((a, address) for a in sorted(wanted))
         w.write(name, text.encode())
@@ -258,7 +292,7 @@ def _write_all(
 
     # The site's own pages, from the server's base template.
     def site_page(address: str, template: str, **context: object) -> None:
-        done.add(file_for(address) or "")
+        done.add(where(address) or "")
         page(address, env.get_template(template).render(**context), "(site)")
 
     site_page("/search", "search.html", version=release.version, count=names)
@@ -266,7 +300,6 @@ def _write_all(
     for r in releases:
         if r.changes or r.files:
             site_page(f"/releases/{r.version}", "release.html", r=r)
-    ids = subjects(store)
     result.entities = len(ids)
     by_segment: dict[str, list[tuple[str, str]]] = {}
     labels: dict[str, str] = {}
@@ -285,6 +318,11 @@ def _write_all(
         )
 
     with TestClient(app, base_url=BASE) as client:
+        # The 404 page: the server's own template; the reader's guess comes from the address.
+        body = env.get_template("not_found.html").render(message=MESSAGE, guess="")
+        text, wanted = not_found_page(site_chrome(body, release), clashes)
+        w.write(NOT_FOUND, text.encode())
+        queue.extend((a, "/" + NOT_FOUND) for a in sorted(wanted))
         _prerender_answers(client, release, w, page, done, result)
         starts = ["/", "/directory", "/dataset", "/ns", "/queries", "/diagram.svg"]
         starts += [f"/dumps/{n}" for n in DUMP_FILES]
@@ -298,11 +336,11 @@ def _write_all(
         said_at = result.pages
         while queue:
             address, origin = queue.popleft()
-            target = file_for(address)
+            target = where(address)
             if target is None or target in done or target in w.written:
                 continue
             done.add(target)
-            asked = "/" if target == "index.html" else address
+            asked = "/" if target == "index.html" else request_path(address)
             r = client.get(asked, headers={"Accept": "text/html"}, follow_redirects=True)
             if r.status_code >= 400:
                 result.broken.append((origin, address, r.status_code))
@@ -314,14 +352,10 @@ def _write_all(
             if result.pages >= said_at + 500:
                 said_at = result.pages
                 rate = result.pages / (time.monotonic() - crawl_started)
-                left = len(ids) - sum(1 for a in ids if _page_of(a) in done)
+                left = len(ids) - sum(1 for a in ids if where("/id/" + a[len(ID) :]) in done)
                 say(f"{result.pages:,} pages, {rate:.1f} a second; {left:,} identifiers to go")
     result.files = len(w.written)
     result.bytes = w.bytes
-
-
-def _page_of(iri: str) -> str:
-    return "id/" + iri[len(ID) :] + ".html"
 
 
 def _prerender_answers(

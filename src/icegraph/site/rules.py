@@ -9,6 +9,14 @@ without a suffix is the page, and RDF clients use the file addresses (`id/x.ttl`
 
 from __future__ import annotations
 
+from collections.abc import Sequence, Set
+from urllib.parse import quote, unquote
+
+from icegraph.site.addresses import name_of
+
+# (old path, new path) below /id/, as the IRIs write them: dcterms:isReplacedBy
+Moves = Sequence[tuple[str, str]]
+
 # (media type, suffix), most specific first; HTML is the default.
 RDF_TYPES = (
     ("text/turtle", ".ttl"),
@@ -33,7 +41,24 @@ def _pattern(media: str) -> str:
     return media.replace("+", "\\+")
 
 
-def htaccess() -> str:
+def asked(path: str) -> str:
+    """The path a host matches for a request of /id/<path>: percent-decoded."""
+    return "/id/" + unquote(path)
+
+
+def target(path: str, clashes: Set[str] = frozenset()) -> str:
+    """Where a moved identifier now is: its new address (the file's name without a suffix,
+    which the negotiation rules complete), encoded so no rule syntax reads it."""
+    return "/id/" + quote(name_of(path, clashes), safe="/-._~")
+
+
+def _pcre(path: str) -> str:
+    """A decoded path as a regular expression of its bytes (Apache matches bytes)."""
+    keep = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_-"
+    return "".join(chr(b) if b in keep else f"\\x{b:02x}" for b in path.encode("utf-8"))
+
+
+def htaccess(moves: Moves = (), clashes: Set[str] = frozenset()) -> str:
     """Apache (mod_rewrite, mod_headers, mod_mime), from the site's own folder: the rules
     are relative, so they work at a host's root and under a sub-path."""
     lines = [
@@ -43,7 +68,23 @@ def htaccess() -> str:
         "DirectorySlash Off",
     ]
     lines += [f"AddType {t.split(';')[0]} {s}" for s, t in TYPES.items()]
-    lines += ["AddCharset utf-8 .ttl .trig .nt .md", "", "RewriteEngine On"]
+    lines += [
+        "AddCharset utf-8 .ttl .trig .nt .md",
+        "",
+        "RewriteEngine On",
+        "# The address of this folder as the browser asks for it (the site may sit under a",
+        "# sub-path), for the redirects and the 404 page below.",
+        "RewriteCond %{REQUEST_URI}::$1 ^(.*?/)(.*)::\\2$",
+        "RewriteRule ^(.*)$ - [E=ICEGRAPH_BASE:%1]",
+        "ErrorDocument 404 %{reqenv:ICEGRAPH_BASE}404.html",
+    ]
+    if moves:
+        lines.append("# identifiers that moved (dcterms:isReplacedBy): for good")
+    for old, new in moves:
+        lines.append(
+            f'RewriteRule "^{_pcre(asked(old)[1:])}$" '
+            f'"%{{ENV:ICEGRAPH_BASE}}{target(new, clashes)[1:]}" [R=301,NE,L]'
+        )
     for media, suffix in RDF_TYPES:
         lines += [
             f"RewriteCond %{{HTTP_ACCEPT}} {_pattern(media)}",
@@ -67,12 +108,15 @@ def htaccess() -> str:
     return "\n".join(lines)
 
 
-def redirects() -> str:
-    """Netlify / Cloudflare Pages `_redirects`: rewrites (status 200) to the page."""
+def redirects(moves: Moves = (), clashes: Set[str] = frozenset()) -> str:
+    """Netlify / Cloudflare Pages `_redirects`: moved identifiers (301), then rewrites
+    (status 200) to the page. Both hosts show 404.html for an address with no file."""
+    moved = [f"{quote(asked(o), safe='/-._~')}  {target(n, clashes)}.html  301" for o, n in moves]
     return "\n".join(
         [
             "# icegraph static site (docs/site.md). These hosts cannot choose by the Accept",
             "# header: /id/x is the page; RDF is at /id/x.ttl, /id/x.jsonld, /id/x.nt.",
+            *moved,
             "/sparql      /index.html        200",
             "/dataset     /dataset.html      200",
             "/dataset/*   /dataset/:splat.html 200",
@@ -92,9 +136,17 @@ def headers() -> str:
     return "\n".join(out) + "\n"
 
 
-def nginx() -> str:
+def _nginx_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+
+
+def nginx(moves: Moves = (), clashes: Set[str] = frozenset()) -> str:
     """An nginx snippet to include in the server block that serves the site at its root."""
     cases = "\n".join(f'    "~*{_pattern(m)}"  "{s}";' for m, s in RDF_TYPES)
+    moved = "".join(
+        f"location = {_nginx_string(asked(o))} {{ return 301 {target(n, clashes)}; }}\n"
+        for o, n in moves
+    )
     types = "\n".join(f"    {t.split(';')[0]} {s[1:]};" for s, t in TYPES.items())
     return f"""# icegraph static site: content negotiation for nginx (docs/site.md).
 # `map` belongs in the http block; the rest in the server block whose root is the site.
@@ -118,14 +170,15 @@ location ~ ^/{NEGOTIATED}$ {{
     try_files $uri$icegraph_suffix $uri $uri.html =404;
 }}
 location = /sparql {{ try_files /index.html =404; }}
-"""
+error_page 404 /404.html;
+{moved}"""
 
 
-def all_rules() -> dict[str, str]:
-    """Every rule file, by the name it has in the site."""
+def all_rules(moves: Moves = (), clashes: Set[str] = frozenset()) -> dict[str, str]:
+    """Every rule file, by the name it has in the site; `clashes` as for addresses.file_for."""
     return {
-        ".htaccess": htaccess(),
-        "_redirects": redirects(),
+        ".htaccess": htaccess(moves, clashes),
+        "_redirects": redirects(moves, clashes),
         "_headers": headers(),
-        "nginx.conf": nginx(),
+        "nginx.conf": nginx(moves, clashes),
     }

@@ -11,7 +11,13 @@
   const timings = (window.icegraphTimings = {});
 
   function at(path) { return new URL(path, root).href; }
-  function pageOf(iri) { return at("id/" + iri.slice(ID.length) + ".html"); }
+  // An identifier's page is id/<its path>.html; one whose path is no safe file name has an
+  // escaped name, listed in CONFIG.pages (addresses.py).
+  function fileOf(path) {
+    const odd = CONFIG.pages || {};
+    return at("id/" + (Object.prototype.hasOwnProperty.call(odd, path) ? odd[path] : path) + ".html");
+  }
+  function pageOf(iri) { return fileOf(iri.slice(ID.length)); }
   function megabytes(n) { return (n / 1048576).toFixed(1) + " MB"; }
 
   // The engine runs in a worker (static/sparql-worker.js): the page stays usable while a
@@ -115,7 +121,7 @@
     found.slice(0, 200).forEach((e) => {
       const li = document.createElement("li");
       const a = document.createElement("a");
-      a.href = at("id/" + e.p + ".html");
+      a.href = fileOf(e.p);
       a.textContent = e.n;
       li.appendChild(a);
       const small = document.createElement("small");
