@@ -1,15 +1,19 @@
-"""Start real servers for tests: icegraph serve, an Oxigraph server and Virtuoso, on 127.0.0.1."""
+"""Start real servers for tests: icegraph serve, an Oxigraph server, Virtuoso, and static file
+servers (Python's, nginx, Apache) for the static site, on 127.0.0.1."""
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -20,31 +24,167 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+def _tail(log: IO[bytes]) -> str:
+    log.seek(0)
+    return log.read()[-2000:].decode("utf-8", "replace")
+
+
+def _wait(url: str, proc: subprocess.Popen, log: IO[bytes], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read()!r}")
+            raise RuntimeError(f"server exited with {proc.returncode}: {_tail(log)}")
         try:
             httpx.get(url, timeout=2)
             return
         except httpx.HTTPError:
             time.sleep(0.2)
-    raise RuntimeError(f"server at {url} did not start")
+    raise RuntimeError(f"server at {url} did not start: {_tail(log)}")
 
 
 @contextmanager
-def running(cmd: list[str], ready_url: str) -> Iterator[None]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait(ready_url, proc)
-        yield
-    finally:
-        proc.terminate()
+def running(cmd: list[str], ready_url: str, cwd: Path | None = None) -> Iterator[None]:
+    """Run a server until the block ends. Its output goes to a temporary file, read when it
+    fails to start: a pipe nobody reads would fill (a static server logs every request) and
+    stall the server."""
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            _wait(ready_url, proc, log)
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextmanager
+def static_server(folder: Path) -> Iterator[str]:
+    """Python's own static file server (no icegraph code) on `folder`."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory",
+           str(folder), str(port)]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with running(cmd, base + "/"):
+        yield base
+
+
+def nginx_binary() -> str | None:
+    """Debian's nginx (`make test` installs it)."""
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None
+    )
+
+
+def apache_binary() -> str | None:
+    """Debian's apache2 with its modules (`make test` installs it)."""
+    binary = shutil.which("apache2") or next(
+        (p for p in ("/usr/sbin/apache2",) if Path(p).exists()), None
+    )
+    return binary if binary and APACHE_MODULES.is_dir() else None
+
+
+# nginx in the foreground, everything it writes in its own folder, the site's snippet included
+# in the server block as docs/site.md says. Workers run as the user running the tests.
+NGINX_CONF = """\
+daemon off;
+worker_processes 1;
+{user}
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    default_type application/octet-stream;
+    server {{
+        listen 127.0.0.1:{port};
+        server_name localhost;
+        root {site};
+        include {site}/nginx.conf;
+    }}
+}}
+"""
+
+
+@contextmanager
+def nginx_server(site: Path, directory: Path) -> Iterator[str]:
+    """nginx serving `site` at its root with the site's own nginx.conf."""
+    binary = nginx_binary()
+    if binary is None:
+        raise RuntimeError("nginx is not installed")
+    port = free_port()
+    user = f"user {getpass.getuser()};" if getpass.getuser() == "root" else ""
+    conf = directory / "nginx-test.conf"
+    conf.write_text(
+        NGINX_CONF.format(dir=directory, port=port, site=site.resolve(), user=user),
+        encoding="utf-8",
+    )
+    base = f"http://127.0.0.1:{port}"
+    with running([binary, "-c", str(conf), "-p", str(directory), "-e", "stderr"], base + "/"):
+        yield base
+
+
+APACHE_MODULES = Path("/usr/lib/apache2/modules")
+# Apache in the foreground with only the modules the site's .htaccess needs; the document root
+# holds the site under a sub-path, as a host shared with other sites would.
+APACHE_CONF = """\
+ServerRoot {dir}
+DefaultRuntimeDir {dir}
+PidFile {dir}/httpd.pid
+Listen 127.0.0.1:{port}
+ServerName 127.0.0.1
+{modules}
+{user}
+ErrorLog {dir}/error.log
+LogLevel warn
+TypesConfig /etc/mime.types
+DocumentRoot {root}
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory {root}>
+    AllowOverride All
+    Require all granted
+</Directory>
+"""
+_APACHE_MODULES = ("mpm_event", "authz_core", "unixd", "dir", "mime", "rewrite", "headers",
+                   "env", "setenvif", "alias")  # fmt: skip
+
+
+@contextmanager
+def apache_server(root: Path, directory: Path) -> Iterator[str]:
+    """Apache serving the folder `root` (the site in it, under whatever sub-path) with each
+    folder's .htaccess. `root` must be readable by the user Apache's workers run as."""
+    binary = apache_binary()
+    if binary is None:
+        raise RuntimeError("apache2 is not installed")
+    port = free_port()
+    modules = "\n".join(
+        f"LoadModule {m}_module {APACHE_MODULES}/mod_{m}.so"
+        for m in _APACHE_MODULES
+        if (APACHE_MODULES / f"mod_{m}.so").exists()
+    )
+    # Apache will not run its workers as root; they read the site as this user instead.
+    user = "User nobody\nGroup nogroup" if getpass.getuser() == "root" else ""
+    conf = directory / "apache-test.conf"
+    conf.write_text(
+        APACHE_CONF.format(
+            dir=directory, port=port, root=root.resolve(), modules=modules, user=user
+        ),  # fmt: skip
+        encoding="utf-8",
+    )
+    base = f"http://127.0.0.1:{port}"
+    with running([binary, "-f", str(conf), "-DFOREGROUND"], base + "/"):
+        yield base
 
 
 @contextmanager

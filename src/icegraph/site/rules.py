@@ -72,18 +72,18 @@ def htaccess(moves: Moves = (), clashes: Set[str] = frozenset()) -> str:
         "AddCharset utf-8 .ttl .trig .nt .md",
         "",
         "RewriteEngine On",
-        "# The address of this folder as the browser asks for it (the site may sit under a",
-        "# sub-path), for the redirects and the 404 page below.",
-        "RewriteCond %{REQUEST_URI}::$1 ^(.*?/)(.*)::\\2$",
+        "# The address of this folder as the browser asks for it, without its leading '/'",
+        "# (the site may sit under a sub-path), for the redirects and the 404 page below.",
+        "RewriteCond %{REQUEST_URI}::$1 ^/(.*?)(.*)::\\2$",
         "RewriteRule ^(.*)$ - [E=ICEGRAPH_BASE:%1]",
-        "ErrorDocument 404 %{reqenv:ICEGRAPH_BASE}404.html",
+        "ErrorDocument 404 /%{reqenv:ICEGRAPH_BASE}404.html",
     ]
     if moves:
         lines.append("# identifiers that moved (dcterms:isReplacedBy): for good")
     for old, new in moves:
         lines.append(
             f'RewriteRule "^{_pcre(asked(old)[1:])}$" '
-            f'"%{{ENV:ICEGRAPH_BASE}}{target(new, clashes)[1:]}" [R=301,NE,L]'
+            f'"/%{{ENV:ICEGRAPH_BASE}}{target(new, clashes)[1:]}" [R=301,NE,L]'
         )
     for media, suffix in RDF_TYPES:
         lines += [
@@ -141,19 +141,22 @@ def _nginx_string(text: str) -> str:
 
 
 def nginx(moves: Moves = (), clashes: Set[str] = frozenset()) -> str:
-    """An nginx snippet to include in the server block that serves the site at its root."""
-    cases = "\n".join(f'    "~*{_pattern(m)}"  "{s}";' for m, s in RDF_TYPES)
+    """An nginx snippet to `include` in the server block whose root is the site. It chooses
+    with `set` and `if` rather than a `map`, which would have to go in the http block."""
+    # Later ifs win: the most specific type is tested last.
+    cases = "\n".join(
+        f'if ($http_accept ~* "{_pattern(m)}") {{ set $icegraph_suffix "{s}"; }}'
+        for m, s in reversed(RDF_TYPES)
+    )
     moved = "".join(
         f"location = {_nginx_string(asked(o))} {{ return 301 {target(n, clashes)}; }}\n"
         for o, n in moves
     )
     types = "\n".join(f"    {t.split(';')[0]} {s[1:]};" for s, t in TYPES.items())
-    return f"""# icegraph static site: content negotiation for nginx (docs/site.md).
-# `map` belongs in the http block; the rest in the server block whose root is the site.
-map $http_accept $icegraph_suffix {{
-    default ".html";
+    return f"""# icegraph static site for nginx (docs/site.md): `include` this file in the server
+# block whose root is the site. Content negotiation, moved identifiers, the 404 page.
+set $icegraph_suffix ".html";
 {cases}
-}}
 
 types {{
 {types}
