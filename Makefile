@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build lint browser virtuoso oxigraph-js site-js-for-tests bench soak clean
+.PHONY: run test build lint browser virtuoso web-servers oxigraph-js site-js-for-tests bench soak clean
 
 # An editable install: edits under src/ take effect at once; only pyproject.toml reinstalls.
 $(STAMP): pyproject.toml
@@ -42,6 +42,21 @@ virtuoso:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null) \
 	  || echo "warning: virtuoso-opensource is not installed; the Virtuoso tests will be skipped"; }
 
+# The static site's rules are tested on Debian's nginx and apache2, installed the same way; the
+# tests start their own servers on 127.0.0.1 with configurations in a temporary folder. Where
+# the packages' own services start on port 80 (systemd), stop them if unwanted (docs/site.md).
+web-servers:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  echo "nginx is missing: installing Debian's nginx with apt-get (for tests/test_site_hosts.py)" && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) \
+	  || echo "warning: nginx is not installed; its static site test will be skipped"; }
+	@command -v apache2 >/dev/null 2>&1 || [ -x /usr/sbin/apache2 ] || { \
+	  command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  echo "apache2 is missing: installing Debian's apache2 with apt-get (for tests/test_site_hosts.py)" && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2 >/dev/null) \
+	  || echo "warning: apache2 is not installed; its static site test will be skipped"; }
+
 # The static site's in-browser SPARQL page runs Oxigraph's WebAssembly build, copied into the
 # site by `icegraph site`; it comes from npm (the 0.5 line, as pyoxigraph) into .venv, never
 # into the repository, and the site loads it from itself, not from a CDN (docs/site.md).
@@ -61,7 +76,7 @@ oxigraph-js: $(OXIGRAPH_JS_STAMP)
 site-js-for-tests:
 	@$(MAKE) --no-print-directory oxigraph-js || echo "warning: the in-browser SPARQL engine is not installed; the static site tests will be skipped"
 
-test: $(STAMP) browser virtuoso site-js-for-tests
+test: $(STAMP) browser virtuoso web-servers site-js-for-tests
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -9,6 +9,7 @@ a sub-path) serves; the hosts' rules must negotiate, redirect and show the 404 p
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -36,7 +37,7 @@ from tests.servers import (
     nginx_server,
     static_server,
 )
-from tests.test_site import stand_in_release
+from tests.test_site import ARGS, CHROMIUM, stand_in_release
 
 HUB = "system/odd-hub"
 # path below /id/ → label
@@ -168,6 +169,23 @@ def test_the_hub_links_each_odd_identifier_to_its_own_page(odd_site: SiteResult)
         assert (out / _file(path)).resolve() in found, path
 
 
+def test_the_sites_script_links_answers_and_search_results_to_the_same_files(
+    odd_site: SiteResult,
+):
+    """site.js links an IRI in a query's answer, or a search result, to id/<path>.html unless
+    the site's config names another file for it, as it does for every escaped name."""
+    script = (odd_site.out / "static" / "site.js").read_text(encoding="utf-8")
+    config = json.loads(script.split("const CONFIG = ", 1)[1].split(";\n", 1)[0])
+    pages = config["pages"]
+    assert "system/icm" not in pages and "system/Odd" in pages
+    for path in ODD:
+        href = "id/" + pages.get(path, path) + ".html"
+        # the browser encodes what the link leaves unencoded; the host decodes it all
+        assert unquote(href) == _file(path), path
+    index = json.loads((odd_site.out / "search.json").read_text(encoding="utf-8"))
+    assert {e["p"] for e in index} >= set(ODD)
+
+
 def test_python_static_server_serves_each_link(odd_site: SiteResult):
     hub_file = _file(HUB)
     with static_server(odd_site.out) as base:
@@ -294,3 +312,52 @@ def _valid_iri(path: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@pytest.mark.skipif(
+    apache_binary() is None or CHROMIUM is None,
+    reason="apache2 or chromium is not installed (make test installs both)",
+)
+def test_the_404_page_finds_the_site_from_any_depth_in_a_browser(
+    odd_site: SiteResult, tmp_path: Path
+):
+    from playwright.sync_api import sync_playwright
+
+    site = _readable_copy(odd_site.out, "icegraph/1.0")
+    root = site.parent.parent
+    try:
+        with apache_server(root, tmp_path) as base, sync_playwright() as p:
+            chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = chromium.new_page()
+                errors: list[str] = []
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                answer = page.goto(base + "/icegraph/1.0/id/system/deep/er/no-such-system")
+                assert answer is not None and answer.status == 404
+                page.wait_for_function(
+                    "document.querySelector('a.brand').getAttribute('href')"
+                    " === '/icegraph/1.0/index.html'"
+                )
+                assert page.input_value("#not-found-q") == "no such system"
+                # styled: the stylesheet is in the page, not behind a link that depth breaks
+                assert (
+                    page.evaluate("getComputedStyle(document.querySelector('header')).display")
+                    == "flex"
+                )
+                page.click("header nav a:text-is('Directory')")
+                page.wait_for_load_state()
+                assert page.url == base + "/icegraph/1.0/directory.html"
+                assert "<h1" in page.content() and errors == []
+                # the name search from the 404 page goes to the site's search, with the name
+                page.goto(base + "/icegraph/1.0/id/palantir")
+                page.wait_for_function(
+                    "document.querySelector('form.search').getAttribute('action')"
+                    " === '/icegraph/1.0/search.html'"
+                )
+                page.click("form.search button")
+                page.wait_for_selector("#site-search-results a:text-is('Palantir Technologies')")
+                assert errors == []
+            finally:
+                chromium.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
