@@ -152,7 +152,8 @@ DocumentRoot {root}
     Require all denied
 </Directory>
 <Directory {root}>
-    AllowOverride All
+    # what the site's .htaccess needs, as docs/site.md says, and no more
+    AllowOverride FileInfo Indexes Options=MultiViews
     Require all granted
 </Directory>
 """

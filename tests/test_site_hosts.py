@@ -245,6 +245,11 @@ def _check_host(base: str, prefix: str, kind: str) -> None:
         assert NamedNode(ID + path) in {
             t.subject for t in pyoxigraph.parse(r.content, format=pyoxigraph.RdfFormat.TURTLE)
         }
+    # an escaped name is negotiated at its file's address
+    stem = _file("system/Odd")[: -len(".html")]
+    r = httpx.get(site + "/" + quote(stem), headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    assert b"Upper case" in r.content
     # and every odd identifier by the file address the site's own links use
     for path, label in ODD.items():
         r = httpx.get(site + "/" + quote(_file(path)))
