@@ -137,7 +137,8 @@ def headers() -> str:
 
 
 def _nginx_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+    """A quoted nginx string (an exact location is not a script: '$' stays as it is)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def nginx(moves: Moves = (), clashes: Set[str] = frozenset()) -> str:
