@@ -25,11 +25,12 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from icegraph.errors import InputError
 from icegraph.namespaces import DCTERMS, GRAPH, ID, IG, RDF, RDFS
-from icegraph.pipeline import BuildResult
+from icegraph.pipeline import BuildResult, build
 from icegraph.site import oxigraph_js
 from icegraph.site.addresses import MAX_NAME, case_clashes, file_for, name_of
 from icegraph.site.generate import SiteResult, generate_site
 from icegraph.store import open_store
+from tests.conftest import DATA
 from tests.servers import (
     apache_binary,
     apache_server,
@@ -366,3 +367,41 @@ def test_the_404_page_finds_the_site_from_any_depth_in_a_browser(
                 chromium.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_curated_identifiers_with_dot_dot_and_folders_from_a_real_build(
+    tmp_path_factory: pytest.TempPathFactory,
+):
+    """data/entities.csv allows ids such as 'system/x/y' beside 'system/x', and '..' segments:
+    a build of them makes a site where each has its page, inside the site."""
+    engine = _engine()
+    root = tmp_path_factory.mktemp("curated-site")
+    data = root / "data"
+    shutil.copytree(DATA, data)
+    curated = '"curated by Desk editor, 2026-12-01"'
+    with (data / "entities.csv").open("a", encoding="utf-8") as f:
+        f.write(f"system/x,System,Folder System,FLD,,,,,,,,{curated},\n")
+        f.write(f"system/x/y,System,Inner System,INR,,,,,,,,{curated},\n")
+        f.write(f"system/q/../../../escape,System,Escaper System,ESC,,,,,,,,{curated},\n")
+    built = build(data, root / "build")
+    folder = stand_in_release(built.out_dir, root / "releases", "1.0", None)
+    site = generate_site(folder, root / "site", root / "releases", engine)
+    assert site.broken == [] and site.unmatched == []
+    out = site.out.resolve()
+    pages = {
+        "system/x": "id/system/x.html",
+        "system/x/y": "id/system/x/y.html",
+        "system/q/../../../escape": "id/system/q/~~2e~2e/~~2e~2e/~~2e~2e/escape.html",
+    }
+    for path, name in pages.items():
+        assert file_for("/id/" + path) == name
+        label = {"system/x": "Folder System", "system/x/y": "Inner System"}.get(
+            path, "Escaper System"
+        )
+        assert label in (out / name).read_text(encoding="utf-8"), path
+    written = [p.resolve() for p in root.rglob("escape*")]
+    assert written and all(p.is_relative_to(out) for p in written)  # none outside the site
+    # the directory lists them, and its links lead to those files
+    directory = out / "directory.html"
+    targets = {(directory.parent / unquote(h)).resolve() for h in _hrefs(directory)}
+    assert {(out / n).resolve() for n in pages.values()} <= targets
