@@ -34,6 +34,7 @@ from icegraph.publish.metadata import CHECKSUMS_FILE, METADATA_GRAPH, distributi
 from icegraph.publish.schema_org import schema_org_dataset, script_json
 from icegraph.queries import catalogue
 from icegraph.serve import conneg, rendering, vocabulary_page
+from icegraph.serve.addresses import requested_paths
 from icegraph.serve.body_limit import BodyLimit
 from icegraph.serve.describe import describe, exists, local_link, replaced_by, triples_about
 from icegraph.serve.directory import Directory, listing, load_directory
@@ -246,8 +247,19 @@ def create_app(config: ServeConfig) -> Starlette:
         body = serialize_triples(triples, media)
         return Response(body, media_type=media)
 
+    def asked(request: Request, route: str) -> str:
+        # the IRI as the link wrote it, or as decoded when only that is known (addresses.py)
+        paths = [ID + p for p in requested_paths(request, route)]
+        for iri in paths:
+            try:
+                if exists(store, iri) or replaced_by(store, iri) is not None:
+                    return iri
+            except ValueError:  # not an IRI at all: the next reading, or a 400 later
+                continue
+        return paths[-1]  # nothing there: answered as the decoded path always was
+
     def entity(request: Request) -> Response:
-        return entity_response(request, ID + request.path_params["path"])
+        return entity_response(request, asked(request, "/id/"))
 
     def directory(request: Request) -> Response:
         if "d" not in directory_cache:
@@ -263,7 +275,7 @@ def create_app(config: ServeConfig) -> Starlette:
         return render("directory.html", d=shown)
 
     def graph_view(request: Request) -> Response:
-        iri = ID + request.path_params["path"]
+        iri = asked(request, "/graph/")
         try:
             NamedNode(iri)
         except ValueError:
