@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from icegraph.cli import main
@@ -111,13 +112,13 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
         assert f"icegraph {name}" in readme, name
 
 
-def test_a_bad_curated_table_is_named_before_any_work(data_copy: Path, tmp_path: Path):
+@pytest.mark.parametrize("bad", ["agency/h si", "agency/../hsi", "agency//hsi", "agency/hsi/"])
+def test_a_bad_curated_table_is_named_before_any_work(data_copy: Path, tmp_path: Path, bad: str):
     entities = data_copy / "entities.csv"
-    text = entities.read_text(encoding="utf-8").replace("agency/hsi,", "agency/h si,", 1)
+    text = entities.read_text(encoding="utf-8").replace("agency/hsi,", f"{bad},", 1)
     entities.write_text(text, encoding="utf-8")
     result = run("build", "--data", str(data_copy), "--out", str(tmp_path / "out"), "-q")
     assert result.exit_code == 1
-    assert (
-        f"error: {entities}, line 4: field 'id': 'agency/h si' cannot be part of an IRI."
-        in result.output
+    assert f"error: {entities}, line 4: field 'id': '{bad}' cannot be part of an IRI." in (
+        result.output
     )

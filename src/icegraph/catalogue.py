@@ -137,17 +137,20 @@ class Catalogue:
         return self.entities["system/icm"]
 
 
-_ID = re.compile(r"[a-z0-9][a-z0-9/_.-]*")
+# each segment starts with a letter or digit: no '.' or '..' (a browser resolves those away
+# before it asks, so the page could never be reached) and no empty segment
+_ID = re.compile(r"[a-z0-9][a-z0-9_.-]*(?:/[a-z0-9][a-z0-9_.-]*)*")
 
 
 def _check_id(value: str, loc: Location, fld: str) -> None:
-    """Ids become IRI paths: lower-case letters, digits and / _ . - only."""
+    """Ids become IRI paths: segments of lower-case letters, digits and _ . - only."""
     if not _ID.fullmatch(value):
         raise CatalogueError(
             f"'{value}' cannot be part of an IRI",
             loc,
             field=fld,
-            expected="lower-case letters, digits and / _ . - (e.g. agency/ice)",
+            expected="lower-case letters, digits and _ . -, in parts joined by '/', each "
+            "starting with a letter or digit (e.g. agency/ice)",
         )
 
 
