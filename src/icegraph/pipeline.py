@@ -24,7 +24,10 @@ from icegraph import incremental, outdir
 from icegraph.catalogue import load_catalogue
 from icegraph.errors import InputError, Location, ValidationFailed
 from icegraph.link.review import check_entities, read_review
+from icegraph.mapping.contradictions import DERIVED_GRAPH
+from icegraph.mapping.iris import input_graph
 from icegraph.mapping.link_quads import LINKS_GRAPH
+from icegraph.mapping.resolved_quads import RESOLVED_GRAPH
 from icegraph.mapping.terms import value_of
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.produce import Block, Incompatible, Progress, count_lines, load_mapped
@@ -209,6 +212,9 @@ def _build_into(
             with clock("copy the earlier store"):
                 clone_store(how.previous / "store", staging / "store")
         store = open_store(staging / "store")
+        if how.rewound:
+            with clock("drop the graphs made again"):
+                _drop_rewound(store, how.dropped)
         if stream_dumps and how.previous is not None and how.dumps_prefix is not None:
             with clock("copy the earlier dumps' first parts"):
                 streamed = StreamedDumps(staging, (how.previous, how.dumps_prefix))
@@ -216,8 +222,10 @@ def _build_into(
             streamed = StreamedDumps(staging)
         # a public build is never continued, and its state would hold what it withholds
         state_dir = staging / incremental.STATE_DIR if release_date is None else None
+        checkpoints = []
         if state_dir is not None:
             state_dir.mkdir()
+            checkpoints = incremental.keep_checkpoints(staging, how)
         with clock("read, repair, map, check and load"):
             mapped, results = load_mapped(
                 store,
@@ -230,6 +238,7 @@ def _build_into(
                 state_dir=state_dir,
                 resume_from=how.state,
                 release_date=release_date,
+                rewound=how.rewound,
             )
         report.merge(mapped)
         if streamed is not None:
@@ -259,7 +268,8 @@ def _build_into(
             # Beside the dumps, not inside: the description in each dump cannot hold its hash.
             (staging / CHECKSUMS_FILE).write_text(checksums_text(staging), encoding="utf-8")
         if state_dir is not None:
-            incremental.write_manifest(staging, how, None if streamed is None else streamed.prefix)
+            prefix = None if streamed is None else streamed.prefix
+            incremental.write_manifest(staging, how, prefix, checkpoints)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         if optimize:
@@ -276,6 +286,13 @@ def _build_into(
     finally:
         if streamed is not None:
             streamed.stop()
+
+
+def _drop_rewound(store: Store, dropped: list[str]) -> None:
+    """Empty what a rewound build makes again: the graphs of the inputs from the checkpoint
+    on, and the resolved and derived graphs, which depend on every input."""
+    for g in (*(input_graph(name) for name in dropped), RESOLVED_GRAPH, DERIVED_GRAPH):
+        store.clear_graph(NamedNode(value_of(g)))
 
 
 def _finale(store: Store, files: list[str], typed: dict) -> Iterator[Block]:

@@ -172,6 +172,9 @@ class Resume:
     derived_results: list[ShapeResult] = field(default_factory=list)
     derived_deferred: set[Term] = field(default_factory=set)
     streamed: bool = False  # the dumps are written from the stream: send the whole graph
+    # resumed from a checkpoint before inputs the store held: their graphs, the resolved
+    # graph and the derived graph were emptied, and are made again whole
+    rewound: bool = False
     removed: list[Triple] = field(default_factory=list)
     kept: list[ShapeResult] = field(default_factory=list)  # derived findings still true
 
@@ -276,12 +279,20 @@ def graph_blocks(
         files: list[str] = []
     else:
         old = resume.state
-        yield Block(RESOLVED_GRAPH, _resolved_added(old, ids.entities, resolved))
+        added = _resolved_added(old, ids.entities, resolved)
+        if resume.rewound:
+            # the store's resolved graph was emptied: all of it to the store; the dumps
+            # (from the checkpoint's) and the checks (its shared graph) lack the additions
+            whole = dict.fromkeys(t for t in resolved if t not in old.pre_resolved)
+            yield Block(RESOLVED_GRAPH, list(whole), send="load")
+            yield Block(RESOLVED_GRAPH, added, send="dump check count")
+        else:
+            yield Block(RESOLVED_GRAPH, added)
         tracker, support, flows = old.tracker, old.support, old.flows
         inputs_report, files = old.report, list(old.files)
         cat.used_corrections.update(cat.corrections[i] for i in old.used_corrections)
         old_found = set(tracker.found())
-        support.touched = {}
+        support.touched = None if resume.rewound else {}
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     for path, reader in inputs:
@@ -311,7 +322,7 @@ def graph_blocks(
     report.set_table("Where the sources contradict each other", listed)
     # worked out over every document, so they come last: the support each flow and
     # relationship has, and where the documents disagree
-    if resume is None:
+    if resume is None or resume.rewound:
         yield from _by_subject(DERIVED_GRAPH, _derived(support, tracker, found))
         return
     yield from _derived_update(resume, support, tracker, old_found, found)
@@ -514,6 +525,7 @@ def _produce(
     resume_from: str | None = None,
     streamed: bool = False,
     release_date: datetime.date | None = None,
+    rewound: bool = False,
 ) -> None:
     """The mapper process: chunks of one graph's lines (graph IRI on the first line, after
     "load " or "dump " for blocks that go only to the store or only to the dumps), then an
@@ -529,7 +541,7 @@ def _produce(
     try:
         cat = load_catalogue(Path(data_dir))
         validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
-        resume = _read_resume(Path(resume_from), streamed) if resume_from else None
+        resume = _read_resume(Path(resume_from), streamed, rewound) if resume_from else None
         if resume is not None and validator is not None and resume.state.validator:
             validator.restore(resume.state.validator)
         # The catalogue and the shapes (an rdflib graph) live as long as the process: the
@@ -664,12 +676,15 @@ def _write_pickle(path: Path, value: object) -> None:
     tmp.replace(path)
 
 
-def _read_resume(state_dir: Path, streamed: bool) -> Resume:
-    # The state is this build folder's own, written by an earlier build (never a download)
+def _read_resume(state_dir: Path, streamed: bool, rewound: bool) -> Resume:
+    # The state is this build folder's own, written by an earlier build (never a download).
+    # A rewind checks the derived graph whole: it needs no earlier findings on it.
     loaded = []
-    for name in (STATE_FILE, DERIVED_FILE):
+    for name in (STATE_FILE,) if rewound else (STATE_FILE, DERIVED_FILE):
         with (state_dir / name).open("rb") as fh, _no_collection():
             loaded.append(pickle.load(fh))  # noqa: S301
+    if rewound:
+        return Resume(loaded[0], streamed=streamed, rewound=True)
     state, derived = loaded
     return Resume(state, derived["results"], derived["deferred"], streamed)
 
@@ -720,6 +735,7 @@ def load_mapped(
     state_dir: Path | None = None,
     resume_from: Path | None = None,
     release_date: datetime.date | None = None,
+    rewound: bool = False,
 ) -> tuple[Report, list[ShapeResult] | None]:
     """Map (and check) every input in a second process and bulk-load its triples.
 
@@ -727,7 +743,9 @@ def load_mapped(
     With `resume_from` (an earlier build's state folder, whose store `store` starts as a
     copy of), `inputs` are only the inputs added since: the store is brought to what a
     full build would hold (derived triples no longer true removed, the dataset description
-    made again); raises Incompatible when the mapper finds it cannot be.
+    made again); raises Incompatible when the mapper finds it cannot be. `rewound`: the
+    state is a checkpoint from before inputs the store held, and the store's graphs of those
+    inputs, its resolved graph and its derived graph were emptied (they are made again whole).
 
     `finale` makes the last blocks from the loaded store and the stream's typed-entity counts
     (the dataset's own description), each loaded before the next is made; they are loaded,
@@ -750,6 +768,7 @@ def load_mapped(
             None if resume_from is None else str(resume_from),
             tee is not None,
             release_date,
+            rewound,
         ),
         name="icegraph-map",
     )
