@@ -16,7 +16,9 @@ import gc
 import io
 import itertools
 import multiprocessing as mp
+import os
 import pickle
+import signal
 import sys
 import time
 import traceback
@@ -538,6 +540,7 @@ def _produce(
     die_with_parent()  # a killed build must not leave its mapper running
     report = Report()
     ended = False
+    writer: list[int] = []  # the process writing the state, while it runs
     try:
         cat = load_catalogue(Path(data_dir))
         validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
@@ -569,7 +572,7 @@ def _produce(
             started = time.perf_counter()
             state.typed = typed
             state.validator = validator.snapshot() if validator is not None else None
-            _write_pickle(Path(state_dir) / STATE_FILE, state)
+            writer.append(_write_pickle_aside(Path(state_dir) / STATE_FILE, state))
             spent = round(time.perf_counter() - started, 3)
             report.timings["state for the next build (in the mapper)"] = spent
 
@@ -636,6 +639,11 @@ def _produce(
                 results = validator.results()
             report.timings["validate (while mapping)"] = round(checking.wall, 3)
             report.timings["validate, CPU time"] = round(checking.cpu, 3)
+        if writer:
+            started = time.perf_counter()
+            _wait_aside(writer.pop())
+            spent = round(time.perf_counter() - started, 3)
+            report.timings["state for the next build (waited for)"] = spent
         conn.send(("ok", (report, results)))
     except (BrokenPipeError, EOFError):
         pass  # the build stopped (Ctrl-C, SIGTERM, killed): nobody is left to tell
@@ -650,6 +658,10 @@ def _produce(
                 conn.send_bytes(b"")
             conn.send(("crash", traceback.format_exc()))
     finally:
+        for pid in writer:  # the build failed: the state is not needed
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
         conn.close()
         last_conn.close()
 
@@ -674,6 +686,27 @@ def _write_pickle(path: Path, value: object) -> None:
     with tmp.open("wb") as fh, _no_collection():
         pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
+
+
+def _write_pickle_aside(path: Path, value: object) -> int:
+    """`_write_pickle` in a forked copy of this process, while this one goes on (the derived
+    graph, the shared nodes' checks): the state is pickled from the copy's memory as it was.
+    Returns the copy's pid, for `_wait_aside`."""
+    pid = os.fork()
+    if pid == 0:  # the copy: write, and leave without running anything of the parent's
+        code = 1
+        try:
+            _write_pickle(path, value)
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _wait_aside(pid: int) -> None:
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("writing the state for the next build failed")
 
 
 def _read_resume(state_dir: Path, streamed: bool, rewound: bool) -> Resume:
