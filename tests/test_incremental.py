@@ -127,7 +127,9 @@ def test_changed_removed_and_curated_changes_after_a_full_build_rebuild_in_full(
     sources = data_copy / "sources.csv"
     sources.write_text(sources.read_text(encoding="utf-8").replace("ICE", "ICE ", 1))
     curated = build(data_copy, out)
-    assert curated.report.build["why"] == "data/sources.csv changed"
+    assert curated.report.build["why"] == (
+        "data/sources.csv changed (every input's citations are resolved against it)"
+    )
     same(outcome(out), full_twin(data_copy, tmp_path, "full-curated"))
 
 

@@ -159,7 +159,7 @@ def plan(
         k for k in before.keys() | now.keys() if k != "inputs" and before.get(k) != now.get(k)
     )
     if changed:
-        return Plan(", ".join(changed) + " changed", now)
+        return Plan(_why_full(changed), now)
     first, why = _first_difference(old, hashes)
     kept = [
         c for c in manifest.get("checkpoints", [])
@@ -182,6 +182,31 @@ def plan(
         prefix,
         checkpoints=kept[-CHECKPOINTS:],
     )
+
+
+# What each curated table reaches (docs/builds.md, "Curated tables"): each reaches into the
+# graphs of inputs of any age, so a change to one is a full build, and the reason says why.
+REACH = {
+    "entities.csv": "every input's names are resolved against it",
+    "same-as.csv": "it decides which names are one entity, in every input",
+    "sources.csv": "every input's citations are resolved against it",
+    "corrections.csv": "a correction reaches the rows of its file, or of every file ('*')",
+    "text-rules.csv": "every input's text is read with its rules",
+    "document-types.csv": "every input's documents are typed with it",
+    "relation-types.csv": "every input's relationships are named with it",
+    "embargoes.csv": "what it withholds reaches into every input's graph",
+    "retractions.csv": "what it withholds reaches into every input's graph",
+    "wikidata-links.csv": "its links are checked against the entities of every input",
+}
+
+
+def _why_full(changed: list[str]) -> str:
+    """`changed` fingerprints as the reason for a full build, each table with its reach."""
+    parts = []
+    for key in changed:
+        reach = REACH.get(key.removeprefix("data/")) if key.startswith("data/") else None
+        parts.append(f"{key} changed" + (f" ({reach})" if reach else ""))
+    return ", ".join(parts)
 
 
 def _first_difference(old: list[list[str]], now: list[list[str]]) -> tuple[int, str | None]:
