@@ -24,10 +24,8 @@ from icegraph import incremental, outdir
 from icegraph.catalogue import load_catalogue
 from icegraph.errors import InputError, Location, ValidationFailed
 from icegraph.link.review import check_entities, read_review
-from icegraph.mapping.contradictions import DERIVED_GRAPH
 from icegraph.mapping.iris import input_graph
 from icegraph.mapping.link_quads import LINKS_GRAPH
-from icegraph.mapping.resolved_quads import RESOLVED_GRAPH
 from icegraph.mapping.terms import value_of
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.produce import Block, Incompatible, Progress, count_lines, load_mapped
@@ -290,10 +288,10 @@ def _build_into(
 
 
 def _drop_rewound(store: Store, dropped: list[str]) -> None:
-    """Empty what a rewound build makes again: the graphs of the inputs from the checkpoint
-    on, and the resolved and derived graphs, which depend on every input."""
-    for g in (*(input_graph(name) for name in dropped), RESOLVED_GRAPH, DERIVED_GRAPH):
-        store.clear_graph(NamedNode(value_of(g)))
+    """Empty the graphs of the inputs a rewound build maps again (the resolved and derived
+    graphs, which depend on every input, are changed by difference: produce.py)."""
+    for name in dropped:
+        store.clear_graph(NamedNode(value_of(input_graph(name))))
 
 
 def _finale(store: Store, files: list[str], typed: dict) -> Iterator[Block]:

@@ -174,10 +174,12 @@ class Resume:
     derived_results: list[ShapeResult] = field(default_factory=list)
     derived_deferred: set[Term] = field(default_factory=set)
     streamed: bool = False  # the dumps are written from the stream: send the whole graph
-    # resumed from a checkpoint before inputs the store held: their graphs, the resolved
-    # graph and the derived graph were emptied, and are made again whole
-    rewound: bool = False
+    # resumed from a checkpoint before inputs the store held (their graphs were emptied):
+    # the state the store was built to, which the resolved and derived graphs are told
+    # apart from (the derived findings are then that state's)
+    latest: MapState | None = None
     removed: list[Triple] = field(default_factory=list)
+    removed_resolved: list[Triple] = field(default_factory=list)
     kept: list[ShapeResult] = field(default_factory=list)  # derived findings still true
 
 
@@ -282,19 +284,22 @@ def graph_blocks(
     else:
         old = resume.state
         added = _resolved_added(old, ids.entities, resolved)
-        if resume.rewound:
-            # the store's resolved graph was emptied: all of it to the store; the dumps
-            # (from the checkpoint's) and the checks (its shared graph) lack the additions
+        if resume.latest is not None:
+            # the store holds the latest build's resolved graph, the dumps (from the
+            # checkpoint's build) and the checks (its shared graph) the checkpoint's
+            in_store = set(resume.latest.resolved) - old.pre_resolved
             whole = dict.fromkeys(t for t in resolved if t not in old.pre_resolved)
-            yield Block(RESOLVED_GRAPH, list(whole), send="load")
+            resume.removed_resolved[:] = sorted(in_store - whole.keys())
+            yield Block(RESOLVED_GRAPH, [t for t in whole if t not in in_store], send="load")
             yield Block(RESOLVED_GRAPH, added, send="dump check count")
         else:
             yield Block(RESOLVED_GRAPH, added)
         tracker, support, flows = old.tracker, old.support, old.flows
         inputs_report, files = old.report, list(old.files)
         cat.used_corrections.update(cat.corrections[i] for i in old.used_corrections)
-        old_found = set(tracker.found())
-        support.touched = None if resume.rewound else {}
+        # what the store's derived graph was made from
+        old_found = set((resume.latest or old).tracker.found())
+        support.touched = None if resume.latest is not None else {}
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     for path, reader in inputs:
@@ -324,9 +329,11 @@ def graph_blocks(
     report.set_table("Where the sources contradict each other", listed)
     # worked out over every document, so they come last: the support each flow and
     # relationship has, and where the documents disagree
-    if resume is None or resume.rewound:
+    if resume is None:
         yield from _by_subject(DERIVED_GRAPH, _derived(support, tracker, found))
         return
+    if resume.latest is not None:  # what differs from the store's, as if added
+        support.touched = support.differing(resume.latest.support)
     yield from _derived_update(resume, support, tracker, old_found, found)
 
 
@@ -624,7 +631,8 @@ def _produce(
                 _write_pickle(Path(state_dir) / DERIVED_FILE, derived)
         conn.send_bytes(b"")
         ended = True
-        conn.send(("counts", typed.summary(), resume.removed if resume is not None else []))
+        removed = ([], []) if resume is None else (resume.removed, resume.removed_resolved)
+        conn.send(("counts", typed.summary(), *removed))
         results = None
         last = last_conn.recv()
         if validator is not None:
@@ -710,16 +718,21 @@ def _wait_aside(pid: int) -> None:
 
 
 def _read_resume(state_dir: Path, streamed: bool, rewound: bool) -> Resume:
-    # The state is this build folder's own, written by an earlier build (never a download).
-    # A rewind checks the derived graph whole: it needs no earlier findings on it.
-    loaded = []
-    for name in (STATE_FILE,) if rewound else (STATE_FILE, DERIVED_FILE):
-        with (state_dir / name).open("rb") as fh, _no_collection():
-            loaded.append(pickle.load(fh))  # noqa: S301
+    """The state to continue from; in a rewind (`state_dir` a checkpoint inside the latest
+    state folder) also the latest state, and the derived findings are the latest's."""
+    latest = state_dir.parent if rewound else state_dir
+    state = _read_pickle(state_dir / STATE_FILE)
+    derived = _read_pickle(latest / DERIVED_FILE)
+    resume = Resume(state, derived["results"], derived["deferred"], streamed)
     if rewound:
-        return Resume(loaded[0], streamed=streamed, rewound=True)
-    state, derived = loaded
-    return Resume(state, derived["results"], derived["deferred"], streamed)
+        resume.latest = _read_pickle(latest / STATE_FILE)
+    return resume
+
+
+def _read_pickle(path: Path) -> Any:
+    # The state is this build folder's own, written by an earlier build (never a download)
+    with path.open("rb") as fh, _no_collection():
+        return pickle.load(fh)  # noqa: S301
 
 
 class _PipeReader(io.RawIOBase):
@@ -777,8 +790,9 @@ def load_mapped(
     copy of), `inputs` are only the inputs added since: the store is brought to what a
     full build would hold (derived triples no longer true removed, the dataset description
     made again); raises Incompatible when the mapper finds it cannot be. `rewound`: the
-    state is a checkpoint from before inputs the store held, and the store's graphs of those
-    inputs, its resolved graph and its derived graph were emptied (they are made again whole).
+    state is a checkpoint from before inputs the store held, whose graphs were emptied from
+    the store; its resolved and derived graphs are brought from the latest state's to this
+    build's by difference.
 
     `finale` makes the last blocks from the loaded store and the stream's typed-entity counts
     (the dataset's own description), each loaded before the next is made; they are loaded,
@@ -823,6 +837,7 @@ def load_mapped(
             outcome = first  # the mapper failed; below says how
         elif resume_from is not None:
             _remove(store, DERIVED_GRAPH, first[2])
+            _remove(store, RESOLVED_GRAPH, first[3])
             store.clear_graph(pyoxigraph.NamedNode(METADATA_GRAPH[1:-1]))  # made again below
         if outcome is None and finale is not None:
             for block in finale(store, first[1]):
