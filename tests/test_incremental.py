@@ -175,6 +175,17 @@ def test_a_failing_incremental_build_leaves_the_previous_build_whole(
     (data_copy / "raw" / "900_bad.txt").unlink()
     (data_copy / "raw" / "900_added.txt").write_text(ADDED, encoding="utf-8")
     assert build(data_copy, out).report.build["mode"] == "incremental"
+    # a rewind that fails (the added file fixed badly) leaves that build whole too
+    current, quads = (out / "current").resolve(), nquads(out)
+    (data_copy / "raw" / "900_added.txt").write_text(ADDED + bad.split("\n", 1)[1], "utf-8")
+    with pytest.raises(ValidationFailed):
+        build(data_copy, out)
+    assert (out / "current").resolve() == current
+    assert nquads(out) == quads
+    (data_copy / "raw" / "900_added.txt").write_text(ADDED_FIXED, encoding="utf-8")
+    fixed = build(data_copy, out)
+    assert fixed.report.build["why"] == "raw/900_added.txt changed"
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-fixed"))
 
 
 def dumped(folder: Path, name: str, fmt: pyoxigraph.RdfFormat) -> set[str]:
