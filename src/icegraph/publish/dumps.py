@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -108,10 +109,17 @@ class StreamedDumps:
         self.prefix: list[int] | None = None  # TriG, Turtle, JSON-LD: bytes before derived
         jsonld_seed = None
         self.hashing: _PrefixHashes | None = None
+        self.copying: _Copying | None = None
+        start = 0  # where the Turtle's own part begins
         if seed is not None:
             folder, (trig_bytes, ttl_bytes, jsonld_bytes) = seed
-            _copy_start(folder / "icegraph.trig", self.trig, trig_bytes)
-            _copy_start(folder / "icegraph.ttl", self.ttl, ttl_bytes)
+            # copied while the mapper starts and reads its state: the first block waits
+            self.copying = _Copying(
+                [(folder / "icegraph.trig", self.trig, trig_bytes),
+                 (folder / "icegraph.ttl", self.ttl, ttl_bytes)]
+            )  # fmt: skip
+            self.copying.start()
+            start = ttl_bytes
             jsonld_seed = (str(folder / "icegraph.jsonld"), jsonld_bytes)
             sizes = zip(("icegraph.trig", "icegraph.ttl", "icegraph.jsonld"), seed[1], strict=True)
             self.hashing = _PrefixHashes([(name, folder / name, size) for name, size in sizes])
@@ -128,7 +136,7 @@ class StreamedDumps:
                 self.done,
                 writer,
                 self.boundary,
-                self.ttl.tell(),
+                start,
                 jsonld_seed,
             ),  # fmt: skip
             name="icegraph-jsonld",
@@ -136,7 +144,15 @@ class StreamedDumps:
         self.process.start()
         writer.close()
 
+    def _copied(self) -> None:
+        if self.copying is not None:
+            self.copying.join()
+            if self.copying.error is not None:
+                raise self.copying.error
+            self.copying = None
+
     def __call__(self, block: bytes, lines: bytes) -> None:
+        self._copied()
         if self.prefix is None and block.startswith(_WHOLE_BUILD):
             self.prefix = [self.trig.tell(), self.ttl.tell()]
             # before the first byte after it is written: the follower never reads past
@@ -145,6 +161,7 @@ class StreamedDumps:
         self.ttl.write(lines)
 
     def close(self) -> None:
+        self._copied()  # a failed copy fails the build
         for fh in (self.trig, self.ttl):
             if not fh.closed:
                 if self.prefix is None:
@@ -183,10 +200,28 @@ class StreamedDumps:
         return found
 
     def stop(self) -> None:
-        self.close()
+        with contextlib.suppress(OSError):  # stopping a failed build: its error is told
+            self.close()
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
+
+
+class _Copying(threading.Thread):
+    """The first bytes of earlier dumps onto the new ones, beside the build (the copy runs
+    in the kernel, without the GIL); `error` holds what stopped it."""
+
+    def __init__(self, parts: list[tuple[Path, BinaryIO, int]]) -> None:
+        super().__init__(name="icegraph-copy-dumps", daemon=True)
+        self.parts = parts
+        self.error: OSError | None = None
+
+    def run(self) -> None:
+        try:
+            for src, dst, size in self.parts:
+                _copy_start(src, dst, size)
+        except OSError as exc:
+            self.error = exc
 
 
 class _PrefixHashes(threading.Thread):
