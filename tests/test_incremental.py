@@ -87,35 +87,49 @@ def test_adding_files_maps_only_them_and_equals_a_full_build(data_copy: Path, tm
     same(outcome(out), full_twin(data_copy, tmp_path, "full-2"))
 
 
-def test_changed_removed_and_curated_changes_rebuild_in_full(data_copy: Path, tmp_path: Path):
+NO_STATE = ", and the earlier build kept no state from before it"
+SEEDS = ["000_f18490aef763a0b3.txt", "004_5faac12a7c82fa76.txt"]
+# ADDED with a row fixed (a typo in the description) and a row more, naming a system no
+# other input names
+ADDED_FIXED = ADDED.replace("licence plate", "license plate") + row(
+    source="Typo Fixer Hub", destination="ICM", full_name="Typo Fixer Hub System",
+    classification="Commercial", agency="N/A", sub_agency="N/A",
+) + "\n"  # fmt: skip
+
+
+def test_changed_removed_and_curated_changes_after_a_full_build_rebuild_in_full(
+    data_copy: Path, tmp_path: Path
+):
     out = tmp_path / "build"
     added = data_copy / "raw" / "900_added.txt"
     added.write_text(ADDED, encoding="utf-8")
     build(data_copy, out)
-    # changing a file
-    added.write_text(ADDED + row(source="LeadTrac", destination="ICM") + "\n", encoding="utf-8")
+    # changing a file: a full build keeps no state from before its last input
+    added.write_text(ADDED_FIXED, encoding="utf-8")
     changed = build(data_copy, out)
     assert changed.report.build["mode"] == "full"
-    assert changed.report.build["why"] == "raw/900_added.txt changed"
+    assert changed.report.build["why"] == "raw/900_added.txt changed" + NO_STATE
     same(outcome(out), full_twin(data_copy, tmp_path, "full-changed"))
     # removing a file
     added.unlink()
     removed = build(data_copy, out)
-    assert removed.report.build["why"] == "raw/900_added.txt was removed"
+    assert removed.report.build["why"] == "raw/900_added.txt was removed" + NO_STATE
     same(outcome(out), full_twin(data_copy, tmp_path, "full-removed"))
     # a file that sorts before one already built
     (data_copy / "raw" / "001_between.txt").write_text(MORE, encoding="utf-8")
     between = build(data_copy, out)
     assert between.report.build["why"] == (
         "raw/001_between.txt sorts before raw/004_5faac12a7c82fa76.txt, which the earlier "
-        "build read"
+        "build read" + NO_STATE
     )
     same(outcome(out), full_twin(data_copy, tmp_path, "full-between"))
     # a curated table
     sources = data_copy / "sources.csv"
     sources.write_text(sources.read_text(encoding="utf-8").replace("ICE", "ICE ", 1))
     curated = build(data_copy, out)
-    assert curated.report.build["why"] == "data/sources.csv changed"
+    assert curated.report.build["why"] == (
+        "data/sources.csv changed (every input's citations are resolved against it)"
+    )
     same(outcome(out), full_twin(data_copy, tmp_path, "full-curated"))
 
 
@@ -161,14 +175,26 @@ def test_a_failing_incremental_build_leaves_the_previous_build_whole(
     (data_copy / "raw" / "900_bad.txt").unlink()
     (data_copy / "raw" / "900_added.txt").write_text(ADDED, encoding="utf-8")
     assert build(data_copy, out).report.build["mode"] == "incremental"
+    # a rewind that fails (the added file fixed badly) leaves that build whole too
+    current, quads = (out / "current").resolve(), nquads(out)
+    (data_copy / "raw" / "900_added.txt").write_text(ADDED + bad.split("\n", 1)[1], "utf-8")
+    with pytest.raises(ValidationFailed):
+        build(data_copy, out)
+    assert (out / "current").resolve() == current
+    assert nquads(out) == quads
+    (data_copy / "raw" / "900_added.txt").write_text(ADDED_FIXED, encoding="utf-8")
+    fixed = build(data_copy, out)
+    assert fixed.report.build["why"] == "raw/900_added.txt changed"
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-fixed"))
+
+
+def dumped(folder: Path, name: str, fmt: pyoxigraph.RdfFormat) -> set[str]:
+    return {str(q) for q in pyoxigraph.parse(path=str(folder / name), format=fmt)}
 
 
 def test_streamed_dumps_are_continued_with_the_same_quads(data_copy: Path, tmp_path: Path):
     out = tmp_path / "build"
     build(data_copy, out, stream_dumps=True)
-
-    def dumped(folder: Path, name: str, fmt: pyoxigraph.RdfFormat) -> set[str]:
-        return {str(q) for q in pyoxigraph.parse(path=str(folder / name), format=fmt)}
 
     # twice: the second continues dumps that were themselves continued
     for n, text in enumerate((ADDED, MORE)):
@@ -225,3 +251,111 @@ def test_the_command_line_says_how_it_built(data_copy: Path, tmp_path: Path):
     assert forced.exit_code == 0, forced.output
     assert "full rebuild: asked for (--full)" in forced.output
     assert "This build: full (asked for (--full))" in (out / "report.md").read_text()
+
+
+def test_changed_and_removed_inputs_are_mapped_again_from_the_state_before_them(
+    data_copy: Path, tmp_path: Path
+):
+    """After inputs were added, changing or removing one of them (the newest or an earlier
+    one) rewinds to the state before it, and maps only it and those after it again."""
+    out = tmp_path / "build"
+    raw = data_copy / "raw"
+    build(data_copy, out)
+    (raw / "900_added.txt").write_text(ADDED, encoding="utf-8")
+    build(data_copy, out)
+    (raw / "901_more.txt").write_text(MORE, encoding="utf-8")
+    build(data_copy, out)
+    n = 0
+
+    def rebuilt(why: str, reused: list[str], redone: list[str]) -> None:
+        nonlocal n
+        messages: list[str] = []
+        result = build(data_copy, out, progress=messages.append)
+        assert result.report.build == {
+            "mode": "incremental", "why": why, "reused": reused, "redone": redone,
+        }  # fmt: skip
+        assert f"mapped again: {', '.join(redone) or 'none'} ({why})" in messages[0]
+        n += 1
+        same(outcome(out), full_twin(data_copy, tmp_path, f"full-{n}"))
+
+    # the newest, fixed: it alone is mapped again
+    (raw / "901_more.txt").write_text(MORE.replace("Plate reads", "Plate scans"), "utf-8")
+    rebuilt("raw/901_more.txt changed", [*SEEDS, "900_added.txt"], ["901_more.txt"])
+    # the newest removed: nothing to map, its graph dropped, the derived graph made again
+    (raw / "901_more.txt").unlink()
+    rebuilt("raw/901_more.txt was removed", [*SEEDS, "900_added.txt"], [])
+    (raw / "901_more.txt").write_text(MORE, encoding="utf-8")
+    build(data_copy, out)
+    # an earlier one: it and every input after it
+    (raw / "900_added.txt").write_text(ADDED_FIXED, encoding="utf-8")
+    rebuilt("raw/900_added.txt changed", SEEDS, ["900_added.txt", "901_more.txt"])
+    assert any("typo-fixer-hub" in q for q in nquads(out))
+    # an earlier one removed, with the system only it names: the resolved graph shrinks
+    (raw / "900_added.txt").unlink()
+    rebuilt("raw/900_added.txt was removed", SEEDS, ["901_more.txt"])
+    assert not any("typo-fixer-hub" in q for q in nquads(out))
+    # an input of the full build itself: no state from before it was kept
+    seed = raw / SEEDS[1]
+    seed.write_text(seed.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    full = build(data_copy, out)
+    assert full.report.build["why"] == f"raw/{SEEDS[1]} changed" + NO_STATE
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-seed"))
+
+
+def test_a_rewound_build_continues_streamed_dumps(data_copy: Path, tmp_path: Path):
+    out = tmp_path / "build"
+    raw = data_copy / "raw"
+    build(data_copy, out, stream_dumps=True)
+    (raw / "900_added.txt").write_text(ADDED, encoding="utf-8")
+    build(data_copy, out, stream_dumps=True)
+    for n, text in enumerate((ADDED_FIXED, MORE)):
+        (raw / "900_added.txt").write_text(text, encoding="utf-8")
+        done = build(data_copy, out, stream_dumps=True)
+        assert done.report.build["why"] == "raw/900_added.txt changed"
+        twin = build(data_copy, tmp_path / f"full-{n}", stream_dumps=True, full=True).out_dir
+        same(outcome(out), outcome(twin))
+        for name, fmt in (
+            ("icegraph.trig", pyoxigraph.RdfFormat.TRIG),
+            ("icegraph.ttl", pyoxigraph.RdfFormat.TURTLE),
+            ("icegraph.jsonld", pyoxigraph.RdfFormat.JSON_LD),
+        ):
+            assert dumped(out, name, fmt) == dumped(twin, name, fmt), name
+        checked = subprocess.run(
+            ["sha256sum", "-c", "checksums.sha256"], cwd=out / "current", capture_output=True
+        )
+        assert checked.returncode == 0, checked.stdout
+
+
+def test_a_rewind_that_changes_an_entity_earlier_inputs_name_rebuilds_in_full(
+    data_copy: Path, tmp_path: Path
+):
+    out = tmp_path / "build"
+    raw = data_copy / "raw"
+    build(data_copy, out)
+    (raw / "900_added.txt").write_text(ADDED, encoding="utf-8")
+    build(data_copy, out)
+    renamed = flows_table(row(source="ACRIMe", full_name="ACRIMe Case Response Hub"))
+    (raw / "900_added.txt").write_text(renamed, encoding="utf-8")
+    result = build(data_copy, out)
+    assert result.report.build["mode"] == "full"
+    assert result.report.build["why"] == (
+        "the added inputs change the entity system/acrime, which earlier inputs name"
+    )
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-renamed"))
+
+
+def test_checkpoints_are_kept_as_links_and_at_most_a_few(data_copy: Path, tmp_path: Path):
+    out = tmp_path / "build"
+    raw = data_copy / "raw"
+    build(data_copy, out)
+    for i in range(4):
+        (raw / f"90{i}_more.txt").write_text(MORE, encoding="utf-8")
+        build(data_copy, out)
+    state = out / "current" / "state"
+    manifest = json.loads((state / "manifest.json").read_text(encoding="utf-8"))
+    kept = [c["dir"] for c in manifest["checkpoints"]]
+    assert kept == ["before-3", "before-4", "before-5"]
+    assert sorted(p.name for p in state.glob("before-*")) == kept
+    assert [c["inputs"][-1][0] for c in manifest["checkpoints"]] == [
+        "900_more.txt", "901_more.txt", "902_more.txt",
+    ]  # fmt: skip

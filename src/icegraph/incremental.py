@@ -8,8 +8,14 @@ the names the inputs give), and the derived graph's findings.
 
 The next build continues it when the fingerprints are equal and the previous inputs are, in
 order, the first of this build's, unchanged: the added inputs sort after them. It then maps
-only the added inputs, into a copy of the previous store. Anything else is a full build,
-and the progress output and the report say why.
+only the added inputs, into a copy of the previous store.
+
+An incremental build also keeps the state it started from as a checkpoint (`before-N/`, the
+state after the first N inputs; hard links, no copies), and the checkpoints before it that
+still hold. When an input is changed or removed, or one is added that sorts before inputs
+already built, the next build rewinds to the latest checkpoint before the first such input:
+it drops the later inputs' graphs from the copied store and maps them again. Anything else
+is a full build, and the progress output and the report say why.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +35,10 @@ from icegraph.produce import DERIVED_FILE, STATE_FILE
 
 STATE_DIR = "state"
 MANIFEST = "manifest.json"
-FORMAT = 1  # of the state folder; a build of another format is not continued
+FORMAT = 2  # of the state folder; a build of another format is not continued
+# Checkpoints kept: each holds the mapper's state (about 30 MB at 100,000 records); the
+# newest are those a journalist editing what she just added rewinds to.
+CHECKPOINTS = 3
 
 
 @dataclass
@@ -41,20 +51,40 @@ class Plan:
     reused: list[str] = field(default_factory=list)
     added: list[tuple[Path, str]] = field(default_factory=list)
     dumps_prefix: list[int] | None = None
+    # a rewind: the checkpoint resumed from (a folder under the previous state), and the
+    # previous build's inputs whose graphs are dropped and made again
+    checkpoint: str | None = None
+    dropped: list[str] = field(default_factory=list)
+    # the checkpoints this build keeps: the previous build's that still hold, and, when it
+    # continues the previous build's last state, that state
+    checkpoints: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def incremental(self) -> bool:
         return self.previous is not None
 
     @property
+    def rewound(self) -> bool:
+        return self.checkpoint is not None
+
+    @property
     def state(self) -> Path | None:
-        return None if self.previous is None else self.previous / STATE_DIR
+        """The state folder the mapper resumes from."""
+        if self.previous is None:
+            return None
+        state = self.previous / STATE_DIR
+        return state if self.checkpoint is None else state / self.checkpoint
 
     def describe(self) -> str:
         if not self.incremental:
             return f"full rebuild: {self.reason}"
-        added = ", ".join(p.name for p, _ in self.added) or "none"
-        return f"incremental build: {len(self.reused)} input(s) reused, added: {added}"
+        mapped = ", ".join(p.name for p, _ in self.added) or "none"
+        if self.rewound:
+            return (
+                f"incremental build: {len(self.reused)} input(s) reused, mapped again: "
+                f"{mapped} ({self.reason})"
+            )
+        return f"incremental build: {len(self.reused)} input(s) reused, added: {mapped}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -129,18 +159,20 @@ def plan(
         k for k in before.keys() | now.keys() if k != "inputs" and before.get(k) != now.get(k)
     )
     if changed:
-        return Plan(", ".join(changed) + " changed", now)
-    for i, (name, reader, sha) in enumerate(old):
-        if i >= len(hashes) or hashes[i][0] != name:
-            if name not in {h[0] for h in hashes}:
-                return Plan(f"raw/{name} was removed", now)
-            first = hashes[i][0]
-            return Plan(f"raw/{first} sorts before raw/{name}, which the earlier build read", now)
-        if hashes[i] != [name, reader, sha]:
-            return Plan(f"raw/{name} changed", now)
+        return Plan(_why_full(changed), now)
+    first, why = _first_difference(old, hashes)
+    kept = [
+        c for c in manifest.get("checkpoints", [])
+        if len(c["inputs"]) <= first and c["inputs"] == hashes[: len(c["inputs"])]
+    ]  # fmt: skip
+    if why is not None:
+        return _rewind(why, now, previous, old, inputs, kept, streamed)
     prefix = manifest.get("dumps_prefix")
     if streamed and (prefix is None or len(prefix) != 3):
         return Plan("the earlier build's dumps cannot be continued", now)
+    if len(hashes) > len(old):  # the previous build's last state is this build's start
+        last = {"dir": f"before-{len(old)}", "inputs": old, "dumps_prefix": prefix, "from": ""}
+        kept = [*(c for c in kept if c["dir"] != last["dir"]), last]
     return Plan(
         "only inputs were added" if len(hashes) > len(old) else "no input changed",
         now,
@@ -148,15 +180,112 @@ def plan(
         [name for name, _, _ in old],
         inputs[len(old) :],
         prefix,
+        checkpoints=kept[-CHECKPOINTS:],
     )
 
 
-def write_manifest(staging: Path, how: Plan, dumps_prefix: list[int] | None) -> None:
+# What each curated table reaches (docs/builds.md, "Curated tables"): each reaches into the
+# graphs of inputs of any age, so a change to one is a full build, and the reason says why.
+REACH = {
+    "entities.csv": "every input's names are resolved against it",
+    "same-as.csv": "it decides which names are one entity, in every input",
+    "sources.csv": "every input's citations are resolved against it",
+    "corrections.csv": "a correction reaches the rows of its file, or of every file ('*')",
+    "text-rules.csv": "every input's text is read with its rules",
+    "document-types.csv": "every input's documents are typed with it",
+    "relation-types.csv": "every input's relationships are named with it",
+    "embargoes.csv": "what it withholds reaches into every input's graph",
+    "retractions.csv": "what it withholds reaches into every input's graph",
+    "wikidata-links.csv": "its links are checked against the entities of every input",
+}
+
+
+def _why_full(changed: list[str]) -> str:
+    """`changed` fingerprints as the reason for a full build, each table with its reach."""
+    parts = []
+    for key in changed:
+        reach = REACH.get(key.removeprefix("data/")) if key.startswith("data/") else None
+        parts.append(f"{key} changed" + (f" ({reach})" if reach else ""))
+    return ", ".join(parts)
+
+
+def _first_difference(old: list[list[str]], now: list[list[str]]) -> tuple[int, str | None]:
+    """Where the earlier build's inputs stop being the first of this build's, and how;
+    (their number, None) when they all are, unchanged."""
+    names = {h[0] for h in now}
+    for i, (name, reader, sha) in enumerate(old):
+        if i >= len(now) or now[i][0] != name:
+            if name not in names:
+                return i, f"raw/{name} was removed"
+            return i, f"raw/{now[i][0]} sorts before raw/{name}, which the earlier build read"
+        if now[i] != [name, reader, sha]:
+            return i, f"raw/{name} changed"
+    return len(old), None
+
+
+def _rewind(
+    why: str,
+    now: dict[str, str],
+    previous: Path,
+    old: list[list[str]],
+    inputs: list[tuple[Path, str]],
+    kept: list[dict[str, Any]],
+    streamed: bool,
+) -> Plan:
+    """Resume from the latest checkpoint before the first input that differs, or, when the
+    previous build kept none (a full build keeps none), build in full."""
+    usable = [c for c in kept if not streamed or c.get("dumps_prefix") is not None]
+    if not usable:
+        return Plan(f"{why}, and the earlier build kept no state from before it", now)
+    start = usable[-1]
+    n = len(start["inputs"])
+    return Plan(
+        why,
+        now,
+        previous,
+        [name for name, _, _ in old[:n]],
+        inputs[n:],
+        start.get("dumps_prefix"),
+        checkpoint=start["dir"],
+        dropped=[name for name, _, _ in old[n:]],
+        checkpoints=usable[-CHECKPOINTS:],
+    )
+
+
+def keep_checkpoints(staging: Path, how: Plan) -> list[dict[str, Any]]:
+    """Link the checkpoints `how` keeps into the new build's state folder (a state file is
+    never written in place: see produce._write_pickle), and say what they are."""
+    if how.previous is None:
+        return []
+    kept = []
+    for c in how.checkpoints:
+        source = how.previous / STATE_DIR / c.get("from", c["dir"])
+        target = staging / STATE_DIR / c["dir"]
+        target.mkdir()
+        try:
+            os.link(source / STATE_FILE, target / STATE_FILE)
+        except OSError:  # a file system without hard links
+            continue
+        kept.append({k: v for k, v in c.items() if k != "from"})
+    return kept
+
+
+def write_manifest(
+    staging: Path,
+    how: Plan,
+    dumps_prefix: list[int] | None,
+    checkpoints: list[dict[str, Any]] | None = None,
+) -> None:
     """The manifest that lets the next build continue this one; written last, so a state
     folder without it (the mapper stopped, the build failed) is never continued. The
     fingerprints are those taken as the build began: a file edited during the build makes
     the next build a full one."""
-    manifest = {"format": FORMAT, "fingerprints": how.fingerprints, "dumps_prefix": dumps_prefix}
+    manifest = {
+        "format": FORMAT,
+        "fingerprints": how.fingerprints,
+        "dumps_prefix": dumps_prefix,
+        "checkpoints": checkpoints or [],
+    }
     path = staging / STATE_DIR / MANIFEST
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")

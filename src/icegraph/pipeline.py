@@ -24,6 +24,7 @@ from icegraph import incremental, outdir
 from icegraph.catalogue import load_catalogue
 from icegraph.errors import InputError, Location, ValidationFailed
 from icegraph.link.review import check_entities, read_review
+from icegraph.mapping.iris import input_graph
 from icegraph.mapping.link_quads import LINKS_GRAPH
 from icegraph.mapping.terms import value_of
 from icegraph.paths import ontology_dir, shapes_dir
@@ -209,6 +210,9 @@ def _build_into(
             with clock("copy the earlier store"):
                 clone_store(how.previous / "store", staging / "store")
         store = open_store(staging / "store")
+        if how.rewound:
+            with clock("drop the graphs made again"):
+                _drop_rewound(store, how.dropped)
         if stream_dumps and how.previous is not None and how.dumps_prefix is not None:
             with clock("copy the earlier dumps' first parts"):
                 streamed = StreamedDumps(staging, (how.previous, how.dumps_prefix))
@@ -216,8 +220,10 @@ def _build_into(
             streamed = StreamedDumps(staging)
         # a public build is never continued, and its state would hold what it withholds
         state_dir = staging / incremental.STATE_DIR if release_date is None else None
+        checkpoints = []
         if state_dir is not None:
             state_dir.mkdir()
+            checkpoints = incremental.keep_checkpoints(staging, how)
         with clock("read, repair, map, check and load"):
             mapped, results = load_mapped(
                 store,
@@ -230,6 +236,7 @@ def _build_into(
                 state_dir=state_dir,
                 resume_from=how.state,
                 release_date=release_date,
+                rewound=how.rewound,
             )
         report.merge(mapped)
         if streamed is not None:
@@ -257,9 +264,11 @@ def _build_into(
                 report.timings.update(write_readable(store, staging, context))
             write_context(staging / "context.jsonld", context)
             # Beside the dumps, not inside: the description in each dump cannot hold its hash.
-            (staging / CHECKSUMS_FILE).write_text(checksums_text(staging), encoding="utf-8")
+            known = streamed.checksums(staging) if streamed is not None else {}
+            (staging / CHECKSUMS_FILE).write_text(checksums_text(staging, known), "utf-8")
         if state_dir is not None:
-            incremental.write_manifest(staging, how, None if streamed is None else streamed.prefix)
+            prefix = None if streamed is None else streamed.prefix
+            incremental.write_manifest(staging, how, prefix, checkpoints)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         if optimize:
@@ -276,6 +285,13 @@ def _build_into(
     finally:
         if streamed is not None:
             streamed.stop()
+
+
+def _drop_rewound(store: Store, dropped: list[str]) -> None:
+    """Empty the graphs of the inputs a rewound build maps again (the resolved and derived
+    graphs, which depend on every input, are changed by difference: produce.py)."""
+    for name in dropped:
+        store.clear_graph(NamedNode(value_of(input_graph(name))))
 
 
 def _finale(store: Store, files: list[str], typed: dict) -> Iterator[Block]:

@@ -16,7 +16,9 @@ import gc
 import io
 import itertools
 import multiprocessing as mp
+import os
 import pickle
+import signal
 import sys
 import time
 import traceback
@@ -172,7 +174,12 @@ class Resume:
     derived_results: list[ShapeResult] = field(default_factory=list)
     derived_deferred: set[Term] = field(default_factory=set)
     streamed: bool = False  # the dumps are written from the stream: send the whole graph
+    # resumed from a checkpoint before inputs the store held (their graphs were emptied):
+    # the state the store was built to, which the resolved and derived graphs are told
+    # apart from (the derived findings are then that state's)
+    latest: MapState | None = None
     removed: list[Triple] = field(default_factory=list)
+    removed_resolved: list[Triple] = field(default_factory=list)
     kept: list[ShapeResult] = field(default_factory=list)  # derived findings still true
 
 
@@ -276,12 +283,23 @@ def graph_blocks(
         files: list[str] = []
     else:
         old = resume.state
-        yield Block(RESOLVED_GRAPH, _resolved_added(old, ids.entities, resolved))
+        added = _resolved_added(old, ids.entities, resolved)
+        if resume.latest is not None:
+            # the store holds the latest build's resolved graph, the dumps (from the
+            # checkpoint's build) and the checks (its shared graph) the checkpoint's
+            in_store = set(resume.latest.resolved) - old.pre_resolved
+            whole = dict.fromkeys(t for t in resolved if t not in old.pre_resolved)
+            resume.removed_resolved[:] = sorted(in_store - whole.keys())
+            yield Block(RESOLVED_GRAPH, [t for t in whole if t not in in_store], send="load")
+            yield Block(RESOLVED_GRAPH, added, send="dump check count")
+        else:
+            yield Block(RESOLVED_GRAPH, added)
         tracker, support, flows = old.tracker, old.support, old.flows
         inputs_report, files = old.report, list(old.files)
         cat.used_corrections.update(cat.corrections[i] for i in old.used_corrections)
-        old_found = set(tracker.found())
-        support.touched = {}
+        # what the store's derived graph was made from
+        old_found = set((resume.latest or old).tracker.found())
+        support.touched = None if resume.latest is not None else {}
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     for path, reader in inputs:
@@ -314,6 +332,8 @@ def graph_blocks(
     if resume is None:
         yield from _by_subject(DERIVED_GRAPH, _derived(support, tracker, found))
         return
+    if resume.latest is not None:  # what differs from the store's, as if added
+        support.touched = support.differing(resume.latest.support)
     yield from _derived_update(resume, support, tracker, old_found, found)
 
 
@@ -514,6 +534,7 @@ def _produce(
     resume_from: str | None = None,
     streamed: bool = False,
     release_date: datetime.date | None = None,
+    rewound: bool = False,
 ) -> None:
     """The mapper process: chunks of one graph's lines (graph IRI on the first line, after
     "load " or "dump " for blocks that go only to the store or only to the dumps), then an
@@ -526,10 +547,11 @@ def _produce(
     die_with_parent()  # a killed build must not leave its mapper running
     report = Report()
     ended = False
+    writer: list[int] = []  # the process writing the state, while it runs
     try:
         cat = load_catalogue(Path(data_dir))
         validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
-        resume = _read_resume(Path(resume_from), streamed) if resume_from else None
+        resume = _read_resume(Path(resume_from), streamed, rewound) if resume_from else None
         if resume is not None and validator is not None and resume.state.validator:
             validator.restore(resume.state.validator)
         # The catalogue and the shapes (an rdflib graph) live as long as the process: the
@@ -557,7 +579,7 @@ def _produce(
             started = time.perf_counter()
             state.typed = typed
             state.validator = validator.snapshot() if validator is not None else None
-            _write_pickle(Path(state_dir) / STATE_FILE, state)
+            writer.append(_write_pickle_aside(Path(state_dir) / STATE_FILE, state))
             spent = round(time.perf_counter() - started, 3)
             report.timings["state for the next build (in the mapper)"] = spent
 
@@ -609,7 +631,8 @@ def _produce(
                 _write_pickle(Path(state_dir) / DERIVED_FILE, derived)
         conn.send_bytes(b"")
         ended = True
-        conn.send(("counts", typed.summary(), resume.removed if resume is not None else []))
+        removed = ([], []) if resume is None else (resume.removed, resume.removed_resolved)
+        conn.send(("counts", typed.summary(), *removed))
         results = None
         last = last_conn.recv()
         if validator is not None:
@@ -624,6 +647,11 @@ def _produce(
                 results = validator.results()
             report.timings["validate (while mapping)"] = round(checking.wall, 3)
             report.timings["validate, CPU time"] = round(checking.cpu, 3)
+        if writer:
+            started = time.perf_counter()
+            _wait_aside(writer.pop())
+            spent = round(time.perf_counter() - started, 3)
+            report.timings["state for the next build (waited for)"] = spent
         conn.send(("ok", (report, results)))
     except (BrokenPipeError, EOFError):
         pass  # the build stopped (Ctrl-C, SIGTERM, killed): nobody is left to tell
@@ -638,6 +666,10 @@ def _produce(
                 conn.send_bytes(b"")
             conn.send(("crash", traceback.format_exc()))
     finally:
+        for pid in writer:  # the build failed: the state is not needed
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
         conn.close()
         last_conn.close()
 
@@ -664,14 +696,43 @@ def _write_pickle(path: Path, value: object) -> None:
     tmp.replace(path)
 
 
-def _read_resume(state_dir: Path, streamed: bool) -> Resume:
+def _write_pickle_aside(path: Path, value: object) -> int:
+    """`_write_pickle` in a forked copy of this process, while this one goes on (the derived
+    graph, the shared nodes' checks): the state is pickled from the copy's memory as it was.
+    Returns the copy's pid, for `_wait_aside`."""
+    pid = os.fork()
+    if pid == 0:  # the copy: write, and leave without running anything of the parent's
+        code = 1
+        try:
+            _write_pickle(path, value)
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _wait_aside(pid: int) -> None:
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("writing the state for the next build failed")
+
+
+def _read_resume(state_dir: Path, streamed: bool, rewound: bool) -> Resume:
+    """The state to continue from; in a rewind (`state_dir` a checkpoint inside the latest
+    state folder) also the latest state, and the derived findings are the latest's."""
+    latest = state_dir.parent if rewound else state_dir
+    state = _read_pickle(state_dir / STATE_FILE)
+    derived = _read_pickle(latest / DERIVED_FILE)
+    resume = Resume(state, derived["results"], derived["deferred"], streamed)
+    if rewound:
+        resume.latest = _read_pickle(latest / STATE_FILE)
+    return resume
+
+
+def _read_pickle(path: Path) -> Any:
     # The state is this build folder's own, written by an earlier build (never a download)
-    loaded = []
-    for name in (STATE_FILE, DERIVED_FILE):
-        with (state_dir / name).open("rb") as fh, _no_collection():
-            loaded.append(pickle.load(fh))  # noqa: S301
-    state, derived = loaded
-    return Resume(state, derived["results"], derived["deferred"], streamed)
+    with path.open("rb") as fh, _no_collection():
+        return pickle.load(fh)  # noqa: S301
 
 
 class _PipeReader(io.RawIOBase):
@@ -720,6 +781,7 @@ def load_mapped(
     state_dir: Path | None = None,
     resume_from: Path | None = None,
     release_date: datetime.date | None = None,
+    rewound: bool = False,
 ) -> tuple[Report, list[ShapeResult] | None]:
     """Map (and check) every input in a second process and bulk-load its triples.
 
@@ -727,7 +789,10 @@ def load_mapped(
     With `resume_from` (an earlier build's state folder, whose store `store` starts as a
     copy of), `inputs` are only the inputs added since: the store is brought to what a
     full build would hold (derived triples no longer true removed, the dataset description
-    made again); raises Incompatible when the mapper finds it cannot be.
+    made again); raises Incompatible when the mapper finds it cannot be. `rewound`: the
+    state is a checkpoint from before inputs the store held, whose graphs were emptied from
+    the store; its resolved and derived graphs are brought from the latest state's to this
+    build's by difference.
 
     `finale` makes the last blocks from the loaded store and the stream's typed-entity counts
     (the dataset's own description), each loaded before the next is made; they are loaded,
@@ -750,6 +815,7 @@ def load_mapped(
             None if resume_from is None else str(resume_from),
             tee is not None,
             release_date,
+            rewound,
         ),
         name="icegraph-map",
     )
@@ -771,6 +837,7 @@ def load_mapped(
             outcome = first  # the mapper failed; below says how
         elif resume_from is not None:
             _remove(store, DERIVED_GRAPH, first[2])
+            _remove(store, RESOLVED_GRAPH, first[3])
             store.clear_graph(pyoxigraph.NamedNode(METADATA_GRAPH[1:-1]))  # made again below
         if outcome is None and finale is not None:
             for block in finale(store, first[1]):

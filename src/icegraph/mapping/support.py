@@ -85,6 +85,16 @@ class Support:
     def quads(self) -> Iterator[Triple]:
         return self.quads_of(self._by)
 
+    def differing(self, other: Support) -> dict[Term, Entry | None]:
+        """Each node whose entry is not the same in `other`, with `other`'s entry (None where
+        it has none): the `touched` of a build that redid inputs instead of adding them."""
+        out: dict[Term, Entry | None] = {}
+        for node in self._by.keys() | other._by.keys():
+            theirs = other._by.get(node)
+            if self._by.get(node) != theirs:
+                out[node] = None if theirs is None else _copy(theirs)
+        return out
+
     def now(self, nodes: Iterable[Term]) -> dict[Term, Entry]:
         """The entries of `nodes` as they are."""
         return {n: self._by[n] for n in nodes if n in self._by}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import json
 import os
 import shutil
+import threading
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
@@ -105,11 +108,22 @@ class StreamedDumps:
         self.ttl = ttl_path.open("wb")
         self.prefix: list[int] | None = None  # TriG, Turtle, JSON-LD: bytes before derived
         jsonld_seed = None
+        self.hashing: _PrefixHashes | None = None
+        self.copying: _Copying | None = None
+        start = 0  # where the Turtle's own part begins
         if seed is not None:
             folder, (trig_bytes, ttl_bytes, jsonld_bytes) = seed
-            _copy_start(folder / "icegraph.trig", self.trig, trig_bytes)
-            _copy_start(folder / "icegraph.ttl", self.ttl, ttl_bytes)
+            # copied while the mapper starts and reads its state: the first block waits
+            self.copying = _Copying(
+                [(folder / "icegraph.trig", self.trig, trig_bytes),
+                 (folder / "icegraph.ttl", self.ttl, ttl_bytes)]
+            )  # fmt: skip
+            self.copying.start()
+            start = ttl_bytes
             jsonld_seed = (str(folder / "icegraph.jsonld"), jsonld_bytes)
+            sizes = zip(("icegraph.trig", "icegraph.ttl", "icegraph.jsonld"), seed[1], strict=True)
+            self.hashing = _PrefixHashes([(name, folder / name, size) for name, size in sizes])
+            self.hashing.start()
         ctx = mp.get_context("spawn")
         self.done = ctx.Event()
         self.boundary = ctx.Value("q", -1, lock=False)  # where the Turtle's prefix ends
@@ -122,7 +136,7 @@ class StreamedDumps:
                 self.done,
                 writer,
                 self.boundary,
-                self.ttl.tell(),
+                start,
                 jsonld_seed,
             ),  # fmt: skip
             name="icegraph-jsonld",
@@ -130,7 +144,15 @@ class StreamedDumps:
         self.process.start()
         writer.close()
 
+    def _copied(self) -> None:
+        if self.copying is not None:
+            self.copying.join()
+            if self.copying.error is not None:
+                raise self.copying.error
+            self.copying = None
+
     def __call__(self, block: bytes, lines: bytes) -> None:
+        self._copied()
         if self.prefix is None and block.startswith(_WHOLE_BUILD):
             self.prefix = [self.trig.tell(), self.ttl.tell()]
             # before the first byte after it is written: the follower never reads past
@@ -139,6 +161,7 @@ class StreamedDumps:
         self.ttl.write(lines)
 
     def close(self) -> None:
+        self._copied()  # a failed copy fails the build
         for fh in (self.trig, self.ttl):
             if not fh.closed:
                 if self.prefix is None:
@@ -161,11 +184,73 @@ class StreamedDumps:
             self.prefix = [*self.prefix[:2], jsonld_prefix]
         return timings
 
+    def checksums(self, folder: Path) -> dict[str, str]:
+        """The sha256 of each dump in `folder` whose first part was the earlier build's:
+        that part was hashed while the build mapped, only the rest is read now."""
+        if self.hashing is None:
+            return {}
+        self.hashing.join()
+        found = {}
+        for name, h in self.hashing.hashes.items():
+            with (folder / name).open("rb") as fh:
+                fh.seek(self.hashing.sizes[name])
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+            found[name] = h.hexdigest()
+        return found
+
     def stop(self) -> None:
-        self.close()
+        with contextlib.suppress(OSError):  # stopping a failed build: its error is told
+            self.close()
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
+
+
+class _Copying(threading.Thread):
+    """The first bytes of earlier dumps onto the new ones, beside the build (the copy runs
+    in the kernel, without the GIL); `error` holds what stopped it."""
+
+    def __init__(self, parts: list[tuple[Path, BinaryIO, int]]) -> None:
+        super().__init__(name="icegraph-copy-dumps", daemon=True)
+        self.parts = parts
+        self.error: OSError | None = None
+
+    def run(self) -> None:
+        try:
+            for src, dst, size in self.parts:
+                _copy_start(src, dst, size)
+        except OSError as exc:
+            self.error = exc
+
+
+class _PrefixHashes(threading.Thread):
+    """The sha256 of the first bytes of earlier dumps, which a continued build copies:
+    hashed beside the mapping, on the core the loader leaves idle while little is added.
+    `hashes` lacks a dump whose part could not be read (it is then hashed whole)."""
+
+    def __init__(self, parts: list[tuple[str, Path, int]]) -> None:
+        super().__init__(name="icegraph-hash-dumps", daemon=True)
+        self.parts = parts
+        self.sizes = {name: size for name, _, size in parts}
+        self.hashes: dict[str, Any] = {}
+
+    def run(self) -> None:
+        for name, path, size in self.parts:
+            h = hashlib.sha256()
+            try:
+                with path.open("rb") as fh:
+                    left = size
+                    while left > 0:
+                        chunk = fh.read(min(left, 1 << 20))
+                        if not chunk:
+                            break
+                        h.update(chunk)  # without the GIL: the build goes on meanwhile
+                        left -= len(chunk)
+            except OSError:
+                continue
+            if left == 0:
+                self.hashes[name] = h
 
 
 class _Following(io.RawIOBase):
@@ -230,8 +315,7 @@ def _follow_as_jsonld(
             if seed is None:
                 out.write(b"[")
             else:
-                with open(seed[0], "rb") as old:
-                    shutil.copyfileobj(_Limited(old, seed[1]), out, 1 << 24)
+                _copy_start(Path(seed[0]), out, seed[1])
             for end in (boundary, None):
                 with io.BufferedReader(_Following(ttl_path, done, start, end), 1 << 20) as src:
                     # The streamed Turtle is N-Triples lines, read as such, so its statements

@@ -331,13 +331,15 @@ def _distribution(q: Q, ds: Term, dump: Dump) -> list[Triple]:
     ]
 
 
-def checksums_text(folder: Path) -> str:
-    """`sha256sum` lines for the dumps in `folder` (the format `sha256sum -c` checks)."""
+def checksums_text(folder: Path, known: dict[str, str] | None = None) -> str:
+    """`sha256sum` lines for the dumps in `folder` (the format `sha256sum -c` checks);
+    `known`: digests already worked out, by file name."""
     lines = []
     for dump in DUMPS:
         path = folder / dump.name
         if path.exists():
-            lines.append(f"{file_sha256(path)}  {dump.name}\n")
+            digest = (known or {}).get(dump.name) or file_sha256(path)
+            lines.append(f"{digest}  {dump.name}\n")
     return "".join(lines)
 
 
