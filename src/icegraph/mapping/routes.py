@@ -107,14 +107,14 @@ def best_routes(net: Network, strength: Strength) -> list[Row]:
         grade = strength(flow_of(a, b))
         if grade is not None:
             graded.append((a, b, grade))
-    into_icm = {}  # ?m → the grades of its flows into ICM
+    into_icm: dict[Term, list[int]] = {}  # ?m → the grades of its flows into ICM
     for a, b, w in graded:
         if b == ICM:
             into_icm.setdefault(a, []).append(w)
     # each ?x's best two-flow route ?x → ?m → ICM, as the key "grade → m's name"
     two: dict[Term, tuple[str, Term]] = {}
     for x, m, w1 in graded:
-        if x == m or x == ICM or m == ICM or m not in into_icm:
+        if x in (m, ICM) or m == ICM or m not in into_icm:
             continue
         for w2 in into_icm[m]:
             for name in net.labels.get(m, ()):
@@ -135,7 +135,7 @@ def best_routes(net: Network, strength: Strength) -> list[Row]:
         if x in net.systems:
             offer(x, f"{k2[0]} 2{k2[1:]}", (m,))
     for start, x, w0 in graded:
-        if x not in two or start == x or start == ICM:
+        if x not in two or start in (x, ICM):
             continue
         k2, m = two[x]
         for name in net.labels.get(x, ()):
