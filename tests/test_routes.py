@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from icegraph.mapping.routes import best_routes, network, route_quads
+from icegraph.mapping.routes import routes
 from icegraph.mapping.terms import lines
 from icegraph.namespaces import ID
 from icegraph.pipeline import build
@@ -82,7 +82,7 @@ def derive_routes(store: pyoxigraph.Store) -> list[tuple[str, str, str]]:
         for flow, grade in rows(store, "SELECT ?f ?g WHERE { ?f ig:strongestConfidence ?g }")
         if flow and grade
     }
-    return route_quads(best_routes(network(stated), graded.get))
+    return routes(stated, graded.get)
 
 
 @pytest.fixture(scope="module")

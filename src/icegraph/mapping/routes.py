@@ -99,14 +99,20 @@ class Row(NamedTuple):
     via: tuple[Term, ...]
 
 
-def best_routes(net: Network, strength: Strength) -> list[Row]:
-    """The answer of `weakest-link-to-icm`, in its order: one row per start and label."""
-    # (from, to, grade) of every flow with a grade; a flow without one is in no route
+def graded_flows(net: Network, strength: Strength) -> list[tuple[Term, Term, int]]:
+    """(from, to, grade) of every flow with a grade; a flow without one is on no route."""
     graded = []
     for a, b in net.edges:
         grade = strength(flow_of(a, b))
         if grade is not None:
             graded.append((a, b, grade))
+    return graded
+
+
+def best_routes(
+    graded: list[tuple[Term, Term, int]], labels: dict[Term, list[str]], systems: set[Term]
+) -> list[Row]:
+    """The answer of `weakest-link-to-icm`, in its order: one row per start and label."""
     into_icm: dict[Term, list[int]] = {}  # ?m → the grades of its flows into ICM
     for a, b, w in graded:
         if b == ICM:
@@ -117,7 +123,7 @@ def best_routes(net: Network, strength: Strength) -> list[Row]:
         if x in (m, ICM) or m == ICM or m not in into_icm:
             continue
         for w2 in into_icm[m]:
-            for name in net.labels.get(m, ()):
+            for name in labels.get(m, ()):
                 key = f"{max(w1, w2)} → {name}"
                 if x not in two or key < two[x][0]:
                     two[x] = (key, m)
@@ -132,18 +138,18 @@ def best_routes(net: Network, strength: Strength) -> list[Row]:
         if b == ICM and a != ICM:
             offer(a, f"{w} 1", ())
     for x, (k2, m) in two.items():
-        if x in net.systems:
+        if x in systems:
             offer(x, f"{k2[0]} 2{k2[1:]}", (m,))
     for start, x, w0 in graded:
         if x not in two or start in (x, ICM):
             continue
         k2, m = two[x]
-        for name in net.labels.get(x, ()):
+        for name in labels.get(x, ()):
             offer(start, f"{max(w0, int(k2[0]))} 3 → {name}{k2[1:]}", (x, m))
     rows = [
         Row(start, f"{name}{key[3:]} → ICM", int(key[2]), int(key[0]), via)
         for start, (key, via) in best.items()
-        for name in net.labels.get(start, ())
+        for name in labels.get(start, ())
     ]
     # the question's order; the start's IRI settles rows whose paths read the same
     rows.sort(key=lambda r: (r.hops, r.path.lower(), r.path, r.start))
@@ -175,4 +181,5 @@ def route_quads(rows: list[Row]) -> list[Triple]:
 
 def routes(stated: Iterable[Triple], strength: Strength) -> list[Triple]:
     """The derived triples of every system's best route to ICM."""
-    return route_quads(best_routes(network(stated), strength))
+    net = network(stated)
+    return route_quads(best_routes(graded_flows(net, strength), net.labels, net.systems))
