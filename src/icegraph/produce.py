@@ -313,7 +313,7 @@ def graph_blocks(
     listed: list[dict[str, Any]] = [row for c in found[:LIST_LIMIT] for row in c.rows()]
     report.set_table("Where the sources contradict each other", listed)
     # worked out over every document, so they come last: the support each flow and
-    # relationship has, and where the documents disagree
+    # relationship has, where the documents disagree, each system's best route to ICM
     if resume is None:
         every = _derived(support, tracker, found, best_routes(stated, support.best))
         yield from _by_subject(DERIVED_GRAPH, every)
@@ -348,7 +348,7 @@ def _derived_update(
     before += tracker.quads(gone)
     before += [t for t in routes_then if t[0] in moved]
     after = list(Support.quads_of(support.now(touched)))
-    after_contradictions = list(tracker.quads(came)) + after_routes
+    after_contradictions = list(tracker.quads(came)) + after_routes  # whole subjects, as these
     old, new = set(before), set(after) | set(after_contradictions)
     resume.removed[:] = sorted(old - new)
     added = [t for t in itertools.chain(after, after_contradictions) if t not in old]
