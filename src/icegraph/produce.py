@@ -348,7 +348,8 @@ def _derived_update(
     before += tracker.quads(gone)
     before += [t for t in routes_then if t[0] in moved]
     after = list(Support.quads_of(support.now(touched)))
-    after_contradictions = list(tracker.quads(came)) + after_routes  # whole subjects, as these
+    # the contradictions that came and the routes that moved, each subject whole
+    after_contradictions = list(tracker.quads(came)) + after_routes
     old, new = set(before), set(after) | set(after_contradictions)
     resume.removed[:] = sorted(old - new)
     added = [t for t in itertools.chain(after, after_contradictions) if t not in old]
