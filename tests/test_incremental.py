@@ -13,7 +13,7 @@ import pytest
 
 from icegraph.errors import ValidationFailed
 from icegraph.pipeline import build
-from tests.conftest import flows_table, row
+from tests.conftest import flows_table, row, rows
 
 # Rows the seeds do not have: a repeated flow (its support grows), a new system, a flow in
 # the other direction (a contradiction on direction), a row a correction could touch.
@@ -359,3 +359,47 @@ def test_checkpoints_are_kept_as_links_and_at_most_a_few(data_copy: Path, tmp_pa
     assert [c["inputs"][-1][0] for c in manifest["checkpoints"]] == [
         "900_more.txt", "901_more.txt", "902_more.txt",
     ]  # fmt: skip
+
+
+# Upstream Feed reaches ICM through NCIC and ACRIMe; the file added next gives NCIC a flow of
+# its own into ICM, which shortens Upstream Feed's route though no flow of Upstream Feed's
+# changed (mapping/routes.py)
+UPSTREAM = flows_table(
+    row(source="Upstream Feed", destination="NCIC", full_name="Upstream Feed System",
+        classification="Commercial", agency="N/A", sub_agency="N/A",
+        description="A vendor sends NCIC its reads."),
+)  # fmt: skip
+NCIC_DIRECT = flows_table(
+    row(source="NCIC", destination="ICM", full_name="National Crime Information Center",
+        agency="Department of Justice", sub_agency="Federal Bureau of Investigations",
+        description="ICM users may query NCIC from within ICM."),
+)  # fmt: skip
+
+
+def test_an_added_flow_changes_routes_far_from_it_as_a_full_build_does(
+    data_copy: Path, tmp_path: Path
+):
+    out = tmp_path / "build"
+    (data_copy / "raw" / "900_upstream.txt").write_text(UPSTREAM, encoding="utf-8")
+    build(data_copy, out)
+    route = """SELECT ?path WHERE { ?r ig:routeFrom ?s ; rdfs:label ?path .
+                 ?s rdfs:label "Upstream Feed" }"""  # fmt: skip
+    store = pyoxigraph.Store.read_only(str((out / "store").resolve()))
+    assert [r[0] for r in rows(store, route)] == ["Upstream Feed → NCIC → ACRIMe → ICM"]
+    del store
+    (data_copy / "raw" / "901_ncic.txt").write_text(NCIC_DIRECT, encoding="utf-8")
+    added = build(data_copy, out)
+    assert added.report.build["mode"] == "incremental"
+    got = outcome(out)
+    store = pyoxigraph.Store.read_only(str((out / "store").resolve()))
+    assert [r[0] for r in rows(store, route)] == ["Upstream Feed → NCIC → ICM"]
+    same(got, full_twin(data_copy, tmp_path, "full"))
+    del store
+    # taken away again: the rewound build puts the longer route back, as a full build does
+    (data_copy / "raw" / "901_ncic.txt").unlink()
+    removed = build(data_copy, out)
+    assert removed.report.build["why"] == "raw/901_ncic.txt was removed"
+    got = outcome(out)
+    store = pyoxigraph.Store.read_only(str((out / "store").resolve()))
+    assert [r[0] for r in rows(store, route)] == ["Upstream Feed → NCIC → ACRIMe → ICM"]
+    same(got, full_twin(data_copy, tmp_path, "full-removed"))

@@ -17,6 +17,9 @@ from icegraph.queries import find_query, read_query, run_select
 PLAIN = Path(__file__).parent / "fixtures" / "plain_queries"
 ONTOLOGY = Path(__file__).resolve().parents[1] / "ontology" / "icegraph.ttl"
 REWRITTEN = sorted(p.stem for p in PLAIN.glob("*.rq"))
+# questions that read facts the build derives over a whole network: their corner cases are
+# derived by the build's own code, in the test named
+CORNERS_ELSEWHERE = {"weakest-link-to-icm": "tests/test_routes.py"}
 
 SUPPORT = """
 @prefix ig: <https://w3id.org/icegraph/ns#> .
@@ -100,6 +103,7 @@ def test_every_rewritten_question_has_its_plain_form():
         "flow-support",
         "repeated-or-disagreeing",
         "single-citation-flows",
+        "weakest-link-to-icm",
     } <= set(REWRITTEN)
     for name in REWRITTEN:
         assert find_query(name).text != read_query(PLAIN / f"{name}.rq").text, name
@@ -112,7 +116,7 @@ def test_rewrite_answers_as_the_plain_query_on_the_seeds(name: str, seed_store) 
     assert answer(seed_store, find_query(name)) == plain
 
 
-@pytest.mark.parametrize("name", REWRITTEN)
+@pytest.mark.parametrize("name", [n for n in REWRITTEN if n not in CORNERS_ELSEWHERE])
 def test_rewrite_answers_as_the_plain_query_on_corner_cases(name: str, support_store) -> None:
     plain = answer(support_store, read_query(PLAIN / f"{name}.rq"))
     assert plain

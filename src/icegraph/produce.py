@@ -47,6 +47,7 @@ from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
 from icegraph.mapping.resolved_quads import RESOLVED_GRAPH, resolved_quads
+from icegraph.mapping.routes import routes as best_routes
 from icegraph.mapping.screen import Screen, unmentioned
 from icegraph.mapping.statements_quads import StatementMapper
 from icegraph.mapping.support import Support, voices
@@ -192,8 +193,10 @@ def _vocabulary() -> list[Triple]:
     return vocabulary
 
 
-def _derived(support: Support, tracker: Contradictions, found: list) -> Iterator[Triple]:
-    return itertools.chain(support.quads(), tracker.quads(found))
+def _derived(
+    support: Support, tracker: Contradictions, found: list, routes: list[Triple]
+) -> Iterator[Triple]:
+    return itertools.chain(support.quads(), tracker.quads(found), routes)
 
 
 def graph_blocks(
@@ -328,9 +331,10 @@ def graph_blocks(
     listed: list[dict[str, Any]] = [row for c in found[:LIST_LIMIT] for row in c.rows()]
     report.set_table("Where the sources contradict each other", listed)
     # worked out over every document, so they come last: the support each flow and
-    # relationship has, and where the documents disagree
+    # relationship has, where the documents disagree, each system's best route to ICM
     if resume is None:
-        yield from _by_subject(DERIVED_GRAPH, _derived(support, tracker, found))
+        every = _derived(support, tracker, found, best_routes(stated, support.best))
+        yield from _by_subject(DERIVED_GRAPH, every)
         return
     if resume.latest is not None:  # what differs from the store's, as if added
         support.touched = support.differing(resume.latest.support)
@@ -351,13 +355,25 @@ def _derived_update(
     streamed, get the whole graph."""
     touched = support.touched or {}
     support.touched = None
+    # a route can change far from the added flows: all of them worked out again, as they
+    # were and as they are, and only the routes that differ sent on
+    routes = best_routes(resume.state.stated, support.best)
+    if resume.latest is not None:  # a rewind: the store holds the latest build's routes
+        latest = resume.latest
+        routes_then = set(best_routes(latest.stated, latest.support.best))
+    else:
+        routes_then = set(best_routes(resume.state.stated, support.best_before(touched)))
+    moved = {t[0] for t in routes_then.symmetric_difference(routes)}
+    after_routes = [t for t in routes if t[0] in moved]
     new_found = set(found)
     gone = sorted(old_found - new_found, key=lambda c: c.path)
     came = [c for c in found if c not in old_found]
     before = list(Support.quads_of({n: e for n, e in touched.items() if e is not None}))
     before += tracker.quads(gone)
+    before += [t for t in routes_then if t[0] in moved]
     after = list(Support.quads_of(support.now(touched)))
-    after_contradictions = list(tracker.quads(came))
+    # the contradictions that came and the routes that moved, each subject whole
+    after_contradictions = list(tracker.quads(came)) + after_routes
     old, new = set(before), set(after) | set(after_contradictions)
     resume.removed[:] = sorted(old - new)
     added = [t for t in itertools.chain(after, after_contradictions) if t not in old]
@@ -365,7 +381,7 @@ def _derived_update(
         yield Block(DERIVED_GRAPH, added[start : start + 50_000], send="load")
     if resume.derived_deferred:
         # some waited for the end last time: check the whole graph again, as a full build
-        every = _by_subject(DERIVED_GRAPH, _derived(support, tracker, found))
+        every = _by_subject(DERIVED_GRAPH, _derived(support, tracker, found, routes))
         yield from (b._replace(send="check") for b in every)
     else:
         changed = {t[0] for t in itertools.chain(resume.removed, added) if t[0] in touched}
@@ -374,11 +390,11 @@ def _derived_update(
         dropped = {t[0] for t in itertools.chain(before, redo)}
         dropped_foci = {lexical(t) for t in dropped}
         resume.kept = [r for r in resume.derived_results if r.focus not in dropped_foci]
-    # the typed entities (contradictions, positions) of the whole derived graph
-    for block in _by_subject(DERIVED_GRAPH, tracker.quads(found)):
+    # the typed entities (contradictions, positions, routes) of the whole derived graph
+    for block in _by_subject(DERIVED_GRAPH, itertools.chain(tracker.quads(found), routes)):
         yield block._replace(send="count")
     if resume.streamed:
-        for block in _by_subject(DERIVED_GRAPH, _derived(support, tracker, found)):
+        for block in _by_subject(DERIVED_GRAPH, _derived(support, tracker, found, routes)):
             yield block._replace(send="dump")
 
 
