@@ -31,7 +31,7 @@ from typing import Any
 from icegraph import __version__, outdir
 from icegraph.digests import file_sha256
 from icegraph.paths import ontology_dir, shapes_dir
-from icegraph.produce import DERIVED_FILE, STATE_FILE
+from icegraph.produce import DERIVED_FILE, STATE_FILE, checkpoint_dir
 
 STATE_DIR = "state"
 MANIFEST = "manifest.json"
@@ -171,7 +171,7 @@ def plan(
     if streamed and (prefix is None or len(prefix) != 3):
         return Plan("the earlier build's dumps cannot be continued", now)
     if len(hashes) > len(old):  # the previous build's last state is this build's start
-        last = {"dir": f"before-{len(old)}", "inputs": old, "dumps_prefix": prefix, "from": ""}
+        last = {"dir": checkpoint_dir(len(old)), "inputs": old, "dumps_prefix": prefix, "from": ""}
         kept = [*(c for c in kept if c["dir"] != last["dir"]), last]
     return Plan(
         "only inputs were added" if len(hashes) > len(old) else "no input changed",
@@ -268,6 +268,18 @@ def keep_checkpoints(staging: Path, how: Plan) -> list[dict[str, Any]]:
             continue
         kept.append({k: v for k, v in c.items() if k != "from"})
     return kept
+
+
+def own_checkpoints(staging: Path, how: Plan) -> list[dict[str, Any]]:
+    """The checkpoint a full build of several inputs wrote, before its last input (none when
+    its dumps were streamed: they could not be continued from there)."""
+    inputs = json.loads(how.fingerprints["inputs"])
+    if how.previous is not None or len(inputs) < 2:
+        return []
+    name = checkpoint_dir(len(inputs) - 1)
+    if not (staging / STATE_DIR / name / STATE_FILE).is_file():
+        return []
+    return [{"dir": name, "inputs": inputs[:-1], "dumps_prefix": None}]
 
 
 def write_manifest(

@@ -268,6 +268,7 @@ def _build_into(
             (staging / CHECKSUMS_FILE).write_text(checksums_text(staging, known), "utf-8")
         if state_dir is not None:
             prefix = None if streamed is None else streamed.prefix
+            checkpoints += incremental.own_checkpoints(staging, how)
             incremental.write_manifest(staging, how, prefix, checkpoints)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")

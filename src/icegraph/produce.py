@@ -74,6 +74,8 @@ from icegraph.validate.streaming import StreamValidator, to_results
 
 Progress = Callable[[str], None]
 Tee = Callable[[bytes, bytes], None]  # (a TriG block, its triple lines alone)
+# given the mapping's state after the last input (None), or before the input of that number
+Checkpoint = Callable[["MapState", int | None], None]
 T = TypeVar("T")
 VOCABULARY_GRAPH = graph("vocabulary")
 CHUNK = 1 << 20  # characters of triples per message through the pipe
@@ -204,7 +206,7 @@ def graph_blocks(
     inputs: list[tuple[Path, str]],
     report: Report,
     progress: Progress | None,
-    checkpoint: Callable[[MapState], None] | None = None,
+    checkpoint: Checkpoint | None = None,
     resume: Resume | None = None,
     release_date: datetime.date | None = None,
 ) -> Iterator[Block]:
@@ -212,7 +214,9 @@ def graph_blocks(
 
     Each triple comes once, in the graph of the first block that states it (see FlowMapper):
     the named graphs partition the dataset, so their union is the same graph on every store.
-    `checkpoint` is given the state after the last input. With `resume`, `inputs` are the
+    `checkpoint` is given the state after the last input and, in a full build of several
+    inputs, the state before the last one (what a build that changes or removes only that
+    input rewinds to: incremental.py). With `resume`, `inputs` are the
     inputs added since the state was taken: the blocks are those that bring the previous
     build's store to what a full build of all the inputs would hold (raises Incompatible
     when that cannot be done safely).
@@ -248,7 +252,21 @@ def graph_blocks(
         with _no_collection():
             start = pickle.loads(resume.state.gathered)  # noqa: S301 - see _read_resume
         start[0].reattach(cat)
-    gathered = mention_all(cat, inputs, start, hold)
+    # a full build also keeps the state before its last input, whose names are gathered apart
+    last_apart = (
+        checkpoint is not None
+        and resume is None
+        and len(inputs) > 1
+        and not (hold.public or hold.screens_flows)
+    )
+    names_early = b""
+    if last_apart:
+        early = mention_all(cat, inputs[:-1], None, hold)
+        with _no_collection():
+            names_early = pickle.dumps(early, protocol=pickle.HIGHEST_PROTOCOL)
+        gathered = mention_all(cat, inputs[-1:], early, hold)
+    else:
+        gathered = mention_all(cat, inputs, start, hold)
     with _no_collection():
         names = pickle.dumps(gathered, protocol=pickle.HIGHEST_PROTOCOL) if checkpoint else b""
     ids, unknown_operator = settle(gathered, accepted_pairs(decisions), str(same_as_file), hold)
@@ -277,6 +295,13 @@ def graph_blocks(
         sum(len(e.aliases) for e in ids.entities.values()),
     )
     resolved = list(resolved_quads(ids, unknown_operator))
+    if last_apart:
+        # the state before the last input is a build of the others only when the last input
+        # changes no entity and nothing of the resolved graph: then it is kept
+        decided = accepted_pairs(decisions)
+        last_apart = _same_without_last(
+            cat, names_early, decided, same_as_file, hold, ids, resolved
+        )
     if resume is None:
         yield Block(RESOLVED_GRAPH, list(unstated(resolved, stated)))
         tracker = Contradictions()
@@ -305,19 +330,24 @@ def graph_blocks(
         support.touched = None if resume.latest is not None else {}
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
-    for path, reader in inputs:
+    index = {c: i for i, c in enumerate(cat.corrections)}
+
+    def state(gathered_names: bytes) -> MapState:
+        return MapState(
+            list(files), gathered_names, stated, pre_resolved, resolved, dict(ids.entities),
+            duplicates, flows, tracker, support, inputs_report,
+            sorted(index[c] for c in cat.used_corrections),
+        )  # fmt: skip
+
+    for n, (path, reader) in enumerate(inputs):
+        if last_apart and checkpoint is not None and n == len(inputs) - 1:
+            checkpoint(state(names_early), n)  # taken as it is now (a forked copy writes it)
         yield from _input_blocks(
             cat, ids, path, reader, stated, flows, tracker, support, inputs_report, counter, screen
         )
         files.append(path.name)
     if checkpoint is not None:
-        index = {c: i for i, c in enumerate(cat.corrections)}
-        checkpoint(
-            MapState(
-                files, names, stated, pre_resolved, resolved, dict(ids.entities), duplicates, flows,
-                tracker, support, inputs_report, sorted(index[c] for c in cat.used_corrections),
-            )
-        )  # fmt: skip
+        checkpoint(state(names), None)
     report.merge(inputs_report)
     for finding in unused_everywhere(cat):
         report.add_finding(finding)
@@ -339,6 +369,26 @@ def graph_blocks(
     if resume.latest is not None:  # what differs from the store's, as if added
         support.touched = support.differing(resume.latest.support)
     yield from _derived_update(resume, support, tracker, old_found, found)
+
+
+def _same_without_last(
+    cat: Catalogue,
+    names_early: bytes,
+    decided: dict[str, str],
+    same_as_file: Path,
+    hold: Withholding,
+    ids: Identities,
+    resolved: list[Triple],
+) -> bool:
+    """Whether the names of every input but the last settle into the same entities and the
+    same resolved graph as all of them."""
+    with _no_collection():
+        early = pickle.loads(names_early)  # noqa: S301 - made above, in this process
+    early[0].reattach(cat)
+    ids_early, unknown_early = settle(early, decided, str(same_as_file), hold)
+    if ids_early.entities != ids.entities:
+        return False
+    return list(resolved_quads(ids_early, unknown_early)) == resolved
 
 
 def _derived_update(
@@ -589,15 +639,20 @@ def _produce(
 
         typed = resume.state.typed if resume is not None else Typed()
 
-        def checkpoint(state: MapState) -> None:
-            if state_dir is None:
-                return
+        def checkpoint(state: MapState, before: int | None) -> None:
+            if state_dir is None or (before is not None and streamed):
+                return  # streamed dumps could not start from there: no use keeping it
             started = time.perf_counter()
             state.typed = typed
             state.validator = validator.snapshot() if validator is not None else None
-            writer.append(_write_pickle_aside(Path(state_dir) / STATE_FILE, state))
+            folder = Path(state_dir)
+            if before is not None:
+                folder = folder / checkpoint_dir(before)
+                folder.mkdir()
+            writer.append(_write_pickle_aside(folder / STATE_FILE, state))
             spent = round(time.perf_counter() - started, 3)
-            report.timings["state for the next build (in the mapper)"] = spent
+            key = "state for the next build (in the mapper)"
+            report.timings[key] = round(report.timings.get(key, 0) + spent, 3)
 
         paths = [(Path(p), r) for p, r in inputs]
         progress = _stderr if show_progress else None
@@ -665,7 +720,8 @@ def _produce(
             report.timings["validate, CPU time"] = round(checking.cpu, 3)
         if writer:
             started = time.perf_counter()
-            _wait_aside(writer.pop())
+            while writer:
+                _wait_aside(writer.pop())
             spent = round(time.perf_counter() - started, 3)
             report.timings["state for the next build (waited for)"] = spent
         conn.send(("ok", (report, results)))
@@ -731,6 +787,11 @@ def _wait_aside(pid: int) -> None:
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError("writing the state for the next build failed")
+
+
+def checkpoint_dir(n: int) -> str:
+    """The folder, in a build's state folder, of the state after its first `n` inputs."""
+    return f"before-{n}"
 
 
 def _read_resume(state_dir: Path, streamed: bool, rewound: bool) -> Resume:
