@@ -129,7 +129,7 @@ class EntityView:
     contradictions: list[ContradictionView]
     support: SupportView | None
     warnings: list[BuildFinding]
-    inbound: list[tuple[str, list[tuple[str, Value]]]]
+    inbound: Inbound
     more_claims: bool = False  # a page shows at most PAGE_LIMIT claims and connections each
     # withdrawn (a tombstone), embargoed or confidential: said before anything else
     notices: list[Notice] = field(default_factory=list)
@@ -151,6 +151,8 @@ class EntityView:
 # Without ORDER BY the store stops at the limit; the page sorts what it shows. An entity
 # such as ICM, named by a claim on every row of a large table, still opens at once.
 PAGE_LIMIT = 500
+# "Referred to by" entries a page shows; the rest are a link away (?referred=OFFSET).
+INBOUND_PAGE = 200
 # Things claims are about, or that claims assert; a claim, a document or the dataset is not.
 CLAIMABLE = {
     IG + k
@@ -370,8 +372,12 @@ def _rank(grade: str) -> int:
 
 
 def describe(
-    store: Store, iri: str, warnings: dict[str, list[BuildFinding]] | None = None
+    store: Store,
+    iri: str,
+    warnings: dict[str, list[BuildFinding]] | None = None,
+    referred: int = 0,
 ) -> EntityView:
+    """The entity's dossier; `referred` is where its "Referred to by" page starts."""
     cache: dict[str, str] = {}
     names: dict[str, str] = {}
     node = NamedNode(iri)
@@ -491,7 +497,7 @@ def describe(
         contradictions=contradictions(store, iri, cache),
         support=support,
         warnings=(warnings or {}).get(iri, []),
-        inbound=_inbound(store, node, cache, names),
+        inbound=_inbound(store, node, cache, names, referred),
         more_claims=len(ordered) > PAGE_LIMIT,
         notices=notices(store, iri),
     )
@@ -516,34 +522,80 @@ def contradictions(store: Store, iri: str, cache: dict[str, str]) -> list[Contra
     return sorted(found.values(), key=lambda k: (k.label.casefold(), k.iri))
 
 
+# What points at the entity, less what the dossier shows in sections of its own (claims,
+# contradictions, curated records), a page at a time in the store's own order: no ORDER BY,
+# so a hub named by a million statements gives its first page as fast as any other entity.
+_INBOUND = """
+SELECT DISTINCT ?s ?p WHERE {
+  ?s ?p ?e .
+  FILTER NOT EXISTS {
+    VALUES ?elsewhere { ig:Claim ig:Contradiction ig:Position dcat:CatalogRecord }
+    ?s a ?elsewhere
+  }
+}
+"""
+
+
+@dataclass
+class Inbound:
+    groups: list[tuple[str, list[tuple[str, Value]]]]
+    total: int  # every (subject, predicate) pair pointing here that the section lists
+    offset: int  # the first shown is the offset-th (from 0)
+
+    @property
+    def page_size(self) -> int:
+        return INBOUND_PAGE
+
+    @property
+    def shown(self) -> int:
+        return sum(len(entries) for _, entries in self.groups)
+
+    @property
+    def next_offset(self) -> int | None:
+        after = self.offset + INBOUND_PAGE
+        return after if after < self.total else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(0, self.offset - INBOUND_PAGE) if self.offset else None
+
+
 def _inbound(
-    store: Store, node: NamedNode, cache: dict[str, str], names: dict[str, str]
-) -> list[tuple[str, list[tuple[str, Value]]]]:
-    """What points at the entity, grouped by the kind of thing that does, each group sorted
-    by name; claims, contradictions and curated records have sections of their own."""
+    store: Store, node: NamedNode, cache: dict[str, str], names: dict[str, str], offset: int = 0
+) -> Inbound:
+    """What points at the entity, a page of INBOUND_PAGE from `offset`, grouped by the kind
+    of thing that does, each group sorted by name; with the count of them all."""
+    query = about(_INBOUND, node.value)
+    found = [
+        (r["s"], r["p"].value)
+        for r in select(
+            store, f"{query} OFFSET {offset} LIMIT {INBOUND_PAGE + 1}", prefixes=PREFIXES
+        )
+    ]
+    if len(found) <= INBOUND_PAGE and (offset == 0 or found):
+        total = offset + len(found)
+    else:  # a hub: counted apart, only when there is more than a page
+        counted = select(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {query} }}", prefixes=PREFIXES)
+        total = int(next(iter(counted))["n"].value)
     groups: dict[str, list[tuple[str, Value]]] = {}
     kinds: dict[str, list[str]] = {}
-    count = 0
-    for q in store.quads_for_pattern(None, None, node, None):
-        if count >= 200:
-            break
-        subject = q.subject.value
-        if subject not in kinds:
-            kinds[subject] = sorted(
+    for subject, predicate in found[:INBOUND_PAGE]:
+        if subject.value not in kinds:
+            kinds[subject.value] = sorted(
                 {
                     t.object.value
-                    for t in store.quads_for_pattern(q.subject, NamedNode(RDF + "type"), None, None)
+                    for t in store.quads_for_pattern(subject, NamedNode(RDF + "type"), None, None)
                 }  # fmt: skip
             )
-        if set(kinds[subject]) & _SHOWN_ELSEWHERE:
-            continue
-        kind = term_label(store, kinds[subject][0], names) if kinds[subject] else "Other"
-        entry = (term_label(store, q.predicate.value, names), value_of(store, q.subject, cache))
-        group = groups.setdefault(kind, [])
-        if entry not in group:
-            group.append(entry)
-            count += 1
-    return [
-        (kind, sorted(entries, key=lambda e: (e[1].text.casefold(), e[0])))
-        for kind, entries in sorted(groups.items(), key=lambda g: g[0].casefold())
-    ]
+        types = kinds[subject.value]
+        kind = term_label(store, types[0], names) if types else "Other"
+        entry = (term_label(store, predicate, names), value_of(store, subject, cache))
+        groups.setdefault(kind, []).append(entry)
+    return Inbound(
+        [
+            (kind, sorted(entries, key=lambda e: (e[1].text.casefold(), e[0])))
+            for kind, entries in sorted(groups.items(), key=lambda g: g[0].casefold())
+        ],
+        total,
+        offset,
+    )
