@@ -131,6 +131,8 @@ class EntityView:
     warnings: list[BuildFinding]
     inbound: Inbound
     more_claims: bool = False  # a page shows at most PAGE_LIMIT claims and connections each
+    more_connections: bool = False
+    more_contradictions: bool = False  # and at most CONTRADICTION_LIMIT disagreements
     # withdrawn (a tombstone), embargoed or confidential: said before anything else
     notices: list[Notice] = field(default_factory=list)
 
@@ -150,7 +152,9 @@ class EntityView:
 
 # Without ORDER BY the store stops at the limit; the page sorts what it shows. An entity
 # such as ICM, named by a claim on every row of a large table, still opens at once.
-PAGE_LIMIT = 500
+PAGE_LIMIT = 200
+# Disagreements a page shows; the catalogue's `contradictions` question lists them all.
+CONTRADICTION_LIMIT = 50
 # "Referred to by" entries a page shows; the rest are a link away (?referred=OFFSET).
 INBOUND_PAGE = 200
 # Things claims are about, or that claims assert; a claim, a document or the dataset is not.
@@ -307,7 +311,7 @@ SELECT DISTINCT ?e ?claim ?statement ?conf ?ver ?method ?date ?target WHERE {
   OPTIONAL { ?claim ig:method/skos:prefLabel ?method }
   OPTIONAL { ?claim prov:generatedAtTime ?date }
   OPTIONAL { ?claim ig:asserts ?target }
-} LIMIT 501
+} LIMIT 201
 """
 _CONNECTIONS = """
 SELECT DISTINCT ?e ?c ?label ?other ?dir ?rt ?claims ?best WHERE {
@@ -320,12 +324,21 @@ SELECT DISTINCT ?e ?c ?label ?other ?dir ?rt ?claims ?best WHERE {
   OPTIONAL { ?c ig:relationType/skos:prefLabel ?rt }
   OPTIONAL { ?c ig:claimCount ?claims }
   OPTIONAL { ?c ig:strongestConfidence ?best }
-} LIMIT 1001
+}
 """
-_CONTRADICTIONS = """
-SELECT ?e ?k ?label ?aspect ?said ?claim ?file ?line WHERE {
+
+
+_CONTRADICTION_KEYS = """
+SELECT DISTINCT ?k WHERE {
   { ?k dcterms:subject ?e } UNION { ?p0 ig:statedBy ?e . ?k ig:hasPosition ?p0 }
   UNION { ?c0 ig:asserts ?e . ?p0 ig:statedBy ?c0 . ?k ig:hasPosition ?p0 }
+  ?k a ig:Contradiction .
+}
+"""
+# The positions of disagreements already chosen (VALUES ?k): asked apart, because with the
+# entity's patterns in the same query the store plans the positions from every claim.
+_POSITIONS = """
+SELECT ?k ?label ?aspect ?said ?claim ?file ?line WHERE {
   ?k a ig:Contradiction ; rdfs:label ?label ; ig:aspect ?aspect ; ig:hasPosition ?p .
   ?p rdfs:label ?said ; ig:statedBy ?claim .
   OPTIONAL { ?p ig:sourceFile ?file }
@@ -342,10 +355,15 @@ def about(query: str, iri: str) -> str:
     return query.replace("WHERE {", "WHERE {\n  VALUES ?e { " + str(NamedNode(iri)) + " }", 1)
 
 
-def connections(store: Store, iri: str, cache: dict[str, str]) -> list[Connection]:
-    """Flows and relationships the entity is an end of, sorted by the other end's name."""
+def connections(
+    store: Store, iri: str, cache: dict[str, str], limit: int = 1001
+) -> list[Connection]:
+    """Flows and relationships the entity is an end of (from the first `limit` rows the
+    store finds: no ORDER BY, so a hub's are found as fast as any), sorted by the other
+    end's name."""
     out: dict[tuple[str, str], Connection] = {}
-    for r in select(store, about(_CONNECTIONS, iri), prefixes=PREFIXES):
+    query = about(_CONNECTIONS, iri) + f" LIMIT {limit}"
+    for r in select(store, query, prefixes=PREFIXES):
         direction = r["dir"].value
         rt = r["rt"].value if r["rt"] else "related to"
         relation = {
@@ -467,9 +485,11 @@ def describe(
             groups.append((tier, []))
         groups[-1][1].append(c)
 
-    links = connections(store, iri, cache)[:PAGE_LIMIT]
+    found_links = connections(store, iri, cache, PAGE_LIMIT + 1)
+    links = found_links[:PAGE_LIMIT]
     key_links = sorted(links, key=lambda c: (-c.claims, _rank(c.strongest), c.other.text))[:5]
 
+    disagreements = contradictions(store, iri, cache, CONTRADICTION_LIMIT + 1)
     support = None
     if "claimCount" in derived:
         support = SupportView(
@@ -494,19 +514,30 @@ def describe(
         connections=links,
         key_connections=key_links,
         sources=sorted(documents.values(), key=lambda s: s.text.casefold()),
-        contradictions=contradictions(store, iri, cache),
+        contradictions=disagreements[:CONTRADICTION_LIMIT],
+        more_contradictions=len(disagreements) > CONTRADICTION_LIMIT,
         support=support,
         warnings=(warnings or {}).get(iri, []),
         inbound=_inbound(store, node, cache, names, referred),
         more_claims=len(ordered) > PAGE_LIMIT,
+        more_connections=len(found_links) > PAGE_LIMIT,
         notices=notices(store, iri),
     )
 
 
-def contradictions(store: Store, iri: str, cache: dict[str, str]) -> list[ContradictionView]:
-    """Disagreements about the entity, or stated by it (a claim) or by claims asserting it."""
+def contradictions(
+    store: Store, iri: str, cache: dict[str, str], limit: int | None = None
+) -> list[ContradictionView]:
+    """Disagreements about the entity, or stated by it (a claim) or by claims asserting it;
+    at most `limit` of them (each with all its positions), in the store's order before
+    sorting, so a hub with thousands opens at once."""
+    keys = about(_CONTRADICTION_KEYS, iri) + (f" LIMIT {limit}" if limit is not None else "")
+    chosen = " ".join(str(r["k"]) for r in select(store, keys, prefixes=PREFIXES))
+    if not chosen:
+        return []
+    query = _POSITIONS.replace("WHERE {", "WHERE {\n  VALUES ?k { " + chosen + " }", 1)
     found: dict[str, ContradictionView] = {}
-    for r in select(store, about(_CONTRADICTIONS, iri), prefixes=PREFIXES):
+    for r in select(store, query, prefixes=PREFIXES):
         k = found.setdefault(
             r["k"].value,
             ContradictionView(r["k"].value, r["label"].value, r["aspect"].value, []),
@@ -539,8 +570,11 @@ SELECT DISTINCT ?s ?p WHERE {
 @dataclass
 class Inbound:
     groups: list[tuple[str, list[tuple[str, Value]]]]
-    total: int  # every (subject, predicate) pair pointing here that the section lists
     offset: int  # the first shown is the offset-th (from 0)
+    more: bool  # whether another page follows
+    # Statements of any kind that point here, claims included: counted only for a hub,
+    # where the section's own count would cost a type lookup per statement (seconds).
+    referring: int | None = None
 
     @property
     def page_size(self) -> int:
@@ -552,19 +586,22 @@ class Inbound:
 
     @property
     def next_offset(self) -> int | None:
-        after = self.offset + INBOUND_PAGE
-        return after if after < self.total else None
+        return self.offset + INBOUND_PAGE if self.more else None
 
     @property
     def previous_offset(self) -> int | None:
         return max(0, self.offset - INBOUND_PAGE) if self.offset else None
+
+    @property
+    def paged(self) -> bool:
+        return self.more or self.offset > 0
 
 
 def _inbound(
     store: Store, node: NamedNode, cache: dict[str, str], names: dict[str, str], offset: int = 0
 ) -> Inbound:
     """What points at the entity, a page of INBOUND_PAGE from `offset`, grouped by the kind
-    of thing that does, each group sorted by name; with the count of them all."""
+    of thing that does, each group sorted by name."""
     query = about(_INBOUND, node.value)
     found = [
         (r["s"], r["p"].value)
@@ -572,11 +609,13 @@ def _inbound(
             store, f"{query} OFFSET {offset} LIMIT {INBOUND_PAGE + 1}", prefixes=PREFIXES
         )
     ]
-    if len(found) <= INBOUND_PAGE and (offset == 0 or found):
-        total = offset + len(found)
-    else:  # a hub: counted apart, only when there is more than a page
-        counted = select(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {query} }}", prefixes=PREFIXES)
-        total = int(next(iter(counted))["n"].value)
+    more = len(found) > INBOUND_PAGE
+    referring = None
+    if more or offset:
+        counted = select(
+            store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p {node} }}", prefixes=PREFIXES
+        )
+        referring = int(next(iter(counted))["n"].value)
     groups: dict[str, list[tuple[str, Value]]] = {}
     kinds: dict[str, list[str]] = {}
     for subject, predicate in found[:INBOUND_PAGE]:
@@ -596,6 +635,7 @@ def _inbound(
             (kind, sorted(entries, key=lambda e: (e[1].text.casefold(), e[0])))
             for kind, entries in sorted(groups.items(), key=lambda g: g[0].casefold())
         ],
-        total,
         offset,
+        more,
+        referring,
     )
