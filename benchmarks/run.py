@@ -18,13 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,7 +45,11 @@ PY = sys.executable
 OPTIMIZE = "import sys, pyoxigraph; pyoxigraph.Store(sys.argv[1]).optimize()"
 
 
-def bench(rows: int, work: Path, args: argparse.Namespace) -> dict:
+def bench(
+    rows: int, work: Path, args: argparse.Namespace, save: Callable[[dict], None] = lambda r: None
+) -> dict:
+    """One size, measured; `save` is given the figures so far after each step, so a run
+    stopped part way (a million records takes the best part of an hour) still leaves them."""
     data, out = work / "data", work / "build"
     t = time.perf_counter()
     gen = run(
@@ -85,6 +90,7 @@ def bench(rows: int, work: Path, args: argparse.Namespace) -> dict:
         f"{rows:,} records: build {build.seconds:.1f} s, {result['icegraph']['stages_s']}",
         flush=True,
     )
+    save(result)
     # what `icegraph build --optimize` adds, timed apart: the compaction a server wants
     compact = run([PY, "-c", OPTIMIZE, str(out / "store")])
     assert compact.returncode == 0, compact.stderr
@@ -102,6 +108,7 @@ def bench(rows: int, work: Path, args: argparse.Namespace) -> dict:
             )
             for k in sorted(picked)
         }
+    save(result)
     # the peers read the same quads as N-Quads, converted from the published TriG (reading
     # them back out of the on-disk store would take longer than the build)
     nq = work / "build.nq"
@@ -138,6 +145,7 @@ def bench(rows: int, work: Path, args: argparse.Namespace) -> dict:
                 else None,
             }
         shutil.rmtree(work / "ox", ignore_errors=True)  # gigabytes at a million records
+        save(result)
     else:
         skipped["oxigraph_cli_load"] = "the oxigraph CLI is not installed (pip install oxigraph)"
 
@@ -162,6 +170,7 @@ def bench(rows: int, work: Path, args: argparse.Namespace) -> dict:
     else:
         skipped["naive"] = f"{rows:,} records > --naive-max {args.naive_max:,}"
     nq.unlink()
+    save(result)
     # last: it adds a file to the data and continues the build in `out`
     with harness.step("incremental (benchmarks/incremental.py)"):
         result["incremental"] = incremental.measure(data, out, work, rows, seed=args.seed)
@@ -346,6 +355,16 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _write(path: Path, results: list[dict], complete: bool = False) -> None:
+    """The figures so far, replacing the file in one step; `complete` once every size is."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for r in results:
+        r["complete"] = complete or r is not results[-1]
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(results, indent=2) + "\n")
+    os.replace(part, path)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", default="10000", help="Comma-separated sizes, e.g. 10000,100000.")
@@ -373,13 +392,12 @@ def main() -> int:
     for rows in (int(r) for r in args.rows.split(",")):
         work = Path(tempfile.mkdtemp(prefix=f"icegraph-bench-{rows}-"))
         try:
-            results.append(bench(rows, work, args))
+            results.append(bench(rows, work, args, lambda r: _write(args.json, [*results, r])))
         finally:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
         print(table(results[-1:]), flush=True)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    _write(args.json, results, complete=True)
     print(f"\nfigures written to {args.json}")
     return 0
 

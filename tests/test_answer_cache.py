@@ -105,6 +105,34 @@ def test_refusals_are_shared_with_waiters_but_never_kept():
     asyncio.run(go())
 
 
+def test_a_time_out_is_remembered_for_a_while_other_refusals_are_not():
+    class Stopped(Exception):
+        retry_after: int | None = None
+
+    now = [100.0]
+
+    async def go() -> None:
+        cache = AnswerCache(1 << 20, remember=(Stopped,), remember_s=60, clock=lambda: now[0])
+        run = Runs(fail=Stopped("stopped after 20 seconds"))
+        run.release.set()
+        for _ in range(3):
+            with pytest.raises(Stopped, match="stopped after 20 seconds") as refused:
+                await cache.get("k", Q, run)
+        assert run.calls == 1 and cache.stats()["refused_again"] == 2
+        assert refused.value.retry_after == 60  # when the query will be run again
+        now[0] += 61  # a minute on: run again, and this time it answers
+        run.fail = None
+        assert await cache.get("k", Q, run) == b"rows" and run.calls == 2
+        other = Runs(fail=ValueError("bad query"))
+        other.release.set()
+        for _ in range(2):
+            with pytest.raises(ValueError):
+                await cache.get("other", Q, other)
+        assert other.calls == 2  # not a time-out: tried each time
+
+    asyncio.run(go())
+
+
 def test_volatile_queries_and_a_zero_budget_always_run():
     assert not cacheable("SELECT (NOW() AS ?t) {}")
     assert not cacheable("SELECT ?s { ?s ?p ?o } ORDER BY rand ( )")

@@ -9,15 +9,20 @@ Two things, both keyed by the whole request (query text, format, row cap, datase
 - answers being worked out: a request for one joins it rather than running the query again,
   and if the request running it goes away (its client left), the next one takes over.
 
-Only successful answers are kept; a refusal (time limit, memory, a wrong query) is not, so a
-second try runs the query again. A query whose answer may differ on every run (NOW(), RAND(),
-UUID(), STRUUID(), BNODE()) is never kept nor joined.
+Successful answers are kept. Of refusals, only those of the kinds given (the pool gives the
+time limit's) are remembered, for `remember_s` seconds: the same query on the same store would
+use a worker for the whole limit again, so it is refused at once with the same words (and
+Retry-After) while others' queries run. Any other refusal (memory, a wrong query, a full
+queue) is not kept, so a second try runs the query again. A query whose answer may differ on
+every run (NOW(), RAND(), UUID(), STRUUID(), BNODE()) is never kept nor joined.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 
@@ -67,18 +72,31 @@ class KeptBytes:
 
 
 class AnswerCache:
-    def __init__(self, budget_bytes: int) -> None:
+    def __init__(
+        self,
+        budget_bytes: int,
+        remember: tuple[type[Exception], ...] = (),
+        remember_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.kept = KeptBytes(budget_bytes)
         self.budget = self.kept.budget
+        self.remember = remember
+        self.remember_s = remember_s
+        self.clock = clock
+        # refusals remembered: key -> (until when, the refusal); bounded like the answers
+        self._refused: OrderedDict[Hashable, tuple[float, Exception]] = OrderedDict()
         self._running: dict[Hashable, asyncio.Future[bytes]] = {}
         self.hits = 0  # answered from a kept answer
         self.joined = 0  # answered by a run another request had started
         self.misses = 0  # ran the query
+        self.refused_again = 0  # refused at once, as the same query was moments ago
 
     def stats(self) -> dict[str, int]:
         return {
             "hits": self.hits,
             "joined": self.joined,
+            "refused_again": self.refused_again,
             "misses": self.misses,
             "kept": len(self.kept),
             "bytes": self.kept.size,
@@ -97,6 +115,16 @@ class AnswerCache:
             if kept is not None:
                 self.hits += 1
                 return kept
+            refused = self._refused.get(key)
+            if refused is not None:
+                until, exc = refused
+                if self.clock() < until:
+                    self.refused_again += 1
+                    again = copy.copy(exc)
+                    if hasattr(again, "retry_after"):  # a RequestRefused: when to try again
+                        again.retry_after = max(1, round(until - self.clock()))
+                    raise again
+                del self._refused[key]
             running = self._running.get(key)
             if running is None:
                 return await self._compute(key, compute)
@@ -122,6 +150,10 @@ class AnswerCache:
         except BaseException as exc:
             running.set_exception(exc)
             running.exception()  # marked as read: nobody may be waiting for it
+            if isinstance(exc, self.remember):
+                self._refused[key] = (self.clock() + self.remember_s, exc)
+                while len(self._refused) > 1000:
+                    self._refused.popitem(last=False)
             raise
         finally:
             if self._running.get(key) is running:

@@ -226,7 +226,8 @@ class QueryPool:
         cache_mib: int = 64,
     ) -> None:
         self.store_path = store_path
-        self.answers = AnswerCache(cache_mib * 1024 * 1024)
+        # a query stopped at the time limit is refused at once for a minute after
+        self.answers = AnswerCache(cache_mib * 1024 * 1024, remember=(QueryTimeout,))
         # Workers reach the network only when federated queries are allowed at all.
         self.network = network
         self.size = size or max(1, min(4, os.cpu_count() or 1))
