@@ -77,6 +77,20 @@ def test_when_the_request_running_it_leaves_a_waiting_one_takes_over():
     asyncio.run(go())
 
 
+def test_when_every_request_leaves_the_query_is_not_run_again():
+    async def go() -> None:
+        cache, run = AnswerCache(1 << 20), Runs()
+        tasks = [asyncio.create_task(cache.get("k", Q, run)) for _ in range(30)]
+        await asyncio.sleep(0.01)
+        for t in tasks:  # thirty clients hang up at once
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        assert all(t.cancelled() for t in tasks)
+        assert run.calls == 1  # none of the waiting ones started it again
+
+    asyncio.run(go())
+
+
 def test_a_waiting_request_that_leaves_does_not_stop_the_run():
     async def go() -> None:
         cache, run = AnswerCache(1 << 20), Runs()

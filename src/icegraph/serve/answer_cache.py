@@ -132,8 +132,9 @@ class AnswerCache:
                 # shielded: this request leaving must not stop the run others wait for
                 answer = await asyncio.shield(running)
             except asyncio.CancelledError:
-                if running.cancelled():  # the request running it left: take over
-                    continue
+                this = asyncio.current_task()
+                if running.cancelled() and not (this and this.cancelling()):
+                    continue  # the request running it left, this one did not: take over
                 raise
             self.joined += 1
             return answer
