@@ -273,7 +273,7 @@ def main() -> int:
     if args.answer_cache:
         # the engines side by side: every request worked out, none answered from memory
         with icegraph_server(args, ["--answer-cache", "0"]) as ours:
-            warm_up(ours, sparql, args.timeout)
+            # no warm-up: nothing is kept, and the store's files were read in by phase 1
             figures["icegraph_sparql_uncached"] = hammer(
                 ours, sparql_only, args.clients, args.seconds, ours.pid
             )
