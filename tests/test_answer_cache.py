@@ -227,7 +227,7 @@ def test_a_build_published_while_serving_is_not_answered_from_the_old_one(
         assert app.state.pool.answers.stats()["misses"] == 2
 
 
-@pytest.mark.parametrize("bad", ["-1", "abc", "1e3", "9999999999"])
+@pytest.mark.parametrize("bad", ["-1", "abc", "1e3", "9999999999", "²", "١٢"])
 def test_a_bad_position_in_a_paged_list_is_refused_with_the_fix(seed_build: BuildResult, bad: str):
     app = create_app(ServeConfig(seed_build.out_dir / "store", workers=1))
     with TestClient(app) as client:

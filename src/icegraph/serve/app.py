@@ -419,7 +419,7 @@ def _offset(given: str | None) -> int:
     """Where a paged list starts, from ?referred=N: a whole number, at most a billion."""
     if not given:
         return 0
-    if not given.isdigit() or len(given) > 9:
+    if not (given.isascii() and given.isdigit()) or len(given) > 9:
         raise RequestRefused(
             f"referred={given[:40]!r} is not a position in the list",
             status=400,
