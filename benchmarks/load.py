@@ -1,14 +1,21 @@
 """Load on the local server, and on the Oxigraph server with the same SPARQL requests.
 
 Starts `icegraph serve` on a free 127.0.0.1 port over the given store and runs N clients for
-a fixed time, each sending a mix of entity pages, catalogue questions' first pages (the query
-with `LIMIT 101 OFFSET 0`, as the query page asks for it) and "whose data reaches X" for
-systems drawn at random. Prints requests/s, p50/p99 latency, errors, non-2xx, and the
-server's memory (all its processes, query workers included) at the start, during and at the
-end. Then, in the same run, the same clients send only the SPARQL requests of that mix, first
-to icegraph, then to the Oxigraph server (`oxigraph serve-read-only` from the `oxigraph`
-package, union default graph, the same store, 127.0.0.1), and the ratios of throughput and of
-p99 are printed. Each phase lasts --seconds; the clients stop by themselves.
+a fixed time, each from a loopback address of its own (127.0.0.2, .3, …, as N readers would
+be), sending a mix of entity pages, catalogue questions' first pages (the query with
+`LIMIT 101 OFFSET 0`, as the query page asks for it) and "whose data reaches X" for
+--systems systems drawn at random. Prints requests/s, p50/p99 latency, errors, non-2xx, and
+the server's memory (all its processes, query workers included) at the start, during and at
+the end. Phases, each of --seconds, the clients stopping by themselves:
+
+1. icegraph, mixed, with its answer cache (--answer-cache MiB);
+2. icegraph, the SPARQL requests of that mix only, with its answer cache;
+3. icegraph with no answer cache (--answer-cache 0), the same SPARQL requests;
+4. the Oxigraph server (`oxigraph serve-read-only` from the `oxigraph` package, union
+   default graph, the same store; or `--oxigraph-command serve` on a copy of it), the same
+   SPARQL requests.
+
+The ratios of throughput and of p99 are printed for 2 and 3 against 4.
 
     python benchmarks/load.py --store /tmp/big/build/store --seconds 60 --clients 20
 """
@@ -19,13 +26,16 @@ import argparse
 import json
 import math
 import random
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -51,17 +61,19 @@ SELECT ?s ?name WHERE { ?s a ig:System ; rdfs:label ?name } LIMIT 2000
 Request = tuple[str, str]
 
 
-def workload(store: Path, seed: int) -> tuple[list[Request], list[Request], list[Request]]:
+def workload(
+    store: Path, seed: int, systems: int = 50
+) -> tuple[list[Request], list[Request], list[Request]]:
     """Entity pages, catalogue first pages and parameterised questions, drawn from the
     store: the systems the clients ask about are ones it holds."""
     import pyoxigraph
 
     found = pyoxigraph.Store.read_only(str(store)).query(SAMPLE, use_default_graph_as_union=True)
-    systems = [(s["s"].value, s["name"].value) for s in found]  # type: ignore[index,union-attr]
-    if not systems:
+    found_systems = [(s["s"].value, s["name"].value) for s in found]  # type: ignore[index,union-attr]
+    if not found_systems:
         raise SystemExit(f"{store} holds no systems: is it an icegraph build's store?")
     rng = random.Random(seed)
-    picked = rng.sample(systems, min(50, len(systems)))
+    picked = rng.sample(found_systems, min(systems, len(found_systems)))
     pages = [("page", p) for p in ENTITIES]
     pages += [("page", iri.removeprefix(BASE_IRI)) for iri, _ in picked]
     firsts = []
@@ -88,10 +100,14 @@ def hammer(
     lock = threading.Lock()
     stop = time.monotonic() + seconds
     samples: list[float] = []
+    refused: list[float] = []
 
     def client(seed: int) -> None:
         rng = random.Random(seed)
-        with httpx.Client(timeout=max(60.0, seconds)) as http:
+        # each client from an address of its own (127.0.0.2, .3, …: all loopback on Linux),
+        # as twenty readers would be: the server shares its workers out per address
+        own = httpx.HTTPTransport(local_address=f"127.0.0.{2 + seed % 250}")
+        with httpx.Client(timeout=max(60.0, seconds), transport=own) as http:
             while time.monotonic() < stop:
                 req = draw(rng)
                 t0 = time.perf_counter()
@@ -103,8 +119,11 @@ def hammer(
                     continue
                 dt = time.perf_counter() - t0
                 with lock:
-                    latencies[req[0]].append(dt)
                     statuses[status] += 1
+                    if 200 <= status < 300:  # a quick refusal is not a request served
+                        latencies[req[0]].append(dt)
+                    else:
+                        refused.append(dt)
 
     def sampler() -> None:
         # memory every tenth of the run: growth shows as a rising tail, warm-up as a step
@@ -129,6 +148,7 @@ def hammer(
         "errors": sum(errors.values()),
         "error_kinds": dict(errors),
         "non_2xx": sum(n for s, n in statuses.items() if not 200 <= s < 300),
+        "non_2xx_p50_ms": round(statistics.median(refused) * 1000, 1) if refused else None,
         "statuses": {str(s): n for s, n in sorted(statuses.items())},
         "server_rss_start_mib": start_mib,
         "server_rss_end_mib": round(tree_rss_kib(server_pid) / 1024, 1),
@@ -199,6 +219,22 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60, help="Length of each phase.")
     ap.add_argument("--timeout", type=float, default=20, help="Seconds a server lets a query run.")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--systems", type=int, default=50, help="Systems drawn for pages and reachability."
+    )
+    ap.add_argument(
+        "--answer-cache",
+        type=int,
+        default=64,
+        help="icegraph serve --answer-cache (MiB) in the first two phases.",
+    )
+    ap.add_argument(
+        "--oxigraph-command",
+        choices=("serve-read-only", "serve"),
+        default="serve-read-only",
+        help="serve-read-only opens the same store as icegraph does (read-only); serve opens "
+        "it for writing, so it runs on a copy.",
+    )
     ap.add_argument("--no-oxigraph", action="store_true", help="Only icegraph's server.")
     ap.add_argument("--json", type=Path, default=None, help="Also write the figures here.")
     args = ap.parse_args()
@@ -206,7 +242,7 @@ def main() -> int:
         build = [sys.executable, "-m", "icegraph.cli", "build", "-q"]
         build += ["--data", str(ROOT / "data"), "--out", str(args.store.parent)]
         subprocess.run(build, check=True)
-    pages, firsts, asks = workload(args.store, args.seed)
+    pages, firsts, asks = workload(args.store, args.seed, args.systems)
     sparql = firsts + asks
 
     def mixed(rng: random.Random) -> Request:
@@ -219,65 +255,113 @@ def main() -> int:
 
     figures: dict = {"store": str(args.store), "requests": {"pages": len(pages)}}
     figures["requests"].update(catalogue_first_pages=len(firsts), reachability=len(asks))
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "icegraph.cli", "serve", "--store", str(args.store)]
-    cmd += ["--port", str(port), "--timeout", str(args.timeout)]
-    server = started(cmd, base + "/sparql")
-
-    def ours(http: httpx.Client, req: Request) -> int:
-        if req[0] == "page":
-            return http.get(base + req[1], headers={"Accept": "text/html"}).status_code
-        accept = {"Accept": "application/sparql-results+json"}
-        return http.post(base + "/sparql", data={"query": req[1]}, headers=accept).status_code
-
-    try:
+    figures["settings"] = {
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "timeout_s": args.timeout,
+        "answer_cache_mib": args.answer_cache,
+        "client_addresses": "one per client (127.0.0.2, .3, …)",
+        "oxigraph_command": args.oxigraph_command,
+    }
+    kept = ["--answer-cache", str(args.answer_cache)]
+    with icegraph_server(args, kept) as ours:
         warm_up(ours, pages[:5] + sparql, args.timeout)
-        figures["icegraph_mixed"] = hammer(ours, mixed, args.clients, args.seconds, server.pid)
+        figures["icegraph_mixed"] = hammer(ours, mixed, args.clients, args.seconds, ours.pid)
         _show("icegraph serve, mixed", figures["icegraph_mixed"])
-        figures["icegraph_sparql"] = hammer(
-            ours, sparql_only, args.clients, args.seconds, server.pid
-        )
+        figures["icegraph_sparql"] = hammer(ours, sparql_only, args.clients, args.seconds, ours.pid)
         _show("icegraph serve, SPARQL only", figures["icegraph_sparql"])
-    finally:
-        stopped(server)
+    if args.answer_cache:
+        # the engines side by side: every request worked out, none answered from memory
+        with icegraph_server(args, ["--answer-cache", "0"]) as ours:
+            # no warm-up: nothing is kept, and the store's files were read in by phase 1
+            figures["icegraph_sparql_uncached"] = hammer(
+                ours, sparql_only, args.clients, args.seconds, ours.pid
+            )
+            _show(
+                "icegraph serve --answer-cache 0, SPARQL only", figures["icegraph_sparql_uncached"]
+            )
 
     binary = oxigraph_binary()
     if binary and not args.no_oxigraph:
-        port = free_port()
-        theirs_base = f"http://127.0.0.1:{port}"
-        cmd = [binary, "serve-read-only", "--location", str(args.store)]
-        cmd += ["--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-        cmd += ["--timeout-s", str(int(args.timeout))]
-        oxigraph = started(cmd, theirs_base + "/query")
-
-        def theirs(http: httpx.Client, req: Request) -> int:
-            accept = {"Accept": "application/sparql-results+json"}
-            url = theirs_base + "/query"
-            return http.post(url, data={"query": req[1]}, headers=accept).status_code
-
-        try:
+        with oxigraph_server(binary, args) as theirs:
             warm_up(theirs, sparql, args.timeout)
             figures["oxigraph_sparql"] = hammer(
-                theirs, sparql_only, args.clients, args.seconds, oxigraph.pid
+                theirs, sparql_only, args.clients, args.seconds, theirs.pid
             )
-            _show("oxigraph serve-read-only, SPARQL only", figures["oxigraph_sparql"])
-        finally:
-            stopped(oxigraph)
-        ice, ox = figures["icegraph_sparql"], figures["oxigraph_sparql"]
-        figures["ratio"] = {
-            "throughput_icegraph_over_oxigraph": _ratio(
-                ice["requests_per_s"], ox["requests_per_s"]
-            ),
-            "p99_icegraph_over_oxigraph": _ratio(ice["p99_ms"], ox["p99_ms"]),
-        }
+            _show(f"oxigraph {args.oxigraph_command}, SPARQL only", figures["oxigraph_sparql"])
+        ox = figures["oxigraph_sparql"]
+        figures["ratio"] = {}
+        for phase in ("icegraph_sparql", "icegraph_sparql_uncached"):
+            if phase in figures:
+                ice = figures[phase]
+                figures["ratio"][phase.removeprefix("icegraph_")] = {
+                    "throughput_icegraph_over_oxigraph": _ratio(
+                        ice["requests_per_s"], ox["requests_per_s"]
+                    ),
+                    "p99_icegraph_over_oxigraph": _ratio(ice["p99_ms"], ox["p99_ms"]),
+                }
         print(f"ratios, same SPARQL requests: {figures['ratio']}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     ok = figures["icegraph_mixed"]
     return 0 if ok["errors"] == 0 and not any(s.startswith("5") for s in ok["statuses"]) else 1
+
+
+class Server:
+    """A running server and how to send it one of the workload's requests."""
+
+    def __init__(self, proc: subprocess.Popen, send: Callable[[httpx.Client, Request], int]):
+        self.proc = proc
+        self.pid = proc.pid
+        self._send = send
+
+    def __call__(self, http: httpx.Client, req: Request) -> int:
+        return self._send(http, req)
+
+
+@contextmanager
+def icegraph_server(args: argparse.Namespace, extra: list[str]) -> Iterator[Server]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "icegraph.cli", "serve", "--store", str(args.store)]
+    cmd += ["--port", str(port), "--timeout", str(args.timeout), *extra]
+    proc = started(cmd, base + "/sparql")
+
+    def send(http: httpx.Client, req: Request) -> int:
+        if req[0] == "page":
+            return http.get(base + req[1], headers={"Accept": "text/html"}).status_code
+        accept = {"Accept": "application/sparql-results+json"}
+        return http.post(base + "/sparql", data={"query": req[1]}, headers=accept).status_code
+
+    try:
+        yield Server(proc, send)
+    finally:
+        stopped(proc)
+
+
+@contextmanager
+def oxigraph_server(binary: str, args: argparse.Namespace) -> Iterator[Server]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="oxigraph-serve-", dir=args.store.parent) as tmp:
+        location = args.store
+        if args.oxigraph_command == "serve":  # it opens the store for writing: a copy
+            location = Path(tmp) / "store"
+            shutil.copytree(args.store, location)
+        cmd = [binary, args.oxigraph_command, "--location", str(location)]
+        cmd += ["--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+        cmd += ["--timeout-s", str(int(args.timeout))]
+        proc = started(cmd, base + "/query")
+
+        def send(http: httpx.Client, req: Request) -> int:
+            accept = {"Accept": "application/sparql-results+json"}
+            return http.post(base + "/query", data={"query": req[1]}, headers=accept).status_code
+
+        try:
+            yield Server(proc, send)
+        finally:
+            stopped(proc)
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:

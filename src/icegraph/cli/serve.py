@@ -49,6 +49,14 @@ from icegraph.cli.options import out_file_option, store_option, write_output
     help="Largest request body in bytes (query, form, reconciliation batch); past it, 413.",
 )
 @click.option(
+    "--answer-cache",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="MiB of answers and pages kept for repeated requests (the store does not change "
+    "while served); 0 keeps none.",
+)
+@click.option(
     "--allow-service",
     "allow_service",
     multiple=True,
@@ -67,6 +75,7 @@ def serve_command(
     per_client: int,
     max_waiting: int,
     max_body: int,
+    answer_cache: int,
     allow_service: tuple[str, ...],
 ) -> None:
     """Serve the built graph: query page, SPARQL endpoint, entity pages, dumps.
@@ -100,6 +109,7 @@ def serve_command(
         max_waiting=max_waiting,
         max_body=max_body,
         allow_service=allow_service,
+        answer_cache=answer_cache,
     )
     click.echo(f"icegraph is serving {store_dir} at http://{host}:{port}/  (Ctrl-C stops it)")
     click.echo(f"SPARQL endpoint: http://{host}:{port}/sparql")

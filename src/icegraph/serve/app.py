@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,7 @@ from icegraph.publish.schema_org import schema_org_dataset, script_json
 from icegraph.queries import catalogue
 from icegraph.serve import conneg, rendering, vocabulary_page
 from icegraph.serve.addresses import requested_paths
+from icegraph.serve.answer_cache import KeptBytes
 from icegraph.serve.body_limit import BodyLimit
 from icegraph.serve.describe import describe, exists, local_link, replaced_by, triples_about
 from icegraph.serve.directory import Directory, listing, load_directory
@@ -77,6 +80,8 @@ class ServeConfig:
     max_query_string: int = 64 * 1024
     # Endpoints a federated SERVICE clause may call; none by default.
     allow_service: tuple[str, ...] = ()
+    # MiB of answers (SPARQL results, entity pages) kept for repeated requests; 0 for none.
+    answer_cache: int = 64
 
     @property
     def build_dir(self) -> Path:
@@ -94,6 +99,7 @@ def create_app(config: ServeConfig) -> Starlette:
         per_client=config.per_client,
         max_waiting=config.max_waiting,
         network=bool(config.allow_service),
+        cache_mib=config.answer_cache,
     )
     diagram_cache: dict[str, str] = {}
     counts: dict[str, int] = {}
@@ -110,7 +116,20 @@ def create_app(config: ServeConfig) -> Starlette:
             dataset_cache["files"] = distribution_files(config.build_dir)
         return list(dataset_cache["files"])  # type: ignore[call-overload]
 
-    # The store and its build report do not change while we serve: read each once.
+    # The store and its build report do not change while we serve: read each once, and keep
+    # the pages made from them (an entity page of a hub is many lookups).
+    pages = KeptBytes(config.answer_cache * 1024 * 1024)
+    pages_lock = threading.Lock()
+
+    def kept_page(key: tuple, make: Callable[[], bytes]) -> bytes:
+        with pages_lock:
+            body = pages.get(key)
+        if body is None:
+            body = make()  # two threads may make the same page at once; either copy will do
+            with pages_lock:
+                pages.put(key, body)
+        return body
+
     directory_cache: dict[str, Directory] = {}
     findings_cache: dict[str, dict[str, list[BuildFinding]]] = {}
 
@@ -225,13 +244,25 @@ def create_app(config: ServeConfig) -> Starlette:
         if not exists(store, iri):
             return not_found(request, f"Nothing is known about <{iri}>.")
         if media == conneg.HTML:
+            referred = _offset(request.query_params.get("referred"))
             if iri == DATASET:
                 return render(
                     "dataset.html",
-                    e=describe(store, iri, findings()),
+                    e=describe(store, iri, findings(), referred),
                     dataset_jsonld=dataset_jsonld(),
                 )
-            return render("entity.html", e=describe(store, iri, findings()))
+            body = kept_page(
+                (iri, media, referred),
+                lambda: rendering.render(
+                    "entity.html", e=describe(store, iri, findings(), referred)
+                ).encode("utf-8"),
+            )
+            return HTMLResponse(body)
+        return Response(
+            kept_page((iri, media), lambda: entity_triples(iri, media)), media_type=media
+        )
+
+    def entity_triples(iri: str, media: str) -> bytes:
         triples = triples_about(store, iri)
         if iri == DATASET:
             # The whole description (publisher, distributions, themes are nodes of their
@@ -244,8 +275,7 @@ def create_app(config: ServeConfig) -> Starlette:
                     have.add(t)
                     triples.append(t)
             triples += [_triple(t) for t in dump_files()]
-        body = serialize_triples(triples, media)
-        return Response(body, media_type=media)
+        return serialize_triples(triples, media)
 
     def asked(request: Request, route: str) -> str:
         # the IRI as the link wrote it, or as decoded when only that is known (addresses.py)
@@ -283,7 +313,13 @@ def create_app(config: ServeConfig) -> Starlette:
         if not exists(store, iri):
             return not_found(request, f"Nothing is known about <{iri}>.")
         hops = 2 if request.query_params.get("hops") == "2" else 1
-        return render("graph.html", n=neighbourhood(store, iri, hops), arrows=ARROWS)
+        body = kept_page(
+            (iri, "graph", hops),
+            lambda: rendering.render(
+                "graph.html", n=neighbourhood(store, iri, hops), arrows=ARROWS
+            ).encode("utf-8"),
+        )
+        return HTMLResponse(body)
 
     def missing(request: Request) -> Response:
         return not_found(request, f"There is no page at {request.url.path}.")
@@ -389,6 +425,19 @@ def refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestRefused)
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
     return PlainTextResponse(str(exc) + "\n", status_code=exc.status, headers=headers)
+
+
+def _offset(given: str | None) -> int:
+    """Where a paged list starts, from ?referred=N: a whole number, at most a billion."""
+    if not given:
+        return 0
+    if not (given.isascii() and given.isdigit()) or len(given) > 9:
+        raise RequestRefused(
+            f"referred={given[:40]!r} is not a position in the list",
+            status=400,
+            fix="Give a whole number, as the page's Next and Previous links do.",
+        )
+    return int(given)
 
 
 def _triple(terms: tuple[str, str, str]) -> Triple:

@@ -129,8 +129,10 @@ class EntityView:
     contradictions: list[ContradictionView]
     support: SupportView | None
     warnings: list[BuildFinding]
-    inbound: list[tuple[str, list[tuple[str, Value]]]]
+    inbound: Inbound
     more_claims: bool = False  # a page shows at most PAGE_LIMIT claims and connections each
+    more_connections: bool = False
+    more_contradictions: bool = False  # and at most CONTRADICTION_LIMIT disagreements
     # withdrawn (a tombstone), embargoed or confidential: said before anything else
     notices: list[Notice] = field(default_factory=list)
 
@@ -150,7 +152,11 @@ class EntityView:
 
 # Without ORDER BY the store stops at the limit; the page sorts what it shows. An entity
 # such as ICM, named by a claim on every row of a large table, still opens at once.
-PAGE_LIMIT = 500
+PAGE_LIMIT = 200
+# Disagreements a page shows; the catalogue's `contradictions` question lists them all.
+CONTRADICTION_LIMIT = 50
+# "Referred to by" entries a page shows; the rest are a link away (?referred=OFFSET).
+INBOUND_PAGE = 200
 # Things claims are about, or that claims assert; a claim, a document or the dataset is not.
 CLAIMABLE = {
     IG + k
@@ -305,7 +311,7 @@ SELECT DISTINCT ?e ?claim ?statement ?conf ?ver ?method ?date ?target WHERE {
   OPTIONAL { ?claim ig:method/skos:prefLabel ?method }
   OPTIONAL { ?claim prov:generatedAtTime ?date }
   OPTIONAL { ?claim ig:asserts ?target }
-} LIMIT 501
+} LIMIT 201
 """
 _CONNECTIONS = """
 SELECT DISTINCT ?e ?c ?label ?other ?dir ?rt ?claims ?best WHERE {
@@ -318,12 +324,21 @@ SELECT DISTINCT ?e ?c ?label ?other ?dir ?rt ?claims ?best WHERE {
   OPTIONAL { ?c ig:relationType/skos:prefLabel ?rt }
   OPTIONAL { ?c ig:claimCount ?claims }
   OPTIONAL { ?c ig:strongestConfidence ?best }
-} LIMIT 1001
+}
 """
-_CONTRADICTIONS = """
-SELECT ?e ?k ?label ?aspect ?said ?claim ?file ?line WHERE {
+
+
+_CONTRADICTION_KEYS = """
+SELECT DISTINCT ?k WHERE {
   { ?k dcterms:subject ?e } UNION { ?p0 ig:statedBy ?e . ?k ig:hasPosition ?p0 }
   UNION { ?c0 ig:asserts ?e . ?p0 ig:statedBy ?c0 . ?k ig:hasPosition ?p0 }
+  ?k a ig:Contradiction .
+}
+"""
+# The positions of disagreements already chosen (VALUES ?k): asked apart, because with the
+# entity's patterns in the same query the store plans the positions from every claim.
+_POSITIONS = """
+SELECT ?k ?label ?aspect ?said ?claim ?file ?line WHERE {
   ?k a ig:Contradiction ; rdfs:label ?label ; ig:aspect ?aspect ; ig:hasPosition ?p .
   ?p rdfs:label ?said ; ig:statedBy ?claim .
   OPTIONAL { ?p ig:sourceFile ?file }
@@ -340,10 +355,15 @@ def about(query: str, iri: str) -> str:
     return query.replace("WHERE {", "WHERE {\n  VALUES ?e { " + str(NamedNode(iri)) + " }", 1)
 
 
-def connections(store: Store, iri: str, cache: dict[str, str]) -> list[Connection]:
-    """Flows and relationships the entity is an end of, sorted by the other end's name."""
+def connections(
+    store: Store, iri: str, cache: dict[str, str], limit: int = 1001
+) -> list[Connection]:
+    """Flows and relationships the entity is an end of (from the first `limit` rows the
+    store finds: no ORDER BY, so a hub's are found as fast as any), sorted by the other
+    end's name."""
     out: dict[tuple[str, str], Connection] = {}
-    for r in select(store, about(_CONNECTIONS, iri), prefixes=PREFIXES):
+    query = about(_CONNECTIONS, iri) + f" LIMIT {limit}"
+    for r in select(store, query, prefixes=PREFIXES):
         direction = r["dir"].value
         rt = r["rt"].value if r["rt"] else "related to"
         relation = {
@@ -370,8 +390,12 @@ def _rank(grade: str) -> int:
 
 
 def describe(
-    store: Store, iri: str, warnings: dict[str, list[BuildFinding]] | None = None
+    store: Store,
+    iri: str,
+    warnings: dict[str, list[BuildFinding]] | None = None,
+    referred: int = 0,
 ) -> EntityView:
+    """The entity's dossier; `referred` is where its "Referred to by" page starts."""
     cache: dict[str, str] = {}
     names: dict[str, str] = {}
     node = NamedNode(iri)
@@ -461,9 +485,11 @@ def describe(
             groups.append((tier, []))
         groups[-1][1].append(c)
 
-    links = connections(store, iri, cache)[:PAGE_LIMIT]
+    found_links = connections(store, iri, cache, PAGE_LIMIT + 1)
+    links = found_links[:PAGE_LIMIT]
     key_links = sorted(links, key=lambda c: (-c.claims, _rank(c.strongest), c.other.text))[:5]
 
+    disagreements = contradictions(store, iri, cache, CONTRADICTION_LIMIT + 1)
     support = None
     if "claimCount" in derived:
         support = SupportView(
@@ -488,19 +514,30 @@ def describe(
         connections=links,
         key_connections=key_links,
         sources=sorted(documents.values(), key=lambda s: s.text.casefold()),
-        contradictions=contradictions(store, iri, cache),
+        contradictions=disagreements[:CONTRADICTION_LIMIT],
+        more_contradictions=len(disagreements) > CONTRADICTION_LIMIT,
         support=support,
         warnings=(warnings or {}).get(iri, []),
-        inbound=_inbound(store, node, cache, names),
+        inbound=_inbound(store, node, cache, names, referred),
         more_claims=len(ordered) > PAGE_LIMIT,
+        more_connections=len(found_links) > PAGE_LIMIT,
         notices=notices(store, iri),
     )
 
 
-def contradictions(store: Store, iri: str, cache: dict[str, str]) -> list[ContradictionView]:
-    """Disagreements about the entity, or stated by it (a claim) or by claims asserting it."""
+def contradictions(
+    store: Store, iri: str, cache: dict[str, str], limit: int | None = None
+) -> list[ContradictionView]:
+    """Disagreements about the entity, or stated by it (a claim) or by claims asserting it;
+    at most `limit` of them (each with all its positions), in the store's order before
+    sorting, so a hub with thousands opens at once."""
+    keys = about(_CONTRADICTION_KEYS, iri) + (f" LIMIT {limit}" if limit is not None else "")
+    chosen = " ".join(str(r["k"]) for r in select(store, keys, prefixes=PREFIXES))
+    if not chosen:
+        return []
+    query = _POSITIONS.replace("WHERE {", "WHERE {\n  VALUES ?k { " + chosen + " }", 1)
     found: dict[str, ContradictionView] = {}
-    for r in select(store, about(_CONTRADICTIONS, iri), prefixes=PREFIXES):
+    for r in select(store, query, prefixes=PREFIXES):
         k = found.setdefault(
             r["k"].value,
             ContradictionView(r["k"].value, r["label"].value, r["aspect"].value, []),
@@ -516,34 +553,89 @@ def contradictions(store: Store, iri: str, cache: dict[str, str]) -> list[Contra
     return sorted(found.values(), key=lambda k: (k.label.casefold(), k.iri))
 
 
+# What points at the entity, less what the dossier shows in sections of its own (claims,
+# contradictions, curated records), a page at a time in the store's own order: no ORDER BY,
+# so a hub named by a million statements gives its first page as fast as any other entity.
+_INBOUND = """
+SELECT DISTINCT ?s ?p WHERE {
+  ?s ?p ?e .
+  FILTER NOT EXISTS {
+    VALUES ?elsewhere { ig:Claim ig:Contradiction ig:Position dcat:CatalogRecord }
+    ?s a ?elsewhere
+  }
+}
+"""
+
+
+@dataclass
+class Inbound:
+    groups: list[tuple[str, list[tuple[str, Value]]]]
+    offset: int  # the first shown is the offset-th (from 0)
+    more: bool  # whether another page follows
+    # Statements of any kind that point here, claims included: counted only for a hub,
+    # where the section's own count would cost a type lookup per statement (seconds).
+    referring: int | None = None
+
+    @property
+    def page_size(self) -> int:
+        return INBOUND_PAGE
+
+    @property
+    def shown(self) -> int:
+        return sum(len(entries) for _, entries in self.groups)
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + INBOUND_PAGE if self.more else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(0, self.offset - INBOUND_PAGE) if self.offset else None
+
+    @property
+    def paged(self) -> bool:
+        return self.more or self.offset > 0
+
+
 def _inbound(
-    store: Store, node: NamedNode, cache: dict[str, str], names: dict[str, str]
-) -> list[tuple[str, list[tuple[str, Value]]]]:
-    """What points at the entity, grouped by the kind of thing that does, each group sorted
-    by name; claims, contradictions and curated records have sections of their own."""
+    store: Store, node: NamedNode, cache: dict[str, str], names: dict[str, str], offset: int = 0
+) -> Inbound:
+    """What points at the entity, a page of INBOUND_PAGE from `offset`, grouped by the kind
+    of thing that does, each group sorted by name."""
+    query = about(_INBOUND, node.value)
+    found = [
+        (r["s"], r["p"].value)
+        for r in select(
+            store, f"{query} OFFSET {offset} LIMIT {INBOUND_PAGE + 1}", prefixes=PREFIXES
+        )
+    ]
+    more = len(found) > INBOUND_PAGE
+    referring = None
+    if more or offset:
+        counted = select(
+            store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p {node} }}", prefixes=PREFIXES
+        )
+        referring = int(next(iter(counted))["n"].value)
     groups: dict[str, list[tuple[str, Value]]] = {}
     kinds: dict[str, list[str]] = {}
-    count = 0
-    for q in store.quads_for_pattern(None, None, node, None):
-        if count >= 200:
-            break
-        subject = q.subject.value
-        if subject not in kinds:
-            kinds[subject] = sorted(
+    for subject, predicate in found[:INBOUND_PAGE]:
+        if subject.value not in kinds:
+            kinds[subject.value] = sorted(
                 {
                     t.object.value
-                    for t in store.quads_for_pattern(q.subject, NamedNode(RDF + "type"), None, None)
+                    for t in store.quads_for_pattern(subject, NamedNode(RDF + "type"), None, None)
                 }  # fmt: skip
             )
-        if set(kinds[subject]) & _SHOWN_ELSEWHERE:
-            continue
-        kind = term_label(store, kinds[subject][0], names) if kinds[subject] else "Other"
-        entry = (term_label(store, q.predicate.value, names), value_of(store, q.subject, cache))
-        group = groups.setdefault(kind, [])
-        if entry not in group:
-            group.append(entry)
-            count += 1
-    return [
-        (kind, sorted(entries, key=lambda e: (e[1].text.casefold(), e[0])))
-        for kind, entries in sorted(groups.items(), key=lambda g: g[0].casefold())
-    ]
+        types = kinds[subject.value]
+        kind = term_label(store, types[0], names) if types else "Other"
+        entry = (term_label(store, predicate, names), value_of(store, subject, cache))
+        groups.setdefault(kind, []).append(entry)
+    return Inbound(
+        [
+            (kind, sorted(entries, key=lambda e: (e[1].text.casefold(), e[0])))
+            for kind, entries in sorted(groups.items(), key=lambda g: g[0].casefold())
+        ],
+        offset,
+        more,
+        referring,
+    )

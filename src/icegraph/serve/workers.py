@@ -24,6 +24,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from icegraph.errors import RequestRefused
+from icegraph.serve.answer_cache import AnswerCache
 from icegraph.serve.scheduling import FairScheduler, ShuttingDown
 
 # Workers are forked from a small server process that has already imported the engine, so
@@ -222,8 +223,11 @@ class QueryPool:
         per_client: int = 2,
         max_waiting: int = 64,
         network: bool = False,
+        cache_mib: int = 64,
     ) -> None:
         self.store_path = store_path
+        # a query stopped at the time limit is refused at once for a minute after
+        self.answers = AnswerCache(cache_mib * 1024 * 1024, remember=(QueryTimeout,))
         # Workers reach the network only when federated queries are allowed at all.
         self.network = network
         self.size = size or max(1, min(4, os.cpu_count() or 1))
@@ -269,7 +273,22 @@ class QueryPool:
         self._spare = None
 
     async def run(self, req: Request, client: str = "") -> bytes:
-        """The answer's bytes; cancelling the awaiting task stops the query's worker."""
+        """The answer's bytes, kept or worked out (answer_cache.py); cancelling the awaiting
+        task stops the query's worker unless other requests wait for the same answer."""
+        return await self.answers.get(
+            (self._store_identity(), req), req.query, lambda: self._run(req, client)
+        )
+
+    def _store_identity(self) -> tuple[int, int]:
+        # A build published while we serve replaces the store's folder (one rename): answers
+        # kept from the one before must not be served for it.
+        try:
+            st = os.stat(self.store_path)
+        except OSError:
+            return (0, 0)
+        return (st.st_dev, st.st_ino)
+
+    async def _run(self, req: Request, client: str) -> bytes:
         async with self.scheduler.slot(client):
             # When many clients leave at once, a slot freed by one of them may go to another
             # that has also left but whose departure is not yet handled; letting the loop turn

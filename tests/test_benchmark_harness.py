@@ -1,0 +1,52 @@
+"""The benchmarks' own machinery on the seeds: run.py's N-Quads and partial figures, and
+load.py's clients against a real icegraph server, each from an address of its own."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+import pyoxigraph
+from benchmarks import load, run
+
+from icegraph.pipeline import BuildResult
+
+
+def test_the_published_trig_becomes_n_quads_one_a_line(seed_build: BuildResult, tmp_path: Path):
+    nq = tmp_path / "build.nq"
+    run.to_nquads(seed_build.out_dir / "icegraph.trig", nq)
+    store = pyoxigraph.Store.read_only(str(seed_build.out_dir / "store"))
+    assert run.count_lines(nq) == len(store)  # the graphs partition the dataset
+    parsed = set(pyoxigraph.parse(path=str(nq), format=pyoxigraph.RdfFormat.N_QUADS))
+    assert parsed == set(store)
+
+
+def test_figures_so_far_are_written_whole_and_marked_incomplete(tmp_path: Path):
+    target = tmp_path / "benchmark.json"
+    done = {"rows": 10, "icegraph": {"total_s": 1.0}}
+    run._write(target, [done, {"rows": 100, "icegraph": {"total_s": 9.0}}])
+    written = json.loads(target.read_text())
+    assert [r["complete"] for r in written] == [True, False]
+    run._write(target, [done], complete=True)
+    assert json.loads(target.read_text())[0]["complete"] is True
+    assert not list(tmp_path.glob("*.part"))  # replaced in one step, nothing left beside
+
+
+def test_load_clients_are_served_from_addresses_of_their_own(seed_build: BuildResult):
+    store = seed_build.out_dir / "store"
+    pages, firsts, asks = load.workload(store, seed=1, systems=5)
+    assert len(asks) == 5 and len(firsts) >= 10
+    assert ("page", "/id/system/icm") in pages
+    args = argparse.Namespace(store=store, timeout=10.0)
+    with load.icegraph_server(args, ["--answer-cache", "8"]) as server:
+
+        def draw(rng: random.Random) -> load.Request:
+            return rng.choice(pages[:3] + asks)
+
+        figures = load.hammer(server, draw, clients=3, seconds=3, server_pid=server.pid)
+    assert figures["errors"] == 0 and figures["non_2xx"] == 0
+    assert figures["requests"] > 3 and set(figures["statuses"]) == {"200"}
+    assert figures["p50_ms"] is not None and figures["p99_ms"] >= figures["p50_ms"]
+    assert figures["server_rss_peak_mib"] > 0
