@@ -237,10 +237,10 @@ def _follow_as_jsonld(
                     # The streamed Turtle is N-Triples lines, read as such, so its statements
                     # come out in the default graph and go to the serialiser without a Python
                     # step each (taking the triple out of each TriG quad doubled this
-                    # process's time). Read leniently: the same lines are the loader's input,
-                    # whose strict parse already stops the build on anything malformed;
-                    # checking every IRI again cost a third.
-                    quads = pyoxigraph.parse(src, RdfFormat.N_TRIPLES, lenient=True)
+                    # process's time). Read strictly: this is the one check of every line
+                    # the mapper made (the loader reads them leniently, see produce.py), and
+                    # a malformed line fails the build before anything is published.
+                    quads = pyoxigraph.parse(src, RdfFormat.N_TRIPLES)
                     pyoxigraph.serialize(quads, part, RdfFormat.JSON_LD)
                 _append_array(out, part)
                 if end is not None:
