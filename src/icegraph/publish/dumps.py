@@ -86,8 +86,9 @@ class StreamedDumps:
     TriG is the stream itself, one block per graph. Turtle is the same triples without the
     graph blocks (no triple is in two graphs: see produce.graph_blocks). A third
     process follows the Turtle file as it grows and writes it as JSON-LD (expanded form: every
-    IRI in full, so it needs no context) with the store's Rust serialiser. If the loader
-    refuses the text, the build fails and this dump is thrown away with the staging folder.
+    IRI in full, so it needs no context) with the store's Rust serialiser, parsing each line
+    strictly: the loader reads them leniently, so a malformed line fails the build here
+    (`wait` raises) and the dumps are thrown away with the staging folder.
     Call it as the loader's tee; `close` when the last block is written, then `wait`.
 
     Each dump has a `prefix`: the bytes before the graphs worked out over the whole build
