@@ -10,7 +10,9 @@ from pyoxigraph import RdfFormat
 
 from icegraph.publish.dumps import StreamedDumps
 
-GOOD = b'<https://w3id.org/icegraph/id/system/a> <http://www.w3.org/2000/01/rdf-schema#label> "A" .\n'
+GOOD = (
+    b'<https://w3id.org/icegraph/id/system/a> <http://www.w3.org/2000/01/rdf-schema#label> "A" .\n'
+)
 # no character the mapper's IRI check refuses, but not an absolute IRI (no scheme)
 BAD = b'<system/b> <http://www.w3.org/2000/01/rdf-schema#label> "B" .\n'
 GRAPH = b"<https://w3id.org/icegraph/graph/input/t>"

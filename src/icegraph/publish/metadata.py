@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC
 from datetime import datetime as dt
@@ -332,13 +333,14 @@ def _distribution(q: Q, ds: Term, dump: Dump) -> list[Triple]:
 
 
 def checksums_text(folder: Path) -> str:
-    """`sha256sum` lines for the dumps in `folder` (the format `sha256sum -c` checks)."""
-    lines = []
-    for dump in DUMPS:
-        path = folder / dump.name
-        if path.exists():
-            lines.append(f"{file_sha256(path)}  {dump.name}\n")
-    return "".join(lines)
+    """`sha256sum` lines for the dumps in `folder` (the format `sha256sum -c` checks).
+
+    The dumps are hashed side by side: hashing releases the interpreter's lock, and at the
+    end of a build this is all that runs (a gigabyte of dumps at 100,000 records)."""
+    paths = [folder / dump.name for dump in DUMPS if (folder / dump.name).exists()]
+    with ThreadPoolExecutor(max_workers=len(paths) or 1) as pool:
+        digests = list(pool.map(file_sha256, paths))
+    return "".join(f"{digest}  {path.name}\n" for digest, path in zip(digests, paths, strict=True))
 
 
 def distribution_files(folder: Path) -> list[Triple]:
