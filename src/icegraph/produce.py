@@ -71,7 +71,6 @@ from icegraph.validate.streaming import StreamValidator, to_results
 
 Progress = Callable[[str], None]
 Tee = Callable[[bytes, bytes], None]  # (a TriG block, its triple lines alone)
-# A tee must parse the lines it is given strictly: the loader then reads them leniently.
 T = TypeVar("T")
 VOCABULARY_GRAPH = graph("vocabulary")
 CHUNK = 1 << 20  # characters of triples per message through the pipe
@@ -762,13 +761,8 @@ def load_mapped(
     outcome = None
     last: list[Block] = []
     try:
-        # With a tee, the streamed dumps parse every line strictly (publish/dumps.py) and a
-        # malformed one fails the build before it is published: the loader need not check
-        # each IRI again (a tenth of its CPU time).
         store.bulk_load(
-            input=cast(IO[bytes], _PipeReader(reader, tee)),
-            format=pyoxigraph.RdfFormat.TRIG,
-            lenient=tee is not None,
+            input=cast(IO[bytes], _PipeReader(reader, tee)), format=pyoxigraph.RdfFormat.TRIG
         )
         timings["stream and bulk load"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
