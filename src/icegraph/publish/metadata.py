@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC
 from datetime import datetime as dt
@@ -333,14 +334,16 @@ def _distribution(q: Q, ds: Term, dump: Dump) -> list[Triple]:
 
 def checksums_text(folder: Path, known: dict[str, str] | None = None) -> str:
     """`sha256sum` lines for the dumps in `folder` (the format `sha256sum -c` checks);
-    `known`: digests already worked out, by file name."""
-    lines = []
-    for dump in DUMPS:
-        path = folder / dump.name
-        if path.exists():
-            digest = (known or {}).get(dump.name) or file_sha256(path)
-            lines.append(f"{digest}  {dump.name}\n")
-    return "".join(lines)
+    `known`: digests already worked out, by file name.
+
+    The others are hashed side by side: hashing releases the interpreter's lock, and at the
+    end of a build this is all that runs (a gigabyte of dumps at 100,000 records)."""
+    known = known or {}
+    paths = [folder / dump.name for dump in DUMPS if (folder / dump.name).exists()]
+    todo = [p for p in paths if p.name not in known]
+    with ThreadPoolExecutor(max_workers=len(todo) or 1) as pool:
+        found = dict(zip((p.name for p in todo), pool.map(file_sha256, todo), strict=True))
+    return "".join(f"{known.get(p.name) or found[p.name]}  {p.name}\n" for p in paths)
 
 
 def distribution_files(folder: Path) -> list[Triple]:
