@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.servers import free_port, oxigraph_binary  # noqa: E402
 
-from benchmarks.measure import tree_rss_kib  # noqa: E402
+from benchmarks.measure import tree_memory_kib  # noqa: E402
 from icegraph.queries import catalogue, find_query  # noqa: E402
 from icegraph.serve.query_page import page_of, pageable  # noqa: E402
 
@@ -128,10 +128,10 @@ def hammer(
     def sampler() -> None:
         # memory every tenth of the run: growth shows as a rising tail, warm-up as a step
         while time.monotonic() < stop:
-            samples.append(round(tree_rss_kib(server_pid) / 1024, 1))
+            samples.append(round(tree_memory_kib(server_pid) / 1024, 1))
             time.sleep(max(1.0, seconds / 10))
 
-    start_mib = round(tree_rss_kib(server_pid) / 1024, 1)
+    start_mib = round(tree_memory_kib(server_pid) / 1024, 1)
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     threads.append(threading.Thread(target=sampler))
     started = time.monotonic()
@@ -151,7 +151,7 @@ def hammer(
         "non_2xx_p50_ms": round(statistics.median(refused) * 1000, 1) if refused else None,
         "statuses": {str(s): n for s, n in sorted(statuses.items())},
         "server_rss_start_mib": start_mib,
-        "server_rss_end_mib": round(tree_rss_kib(server_pid) / 1024, 1),
+        "server_rss_end_mib": round(tree_memory_kib(server_pid) / 1024, 1),
         "server_rss_peak_mib": max([start_mib, *samples]),
         "server_rss_samples_mib": samples,
     }
