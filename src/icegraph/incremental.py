@@ -35,7 +35,7 @@ from icegraph.produce import DERIVED_FILE, STATE_FILE, checkpoint_dir
 
 STATE_DIR = "state"
 MANIFEST = "manifest.json"
-FORMAT = 2  # of the state folder; a build of another format is not continued
+FORMAT = 3  # of the state folder; a build of another format is not continued
 # Checkpoints kept: each holds the mapper's state (about 30 MB at 100,000 records); the
 # newest are those a journalist editing what she just added rewinds to.
 CHECKPOINTS = 3

@@ -160,6 +160,9 @@ class MapState:
     used_corrections: list[int]
     typed: Typed = field(default_factory=Typed)
     validator: dict[str, Any] | None = None
+    # each system's best route to ICM as these inputs leave it (mapping/routes.py): the
+    # routes in the store when a later build starts from this state
+    routes: list[Triple] = field(default_factory=list)
 
 
 class Incompatible(IcegraphError):
@@ -332,22 +335,24 @@ def graph_blocks(
     counter = Progressor(progress, total)
     index = {c: i for i, c in enumerate(cat.corrections)}
 
-    def state(gathered_names: bytes) -> MapState:
+    def state(gathered_names: bytes, routes: list[Triple]) -> MapState:
         return MapState(
             list(files), gathered_names, stated, pre_resolved, resolved, dict(ids.entities),
             duplicates, flows, tracker, support, inputs_report,
-            sorted(index[c] for c in cat.used_corrections),
+            sorted(index[c] for c in cat.used_corrections), routes=routes,
         )  # fmt: skip
 
     for n, (path, reader) in enumerate(inputs):
         if last_apart and checkpoint is not None and n == len(inputs) - 1:
-            checkpoint(state(names_early), n)  # taken as it is now (a forked copy writes it)
+            # taken as it is now (a forked copy writes it)
+            checkpoint(state(names_early, best_routes(stated, support.best)), n)
         yield from _input_blocks(
             cat, ids, path, reader, stated, flows, tracker, support, inputs_report, counter, screen
         )
         files.append(path.name)
+    routes = best_routes(stated, support.best)
     if checkpoint is not None:
-        checkpoint(state(names), None)
+        checkpoint(state(names, routes), None)
     report.merge(inputs_report)
     for finding in unused_everywhere(cat):
         report.add_finding(finding)
@@ -363,12 +368,12 @@ def graph_blocks(
     # worked out over every document, so they come last: the support each flow and
     # relationship has, where the documents disagree, each system's best route to ICM
     if resume is None:
-        every = _derived(support, tracker, found, best_routes(stated, support.best))
+        every = _derived(support, tracker, found, routes)
         yield from _by_subject(DERIVED_GRAPH, every)
         return
     if resume.latest is not None:  # what differs from the store's, as if added
         support.touched = support.differing(resume.latest.support)
-    yield from _derived_update(resume, support, tracker, old_found, found)
+    yield from _derived_update(resume, support, tracker, old_found, found, routes)
 
 
 def _same_without_last(
@@ -397,6 +402,7 @@ def _derived_update(
     tracker: Contradictions,
     old_found: set[Contradiction],
     found: list[Contradiction],
+    routes: list[Triple],
 ) -> Iterator[Block]:
     """The derived graph of an incremental build: only what the added claims changed. The
     store gets the changed triples (`resume.removed` those to remove); the checks get the
@@ -405,14 +411,10 @@ def _derived_update(
     streamed, get the whole graph."""
     touched = support.touched or {}
     support.touched = None
-    # a route can change far from the added flows: all of them worked out again, as they
-    # were and as they are, and only the routes that differ sent on
-    routes = best_routes(resume.state.stated, support.best)
-    if resume.latest is not None:  # a rewind: the store holds the latest build's routes
-        latest = resume.latest
-        routes_then = set(best_routes(latest.stated, latest.support.best))
-    else:
-        routes_then = set(best_routes(resume.state.stated, support.best_before(touched)))
+    # a route can change far from the added flows: every route worked out again and compared
+    # with those in the store, the routes of the build the state is from (in a rewind, the
+    # latest), and only those that differ sent on
+    routes_then = set((resume.latest or resume.state).routes)
     moved = {t[0] for t in routes_then.symmetric_difference(routes)}
     after_routes = [t for t in routes if t[0] in moved]
     new_found = set(found)

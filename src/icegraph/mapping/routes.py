@@ -17,10 +17,8 @@ same order.
 
 What it reads: the `sendsDataTo` edges, labels and `a ig:System` the build has stated (each
 edge has one flow, named `flow/{from}--{to}` after the two entities) and each flow's best
-grade. An incremental build works the routes out again, before (each flow's grade before the
-added claims; a flow they made has none) and after, and sends the store only the routes that
-changed; the names and systems are the same both times, as an incremental build cannot change
-an entity earlier inputs name (it builds in full instead).
+grade. An incremental build works the routes out again and sends the store only those that
+differ from the routes the saved state keeps (produce.MapState.routes).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ is a voice of its own. Memory grows with the number of flows and relationships, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from icegraph.catalogue import Catalogue
 from icegraph.mapping.catalogue_quads import source_node
@@ -99,17 +99,6 @@ class Support:
         """The rank of the best claim asserting `node` (1 primary, 3 inferential), if any."""
         entry = self._by.get(node)
         return None if entry is None else entry[1]
-
-    def best_before(self, touched: dict[Term, Entry | None]) -> Callable[[Term], int | None]:
-        """`best` as it was before the claims that `touched` records (an incremental build)."""
-
-        def best(node: Term) -> int | None:
-            if node in touched:
-                entry = touched[node]
-                return None if entry is None else entry[1]
-            return self.best(node)
-
-        return best
 
     def now(self, nodes: Iterable[Term]) -> dict[Term, Entry]:
         """The entries of `nodes` as they are."""
