@@ -212,14 +212,16 @@ def graph_blocks(
     checkpoint: Checkpoint | None = None,
     resume: Resume | None = None,
     release_date: datetime.date | None = None,
+    before_last: bool = False,
 ) -> Iterator[Block]:
     """Every triple of the build: vocabulary, curated tables, then each input, record by record.
 
     Each triple comes once, in the graph of the first block that states it (see FlowMapper):
     the named graphs partition the dataset, so their union is the same graph on every store.
-    `checkpoint` is given the state after the last input and, in a full build of several
-    inputs, the state before the last one (what a build that changes or removes only that
-    input rewinds to: incremental.py). With `resume`, `inputs` are the
+    `checkpoint` is given the state after the last input and, with `before_last`, in a full
+    build of several inputs, the state before the last one (what a build that changes or
+    removes only that input rewinds to: incremental.py; it costs a second settling of the
+    names, so it is asked for only where it can be used). With `resume`, `inputs` are the
     inputs added since the state was taken: the blocks are those that bring the previous
     build's store to what a full build of all the inputs would hold (raises Incompatible
     when that cannot be done safely).
@@ -257,7 +259,8 @@ def graph_blocks(
         start[0].reattach(cat)
     # a full build also keeps the state before its last input, whose names are gathered apart
     last_apart = (
-        checkpoint is not None
+        before_last
+        and checkpoint is not None
         and resume is None
         and len(inputs) > 1
         and not (hold.public or hold.screens_flows)
@@ -642,8 +645,8 @@ def _produce(
         typed = resume.state.typed if resume is not None else Typed()
 
         def checkpoint(state: MapState, before: int | None) -> None:
-            if state_dir is None or (before is not None and streamed):
-                return  # streamed dumps could not start from there: no use keeping it
+            if state_dir is None:
+                return
             started = time.perf_counter()
             state.typed = typed
             state.validator = validator.snapshot() if validator is not None else None
@@ -662,7 +665,10 @@ def _produce(
         records_deferred: int | None = None
         derived_before: set[Hit] | None = None  # the findings when the derived graph began
         derived_deferred: set[Term] = set()
-        blocks = graph_blocks(cat, paths, report, progress, checkpoint, resume, release_date)
+        # streamed dumps could not be continued from before the last input: not kept then
+        blocks = graph_blocks(
+            cat, paths, report, progress, checkpoint, resume, release_date, not streamed
+        )
         for count, block in enumerate(blocks, start=1):
             if count % FREEZE_EVERY == 0:
                 gc.freeze()
