@@ -297,7 +297,12 @@ def test_the_browser_runs_a_catalogue_query_in_the_page_as_the_command_line_does
             # the engine and the data came from the site itself, nothing from elsewhere
             assert any(u.endswith("/static/oxigraph/web_bg.wasm") for u in requests)
             assert all(u.startswith(base) for u in requests), requests
-            assert page.get_attribute("#download-csv", "href").startswith("blob:")
+            # the downloads are made after the table is shown, by a second request to the
+            # engine: waited for, not assumed
+            page.wait_for_function(
+                "document.getElementById('download-csv').href.startsWith('blob:')",
+                timeout=30_000,
+            )
             # a query of one's own, and a mistake told rather than swallowed
             page.fill(
                 "#query",
