@@ -150,10 +150,10 @@ def hammer(
         "non_2xx": sum(n for s, n in statuses.items() if not 200 <= s < 300),
         "non_2xx_p50_ms": round(statistics.median(refused) * 1000, 1) if refused else None,
         "statuses": {str(s): n for s, n in sorted(statuses.items())},
-        "server_rss_start_mib": start_mib,
-        "server_rss_end_mib": round(tree_memory_kib(server_pid) / 1024, 1),
-        "server_rss_peak_mib": max([start_mib, *samples]),
-        "server_rss_samples_mib": samples,
+        "server_memory_start_mib": start_mib,
+        "server_memory_end_mib": round(tree_memory_kib(server_pid) / 1024, 1),
+        "server_memory_peak_mib": max([start_mib, *samples]),
+        "server_memory_samples_mib": samples,
     }
     for kind, lat in latencies.items():
         if lat:
@@ -376,8 +376,8 @@ def _show(title: str, f: dict) -> None:
         if kind in f:
             print(f"  {kind + ' requests':22} {f[kind]}")
     print(f"  {'statuses':22} {f['statuses']}")
-    mem = f"{f['server_rss_start_mib']} → {f['server_rss_end_mib']} MiB"
-    print(f"  {'server memory':22} {mem} (peak {f['server_rss_peak_mib']} MiB)")
+    mem = f"{f['server_memory_start_mib']} → {f['server_memory_end_mib']} MiB"
+    print(f"  {'server memory':22} {mem} (peak {f['server_memory_peak_mib']} MiB)")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,18 @@ def _wait(url: str, proc: subprocess.Popen, log: IO[bytes], seconds: float = 60)
     raise RuntimeError(f"server at {url} did not start: {_tail(log)}")
 
 
+def stop(proc: subprocess.Popen, seconds: float = 10) -> None:
+    """Ask a server to stop, and kill it if it has not within `seconds`."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextmanager
 def running(cmd: list[str], ready_url: str, cwd: Path | None = None) -> Iterator[None]:
     """Run a server until the block ends. Its output goes to a temporary file, read when it
@@ -53,12 +65,7 @@ def running(cmd: list[str], ready_url: str, cwd: Path | None = None) -> Iterator
             _wait(ready_url, proc, log)
             yield
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 @contextmanager
@@ -312,12 +319,7 @@ def virtuoso_server(directory: Path, password: str) -> Iterator[str]:
             raise RuntimeError(f"setting the dba password failed: {answer.stdout}{answer.stderr}")
         yield base
     finally:
-        proc.terminate()  # a clean shutdown: Virtuoso checkpoints and exits on SIGTERM
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, seconds=30)  # on SIGTERM Virtuoso checkpoints and exits cleanly
 
 
 def _wait_for_virtuoso(base: str, proc: subprocess.Popen, log: Path, seconds: float = 120) -> None:

@@ -50,7 +50,7 @@ def test_load_clients_are_served_from_addresses_of_their_own(seed_build: BuildRe
     assert figures["errors"] == 0 and figures["non_2xx"] == 0
     assert figures["requests"] > 3 and set(figures["statuses"]) == {"200"}
     assert figures["p50_ms"] is not None and figures["p99_ms"] >= figures["p50_ms"]
-    assert figures["server_rss_peak_mib"] > 0
+    assert figures["server_memory_peak_mib"] > 0
 
 
 def test_memory_a_forked_child_shares_is_counted_once():

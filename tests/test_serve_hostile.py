@@ -26,7 +26,7 @@ import pytest
 
 from icegraph.pipeline import BuildResult
 from icegraph.serve.security_headers import FRAMED_POLICY, PAGE_POLICY, SVG_POLICY
-from tests.servers import alive, descendants, free_port, icegraph_server
+from tests.servers import alive, descendants, free_port, icegraph_server, stop
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 # Sorting a cross product holds all of it in memory at once.
@@ -57,13 +57,7 @@ def _own_server(
                 time.sleep(0.2)
         yield proc, base
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
