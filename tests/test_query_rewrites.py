@@ -187,3 +187,31 @@ def test_a_second_document_takes_the_sole_document_away_in_an_incremental_build(
     store = pyoxigraph.Store.read_only(str(out / "store"))
     docs, n, soles = sole_documents(store)[ats]
     assert (n, soles) == (2, set()) and len(docs) == 2
+
+
+def test_a_retracted_claim_leaves_the_one_document_left_named(
+    data_copy: Path, tmp_path: Path
+) -> None:
+    # ATS → ICM, on one document in the seeds, given a second by an added row
+    ats = "https://w3id.org/icegraph/id/flow/ats--icm"
+    added = flows_table(row(reference="The Intercept, Spencer Woodman"))
+    (data_copy / "raw" / "900_added.txt").write_text(added, encoding="utf-8")
+    out = tmp_path / "build"
+    build(data_copy, out)
+    store = pyoxigraph.Store.read_only(str(out / "store"))
+    assert sole_documents(store)[ats][1:] == (2, set())
+    [(claim,)] = rows(
+        store,
+        f"""SELECT ?c WHERE {{ ?c ig:asserts <{ats}> ;
+        prov:wasDerivedFrom <https://w3id.org/icegraph/id/source/intercept-woodman> }}""",
+    )
+    del store
+    (data_copy / "retractions.csv").write_text(
+        f'claim,reason,who,when\n{claim},"Misread",Desk editor,2026-12-01\n', encoding="utf-8"
+    )
+    build(data_copy, out)
+    store = pyoxigraph.Store.read_only(str(out / "store"))
+    found = sole_documents(store)
+    assert found[ats][1:] == (1, {"https://w3id.org/icegraph/id/source/dhs-ice-pia-045"})
+    for node, (docs, n, soles) in found.items():
+        assert soles == (docs if n == 1 else set()), node
