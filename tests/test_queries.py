@@ -94,7 +94,7 @@ ex:c1 ig:asserts ex:f1 ; prov:wasDerivedFrom ex:titled , ex:untitled ; ig:confid
 ex:c2 ig:asserts ex:f2 ; prov:wasDerivedFrom ex:titled ; ig:confidence ig:primary .
 ex:titled dcterms:title "A report" .
 # what the build works out for each flow (graph/derived)
-ex:f1 ig:documentCount 2 . ex:f2 ig:documentCount 1 .
+ex:f1 ig:documentCount 2 . ex:f2 ig:documentCount 1 ; ig:soleDocument ex:titled .
 """
 
 

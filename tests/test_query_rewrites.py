@@ -12,7 +12,9 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
+from icegraph.pipeline import build
 from icegraph.queries import find_query, read_query, run_select
+from tests.conftest import flows_table, row, rows
 
 PLAIN = Path(__file__).parent / "fixtures" / "plain_queries"
 ONTOLOGY = Path(__file__).resolve().parents[1] / "ontology" / "icegraph.ttl"
@@ -33,7 +35,8 @@ SUPPORT = """
 ex:f1 a ig:InformationFlow ; rdfs:label "broker → Hub" .
 ex:c1 ig:asserts ex:f1 ; prov:wasDerivedFrom ex:titled .
 ex:f1 ig:claimCount 1 ; ig:documentCount 1 ; ig:publisherCount 1 ;
-    ig:strongestConfidence ig:primary ; ig:weakestConfidence ig:primary .
+    ig:strongestConfidence ig:primary ; ig:weakestConfidence ig:primary ;
+    ig:soleDocument ex:titled .
 # three claims that disagree on the grade, two documents of one publisher
 ex:f2 a ig:InformationFlow ; rdfs:label "Hub → ICM" .
 ex:c2 ig:asserts ex:f2 ; prov:wasDerivedFrom ex:titled .
@@ -53,12 +56,14 @@ ex:f4 a ig:InformationFlow ; rdfs:label "Alpha → TECS" .
 ex:c7 ig:asserts ex:f4 ; prov:wasDerivedFrom ex:untitled .
 ex:c8 ig:asserts ex:f4 ; prov:wasDerivedFrom ex:untitled .
 ex:f4 ig:claimCount 2 ; ig:documentCount 1 ; ig:publisherCount 1 ;
-    ig:strongestConfidence ig:secondary ; ig:weakestConfidence ig:secondary .
+    ig:strongestConfidence ig:secondary ; ig:weakestConfidence ig:secondary ;
+    ig:soleDocument ex:untitled .
 ex:x1 a ig:Contradiction ; dcterms:subject ex:f4 .
 ex:x2 a ig:Contradiction ; dcterms:subject ex:f4 .
 # a relationship, not a flow: repeated, never a flow's support
 ex:r1 rdfs:label "Vendor operates Hub" ; ig:claimCount 2 ; ig:documentCount 1 ;
-    ig:publisherCount 1 ; ig:strongestConfidence ig:primary ; ig:weakestConfidence ig:primary .
+    ig:publisherCount 1 ; ig:strongestConfidence ig:primary ; ig:weakestConfidence ig:primary ;
+    ig:soleDocument ex:titled .
 ex:c9 ig:asserts ex:r1 ; prov:wasDerivedFrom ex:titled .
 ex:c10 ig:asserts ex:r1 ; prov:wasDerivedFrom ex:titled .
 # a flow no build counted (no derived facts): in neither answer
@@ -140,3 +145,73 @@ def test_the_corner_cases_answer_what_they_mean(support_store) -> None:
         ("broker", "Vendor", "2", "addresses"),  # the first description, alphabetically
         ("Silent", "", "0", ""),
     ]
+
+
+SOLE = """SELECT ?node ?doc ?n ?sole WHERE {
+  ?node ig:documentCount ?n . OPTIONAL { ?node ig:soleDocument ?sole }
+  OPTIONAL { ?claim ig:asserts ?node ; prov:wasDerivedFrom ?doc } }"""
+
+
+def sole_documents(store: pyoxigraph.Store) -> dict[str, tuple[set, int, set]]:
+    """Each counted flow or relationship: its claims' documents, its count, its sole document."""
+    out: dict[str, tuple[set, int, set]] = {}
+    for node, doc, n, sole in rows(store, SOLE):
+        docs, _, soles = out.setdefault(node, (set(), int(n), set()))
+        docs.add(doc)
+        if sole is not None:
+            soles.add(sole)
+    return out
+
+
+def test_the_build_names_the_sole_document_of_exactly_what_rests_on_one(seed_store) -> None:
+    found = sole_documents(seed_store)
+    resting_on_one = {node for node, (docs, n, _) in found.items() if n == 1}
+    assert resting_on_one and len(resting_on_one) < len(found)  # both kinds on the seeds
+    for node, (docs, n, soles) in found.items():
+        assert len(docs) == n, node
+        assert soles == (docs if n == 1 else set()), node
+
+
+def test_a_second_document_takes_the_sole_document_away_in_an_incremental_build(
+    data_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "build"
+    ats = "https://w3id.org/icegraph/id/flow/ats--icm"
+    build(data_copy, out)
+    store = pyoxigraph.Store.read_only(str(out / "store"))
+    assert sole_documents(store)[ats][2] == {"https://w3id.org/icegraph/id/source/dhs-ice-pia-045"}
+    del store
+    added = flows_table(row(reference="The Intercept, Spencer Woodman"))
+    (data_copy / "raw" / "900_added.txt").write_text(added, encoding="utf-8")
+    assert build(data_copy, out).report.build["mode"] == "incremental"
+    store = pyoxigraph.Store.read_only(str(out / "store"))
+    docs, n, soles = sole_documents(store)[ats]
+    assert (n, soles) == (2, set()) and len(docs) == 2
+
+
+def test_a_retracted_claim_leaves_the_one_document_left_named(
+    data_copy: Path, tmp_path: Path
+) -> None:
+    # ATS → ICM, on one document in the seeds, given a second by an added row
+    ats = "https://w3id.org/icegraph/id/flow/ats--icm"
+    added = flows_table(row(reference="The Intercept, Spencer Woodman"))
+    (data_copy / "raw" / "900_added.txt").write_text(added, encoding="utf-8")
+    out = tmp_path / "build"
+    build(data_copy, out)
+    store = pyoxigraph.Store.read_only(str(out / "store"))
+    assert sole_documents(store)[ats][1:] == (2, set())
+    [(claim,)] = rows(
+        store,
+        f"""SELECT ?c WHERE {{ ?c ig:asserts <{ats}> ;
+        prov:wasDerivedFrom <https://w3id.org/icegraph/id/source/intercept-woodman> }}""",
+    )
+    del store
+    (data_copy / "retractions.csv").write_text(
+        f'claim,reason,who,when\n{claim},"Misread",Desk editor,2026-12-01\n', encoding="utf-8"
+    )
+    build(data_copy, out)
+    store = pyoxigraph.Store.read_only(str(out / "store"))
+    found = sole_documents(store)
+    assert found[ats][1:] == (1, {"https://w3id.org/icegraph/id/source/dhs-ice-pia-045"})
+    for node, (docs, n, soles) in found.items():
+        assert soles == (docs if n == 1 else set()), node

@@ -1,6 +1,7 @@
 """How well each flow and relationship is supported, counted while the claims are mapped:
-claims, documents, independent voices, and the strongest and weakest grade among its claims.
-Published in the derived graph (graph/derived), rebuilt on every build.
+claims, documents, independent voices, and the strongest and weakest grade among its claims,
+and the document itself when there is only one (ig:soleDocument). Published in the derived
+graph (graph/derived), rebuilt on every build.
 
 A document's voice is its publisher, taken up to the top of its organisation (an ICE and a DHS
 document are one voice: ICE is part of DHS); a document whose publisher is not in
@@ -115,3 +116,7 @@ class Support:
             yield q(node, ig("publisherCount"), integer(len(heard)))
             yield q(node, ig("strongestConfidence"), GRADES[best])
             yield q(node, ig("weakestConfidence"), GRADES[worst])
+            if len(docs) == 1:
+                # which one, so "rests on a single document" reads no claim (a function of
+                # this entry alone: incremental builds change it with the counts)
+                yield q(node, ig("soleDocument"), next(iter(docs)))

@@ -177,7 +177,7 @@ _DERIVED = {
     IG + k
     for k in (
         "claimCount", "documentCount", "publisherCount", "strongestConfidence",
-        "weakestConfidence",
+        "weakestConfidence", "soleDocument",  # the claims below name that document
     )
 }  # fmt: skip
 _WIKIDATA = (PREFIXES["owl"] + "sameAs", PREFIXES["skos"] + "exactMatch")
