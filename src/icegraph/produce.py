@@ -345,7 +345,7 @@ def graph_blocks(
 
     for n, (path, reader) in enumerate(inputs):
         if last_apart and checkpoint is not None and n == len(inputs) - 1:
-            # taken as it is now (a forked copy writes it)
+            # taken and written as it is now: the last input goes on changing it
             checkpoint(state(names_early, best_routes(stated, support.best)), n)
         yield from _input_blocks(
             cat, ids, path, reader, stated, flows, tracker, support, inputs_report, counter, screen
