@@ -13,8 +13,8 @@ from pathlib import Path
 def tree_memory_kib(pid: int) -> int:
     """Memory of a process and all its descendants, in KiB (Linux /proc): each process's
     proportional set size, so that a page two processes share counts once. The resident
-    sizes would count twice the pages a forked child shares with its parent (the mapper
-    forks a copy of itself to write the next build's state while it goes on)."""
+    sizes would count twice the pages a forked child shares with its parent (the server's
+    query workers are forked from one process)."""
     total = 0
     todo = [pid]
     while todo:

@@ -16,9 +16,7 @@ import gc
 import io
 import itertools
 import multiprocessing as mp
-import os
 import pickle
-import signal
 import sys
 import time
 import traceback
@@ -347,7 +345,7 @@ def graph_blocks(
 
     for n, (path, reader) in enumerate(inputs):
         if last_apart and checkpoint is not None and n == len(inputs) - 1:
-            # taken as it is now (a forked copy writes it)
+            # taken and written as it is now: the last input goes on changing it
             checkpoint(state(names_early, best_routes(stated, support.best)), n)
         yield from _input_blocks(
             cat, ids, path, reader, stated, flows, tracker, support, inputs_report, counter, screen
@@ -618,7 +616,8 @@ def _produce(
     die_with_parent()  # a killed build must not leave its mapper running
     report = Report()
     ended = False
-    writer: list[int] = []  # the process writing the state, while it runs
+    # the state after the last input, to write once the stream has ended
+    pending: list[tuple[Path, MapState]] = []
     try:
         cat = load_catalogue(Path(data_dir))
         validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
@@ -648,13 +647,21 @@ def _produce(
             if state_dir is None:
                 return
             started = time.perf_counter()
-            state.typed = typed
-            state.validator = validator.snapshot() if validator is not None else None
+            # the derived graph and the last checks go on counting and indexing: what they
+            # change is taken as it is now, as bytes
+            state.typed = cast(Typed, _Taken(typed))
+            state.validator = (
+                cast(dict, _Taken(validator.snapshot())) if validator is not None else None
+            )
             folder = Path(state_dir)
-            if before is not None:
+            if before is None:
+                pending.append((folder / STATE_FILE, state))  # written once the stream ends
+            else:
+                # the last input goes on changing the rest: written now (a build of a few
+                # thousand records: its dumps are not streamed, see graph_blocks)
                 folder = folder / checkpoint_dir(before)
                 folder.mkdir()
-            writer.append(_write_pickle_aside(folder / STATE_FILE, state))
+                _write_pickle(folder / STATE_FILE, state)
             spent = round(time.perf_counter() - started, 3)
             key = "state for the next build (in the mapper)"
             report.timings[key] = round(report.timings.get(key, 0) + spent, 3)
@@ -712,6 +719,17 @@ def _produce(
         ended = True
         removed = ([], []) if resume is None else (resume.removed, resume.removed_resolved)
         conn.send(("counts", typed.summary(), *removed))
+        if pending:
+            # the loader finishes its load and describes the dataset meanwhile: the mapper
+            # would only wait for it. Written here rather than by a forked copy of this
+            # process, whose pickling touched every object and so copied every page of the
+            # state (1 GiB and more at a million records)
+            started = time.perf_counter()
+            for path, state in pending:
+                _write_pickle(path, state)
+            pending.clear()
+            spent = round(time.perf_counter() - started, 3)
+            report.timings["state for the next build (while the load ends)"] = spent
         results = None
         last = last_conn.recv()
         if validator is not None:
@@ -726,12 +744,6 @@ def _produce(
                 results = validator.results()
             report.timings["validate (while mapping)"] = round(checking.wall, 3)
             report.timings["validate, CPU time"] = round(checking.cpu, 3)
-        if writer:
-            started = time.perf_counter()
-            while writer:
-                _wait_aside(writer.pop())
-            spent = round(time.perf_counter() - started, 3)
-            report.timings["state for the next build (waited for)"] = spent
         conn.send(("ok", (report, results)))
     except (BrokenPipeError, EOFError):
         pass  # the build stopped (Ctrl-C, SIGTERM, killed): nobody is left to tell
@@ -746,10 +758,6 @@ def _produce(
                 conn.send_bytes(b"")
             conn.send(("crash", traceback.format_exc()))
     finally:
-        for pid in writer:  # the build failed: the state is not needed
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
         conn.close()
         last_conn.close()
 
@@ -776,25 +784,16 @@ def _write_pickle(path: Path, value: object) -> None:
     tmp.replace(path)
 
 
-def _write_pickle_aside(path: Path, value: object) -> int:
-    """`_write_pickle` in a forked copy of this process, while this one goes on (the derived
-    graph, the shared nodes' checks): the state is pickled from the copy's memory as it was.
-    Returns the copy's pid, for `_wait_aside`."""
-    pid = os.fork()
-    if pid == 0:  # the copy: write, and leave without running anything of the parent's
-        code = 1
-        try:
-            _write_pickle(path, value)
-            code = 0
-        finally:
-            os._exit(code)
-    return pid
+class _Taken:
+    """A value pickled when taken, so later changes to it do not reach the state file: it
+    unpickles as the value itself."""
 
+    def __init__(self, value: object) -> None:
+        with _no_collection():
+            self.data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
-def _wait_aside(pid: int) -> None:
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError("writing the state for the next build failed")
+    def __reduce__(self) -> tuple[Callable[[bytes], Any], tuple[bytes]]:
+        return pickle.loads, (self.data,)
 
 
 def checkpoint_dir(n: int) -> str:
