@@ -11,8 +11,10 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
+from icegraph import statement_count
 from icegraph.errors import ValidationFailed
 from icegraph.pipeline import build
+from icegraph.publish import metadata
 from tests.conftest import flows_table, row, rows
 
 # Rows the seeds do not have: a repeated flow (its support grows), a new system, a flow in
@@ -428,3 +430,49 @@ def test_an_added_flow_changes_routes_far_from_it_as_a_full_build_does(
     store = pyoxigraph.Store.read_only(str((out / "store").resolve()))
     assert [r[0] for r in rows(store, route)] == ["Upstream Feed → NCIC → ACRIMe → ICM"]
     same(got, full_twin(data_copy, tmp_path, "full-removed"))
+
+
+METADATA = "<https://w3id.org/icegraph/graph/metadata> ."
+VOID_TRIPLES = "<http://rdfs.org/ns/void#triples>"
+
+
+def description(out: Path) -> list[str]:
+    return [q for q in nquads(out) if q.endswith(METADATA)]
+
+
+def void_triples(out: Path) -> int:
+    (line,) = [q for q in description(out) if f"/dataset> {VOID_TRIPLES} " in q]
+    return int(line.split(VOID_TRIPLES, 1)[1].split('"')[1])
+
+
+def test_the_dataset_description_is_a_full_builds_without_counting_the_whole_store(
+    data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """An incremental build counts only the graphs it may have changed (statement_count.py):
+    adding a file, fixing it (a rewind) and removing it each describe the dataset exactly as
+    a full build does, void:triples included."""
+    out = tmp_path / "build"
+    raw = data_copy / "raw"
+    build(data_copy, out)
+    assert void_triples(out) == len(nquads(out))
+
+    def whole(store: object) -> int:
+        raise AssertionError("an incremental build counted every statement of the store")
+
+    steps = [
+        (lambda: (raw / "900_added.txt").write_text(ADDED, encoding="utf-8"), "only inputs"),
+        (lambda: (raw / "900_added.txt").write_text(ADDED_FIXED, "utf-8"), "raw/900_added"),
+        (lambda: (raw / "900_added.txt").unlink(), "raw/900_added.txt was removed"),
+    ]
+    for n, (change, why) in enumerate(steps):
+        change()
+        with monkeypatch.context() as m:
+            m.setattr(statement_count, "count_quads", whole)
+            m.setattr(metadata, "count_quads", whole)
+            done = build(data_copy, out)
+        assert done.report.build["mode"] == "incremental"
+        assert done.report.build["why"].startswith(why)
+        twin = build(data_copy, tmp_path / f"full-{n}", full=True).out_dir
+        assert description(out) == description(twin)
+        assert void_triples(out) == len(nquads(out))
+        same(outcome(out), outcome(twin))
