@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import shutil
 import sys
 import tempfile
@@ -127,14 +126,22 @@ class _Summing:
         if not self.blocks:
             self._add(chunk[:cut])
             return len(data)
-        start = 0
-        # a triple's line ends with " .": only a block's first and last lines match
-        for m in _BLOCK_LINE.finditer(chunk, 0, cut):
-            self._add(chunk[start : m.start()])
-            start = m.end()
-            if m.group(1):
-                self.graph = m.group(1).decode()
-        self._add(chunk[start:cut])
+        # a triple's line ends with " .": only a block's first line ends with " {", only
+        # its last is "}"; found by the bytes' own search, the lines are not looked at
+        pos = 0
+        while pos < cut:
+            head, end = chunk.find(b" {\n", pos, cut), chunk.find(b"}\n", pos, cut)
+            if end >= 0 and (head < 0 or end < head):
+                self._add(chunk[pos:end])
+                pos = end + 2
+            elif head >= 0:
+                line = chunk.rfind(b"\n", pos, head) + 1 or pos
+                self._add(chunk[pos:line])
+                self.graph = chunk[line:head].decode()
+                pos = head + 3
+            else:
+                self._add(chunk[pos:cut])
+                break
         return len(data)
 
     def _add(self, text: bytes) -> None:
@@ -152,9 +159,6 @@ class _Summing:
         if self.rest:
             self.write(b"\n")
         return self.digest
-
-
-_BLOCK_LINE = re.compile(rb"^(?:(<[^>\n]*>) \{|\})\n", re.MULTILINE)
 
 
 def dump_digest(trig: Path) -> Digest:

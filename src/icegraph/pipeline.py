@@ -216,7 +216,8 @@ def _build_into(
                 dropped = _drop_rewound(store, how.dropped)
         if stream_dumps and how.previous is not None and how.dumps_prefix is not None:
             with clock("copy the earlier dumps' first parts"):
-                streamed = StreamedDumps(staging, (how.previous, how.dumps_prefix))
+                seed = (how.previous, how.dumps_prefix)
+                streamed = StreamedDumps(staging, seed, how.dumps_derived)
         elif stream_dumps:
             streamed = StreamedDumps(staging)
         # a public build is never continued, and its state would hold what it withholds
@@ -271,8 +272,9 @@ def _build_into(
         if state_dir is not None:
             counting.save(state_dir)
             prefix = None if streamed is None else streamed.prefix
+            derived = None if streamed is None else streamed.derived
             checkpoints += incremental.own_checkpoints(staging, how)
-            incremental.write_manifest(staging, how, prefix, checkpoints)
+            incremental.write_manifest(staging, how, prefix, checkpoints, derived)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         if optimize:
