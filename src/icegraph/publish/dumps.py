@@ -184,6 +184,7 @@ class StreamedDumps:
             raise RuntimeError("no earlier derived graph to keep: the build cannot continue")
         gone = set(removed.split(b"\n"))
         path, (start, end) = self.earlier_derived
+        self.earlier_derived = None  # kept once: a second copy would be every line twice
         head = f"{DERIVED_GRAPH} {{\n".encode()
         with path.open("rb") as fh:
             fh.seek(start)
