@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from benchmarks import incremental as bench
 
+from icegraph import statement_count
 from icegraph.errors import ValidationFailed
 from icegraph.pipeline import build
+from icegraph.publish import metadata
 from tests.conftest import flows_table, row, rows
 
 # Rows the seeds do not have: a repeated flow (its support grows), a new system, a flow in
@@ -233,6 +236,9 @@ def test_streamed_dumps_are_continued_with_the_same_quads(data_copy: Path, tmp_p
         ):
             assert dumped(out, name, fmt) == dumped(twin, name, fmt), name
         assert len(dumped(out, "icegraph.trig", pyoxigraph.RdfFormat.TRIG)) == len(nquads(out))
+        # each line once: the earlier derived graph kept, less what was removed, and the
+        # added lines are not a line too many (the benchmark's comparison counts lines)
+        assert bench.same_graphs(out, twin) == (True, "")
         checked = subprocess.run(
             ["sha256sum", "-c", "checksums.sha256"], cwd=out / "current", capture_output=True
         )
@@ -339,6 +345,7 @@ def test_a_rewound_build_continues_streamed_dumps(data_copy: Path, tmp_path: Pat
         assert done.report.build["why"] == "raw/900_added.txt changed"
         twin = build(data_copy, tmp_path / f"full-{n}", stream_dumps=True, full=True).out_dir
         same(outcome(out), outcome(twin))
+        assert bench.same_graphs(out, twin) == (True, "")
         for name, fmt in (
             ("icegraph.trig", pyoxigraph.RdfFormat.TRIG),
             ("icegraph.ttl", pyoxigraph.RdfFormat.TURTLE),
@@ -428,3 +435,106 @@ def test_an_added_flow_changes_routes_far_from_it_as_a_full_build_does(
     store = pyoxigraph.Store.read_only(str((out / "store").resolve()))
     assert [r[0] for r in rows(store, route)] == ["Upstream Feed → NCIC → ACRIMe → ICM"]
     same(got, full_twin(data_copy, tmp_path, "full-removed"))
+
+
+METADATA = "<https://w3id.org/icegraph/graph/metadata> ."
+VOID_TRIPLES = "<http://rdfs.org/ns/void#triples>"
+
+
+def description(out: Path) -> list[str]:
+    return [q for q in nquads(out) if q.endswith(METADATA)]
+
+
+def void_triples(out: Path) -> int:
+    (line,) = [q for q in description(out) if f"/dataset> {VOID_TRIPLES} " in q]
+    return int(line.split(VOID_TRIPLES, 1)[1].split('"')[1])
+
+
+def test_the_dataset_description_is_a_full_builds_without_counting_the_whole_store(
+    data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """An incremental build counts only the graphs it may have changed (statement_count.py):
+    adding a file, fixing it (a rewind) and removing it each describe the dataset exactly as
+    a full build does, void:triples included."""
+    out = tmp_path / "build"
+    raw = data_copy / "raw"
+    build(data_copy, out)
+    assert void_triples(out) == len(nquads(out))
+
+    def whole(store: object) -> int:
+        raise AssertionError("an incremental build counted every statement of the store")
+
+    steps = [
+        (lambda: (raw / "900_added.txt").write_text(ADDED, encoding="utf-8"), "only inputs"),
+        (lambda: (raw / "900_added.txt").write_text(ADDED_FIXED, "utf-8"), "raw/900_added"),
+        (lambda: (raw / "900_added.txt").unlink(), "raw/900_added.txt was removed"),
+    ]
+    for n, (change, why) in enumerate(steps):
+        change()
+        with monkeypatch.context() as m:
+            m.setattr(statement_count, "count_quads", whole)
+            m.setattr(metadata, "count_quads", whole)
+            done = build(data_copy, out)
+        assert done.report.build["mode"] == "incremental"
+        assert done.report.build["why"].startswith(why)
+        twin = build(data_copy, tmp_path / f"full-{n}", full=True).out_dir
+        assert description(out) == description(twin)
+        assert void_triples(out) == len(nquads(out))
+        same(outcome(out), outcome(twin))
+
+
+def test_the_benchmarks_comparison_finds_what_differs(data_copy: Path, tmp_path: Path):
+    """benchmarks/incremental.py's `same_graphs` compares builds without reading their
+    stores whole: it holds for an incremental build and its full twin, and fails for a
+    different graph, for a store that parts from its dump, and for a triple in another
+    graph."""
+    out = tmp_path / "build"
+    build(data_copy, out, stream_dumps=True)
+    before = tmp_path / "before"
+    build(data_copy, before, stream_dumps=True)
+    (data_copy / "raw" / "900_added.txt").write_text(ADDED, encoding="utf-8")
+    assert build(data_copy, out, stream_dumps=True).report.build["mode"] == "incremental"
+    twin = build(data_copy, tmp_path / "twin", stream_dumps=True, full=True).out_dir
+    assert bench.same_graphs(out, twin) == (True, "")
+    same, why = bench.same_graphs(out, before)
+    assert not same
+    assert "<https://w3id.org/icegraph/graph/raw/900-added>" in why
+    assert "<https://w3id.org/icegraph/graph/derived>" in why
+    # the store parts from its dump: a derived statement gone, then another in its place
+    store = pyoxigraph.Store(str((out / "store").resolve()))
+    derived = pyoxigraph.NamedNode("https://w3id.org/icegraph/graph/derived")
+    gone = next(iter(store.quads_for_pattern(None, None, None, derived)))
+    store.remove(gone)
+    store.flush()
+    del store
+    assert bench.same_graphs(out, twin) == (
+        False,
+        "the incremental build's store and dump differ in their counts",
+    )
+    store = pyoxigraph.Store(str((out / "store").resolve()))
+    store.add(pyoxigraph.Quad(gone.subject, gone.predicate, pyoxigraph.Literal("x"), derived))
+    store.flush()
+    del store
+    assert bench.same_graphs(out, twin) == (
+        False,
+        "the incremental build's store and dump differ in <https://w3id.org/icegraph/graph/derived>",
+    )
+
+
+def test_the_benchmarks_digest_is_of_graphs_and_triples_in_any_order(tmp_path: Path):
+    a, b = '<http://e/a> <http://e/p> "x y" .\n', "<http://e/b> <http://e/p> <http://e/c> .\n"
+    one, two = "<http://e/g1>", "<http://e/g2>"
+    dumps = {
+        "first": f"{one} {{\n{a}{b}}}\n{two} {{\n{a}}}\n",
+        "reordered": f"{two} {{\n{a}}}\n{one} {{\n{b}}}\n{one} {{\n{a}}}\n",
+        "moved": f"{one} {{\n{a}}}\n{two} {{\n{a}{b}}}\n",
+        "twice": f"{one} {{\n{a}{b}{b}}}\n{two} {{\n{a}}}\n",
+    }
+    found = {}
+    for name, text in dumps.items():
+        (tmp_path / f"{name}.trig").write_text(text, encoding="utf-8")
+        found[name] = bench.dump_digest(tmp_path / f"{name}.trig")
+    assert found["first"] == found["reordered"]
+    assert found["first"][one][0] == 2
+    assert found["moved"] != found["first"]  # the same triples, one in another graph
+    assert found["twice"] != found["first"]

@@ -51,6 +51,9 @@ class Plan:
     reused: list[str] = field(default_factory=list)
     added: list[tuple[Path, str]] = field(default_factory=list)
     dumps_prefix: list[int] | None = None
+    # where the derived graph lies in the previous build's streamed Turtle dump: the dumps
+    # keep its lines but those the build removes (publish/dumps.py)
+    dumps_derived: list[int] | None = None
     # a rewind: the checkpoint resumed from (a folder under the previous state), and the
     # previous build's inputs whose graphs are dropped and made again
     checkpoint: str | None = None
@@ -160,13 +163,18 @@ def plan(
     )
     if changed:
         return Plan(_why_full(changed), now)
+    derived = manifest.get("dumps_derived")
+    if streamed and (not isinstance(derived, list) or len(derived) != 2):
+        return Plan("the earlier build's dumps cannot be continued", now)
     first, why = _first_difference(old, hashes)
     kept = [
         c for c in manifest.get("checkpoints", [])
         if len(c["inputs"]) <= first and c["inputs"] == hashes[: len(c["inputs"])]
     ]  # fmt: skip
     if why is not None:
-        return _rewind(why, now, previous, old, inputs, kept, streamed)
+        plan = _rewind(why, now, previous, old, inputs, kept, streamed)
+        plan.dumps_derived = derived if plan.incremental else None
+        return plan
     prefix = manifest.get("dumps_prefix")
     if streamed and (prefix is None or len(prefix) != 3):
         return Plan("the earlier build's dumps cannot be continued", now)
@@ -180,6 +188,7 @@ def plan(
         [name for name, _, _ in old],
         inputs[len(old) :],
         prefix,
+        derived,
         checkpoints=kept[-CHECKPOINTS:],
     )
 
@@ -287,6 +296,7 @@ def write_manifest(
     how: Plan,
     dumps_prefix: list[int] | None,
     checkpoints: list[dict[str, Any]] | None = None,
+    dumps_derived: list[int] | None = None,
 ) -> None:
     """The manifest that lets the next build continue this one; written last, so a state
     folder without it (the mapper stopped, the build failed) is never continued. The
@@ -296,6 +306,7 @@ def write_manifest(
         "format": FORMAT,
         "fingerprints": how.fingerprints,
         "dumps_prefix": dumps_prefix,
+        "dumps_derived": dumps_derived,
         "checkpoints": checkpoints or [],
     }
     path = staging / STATE_DIR / MANIFEST

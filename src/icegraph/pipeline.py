@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Store
 
-from icegraph import incremental, outdir
+from icegraph import incremental, outdir, statement_count
 from icegraph.catalogue import load_catalogue
 from icegraph.errors import InputError, Location, ValidationFailed
 from icegraph.link.review import check_entities, read_review
@@ -36,7 +36,7 @@ from icegraph.readers import reader_for
 from icegraph.repair.corrections import check_corrections
 from icegraph.repair.withhold import Withholding
 from icegraph.report import Report
-from icegraph.store import clone_store, open_store
+from icegraph.store import clone_store, count_quads, open_store
 from icegraph.validate import engine
 from icegraph.validate.explain import explain
 from icegraph.validate.results import Explained
@@ -210,12 +210,14 @@ def _build_into(
             with clock("copy the earlier store"):
                 clone_store(how.previous / "store", staging / "store")
         store = open_store(staging / "store")
+        dropped: dict[str, int] = {}
         if how.rewound:
             with clock("drop the graphs made again"):
-                _drop_rewound(store, how.dropped)
+                dropped = _drop_rewound(store, how.dropped)
         if stream_dumps and how.previous is not None and how.dumps_prefix is not None:
             with clock("copy the earlier dumps' first parts"):
-                streamed = StreamedDumps(staging, (how.previous, how.dumps_prefix))
+                seed = (how.previous, how.dumps_prefix)
+                streamed = StreamedDumps(staging, seed, how.dumps_derived)
         elif stream_dumps:
             streamed = StreamedDumps(staging)
         # a public build is never continued, and its state would hold what it withholds
@@ -224,6 +226,7 @@ def _build_into(
         if state_dir is not None:
             state_dir.mkdir()
             checkpoints = incremental.keep_checkpoints(staging, how)
+        counting = _Counting(inputs, how, state_dir, dropped)
         with clock("read, repair, map, check and load"):
             mapped, results = load_mapped(
                 store,
@@ -232,7 +235,7 @@ def _build_into(
                 progress,
                 validate=validator == "fast",
                 tee=streamed,
-                finale=lambda s, typed: _finale(s, files, typed),
+                finale=lambda s, typed: _finale(s, files, typed, counting(s)),
                 state_dir=state_dir,
                 resume_from=how.state,
                 release_date=release_date,
@@ -267,9 +270,11 @@ def _build_into(
             known = streamed.checksums(staging) if streamed is not None else {}
             (staging / CHECKSUMS_FILE).write_text(checksums_text(staging, known), "utf-8")
         if state_dir is not None:
+            counting.save(state_dir)
             prefix = None if streamed is None else streamed.prefix
+            derived = None if streamed is None else streamed.derived
             checkpoints += incremental.own_checkpoints(staging, how)
-            incremental.write_manifest(staging, how, prefix, checkpoints)
+            incremental.write_manifest(staging, how, prefix, checkpoints, derived)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         if optimize:
@@ -288,16 +293,54 @@ def _build_into(
             streamed.stop()
 
 
-def _drop_rewound(store: Store, dropped: list[str]) -> None:
+def _drop_rewound(store: Store, dropped: list[str]) -> dict[str, int]:
     """Empty the graphs of the inputs a rewound build maps again (the resolved and derived
-    graphs, which depend on every input, are changed by difference: produce.py)."""
+    graphs, which depend on every input, are changed by difference: produce.py); returns
+    the statements each held, which the description's count no longer has."""
+    held = {}
     for name in dropped:
-        store.clear_graph(NamedNode(value_of(input_graph(name))))
+        graph_term = input_graph(name)
+        held[graph_term] = statement_count.count_graph(store, graph_term)
+        store.clear_graph(NamedNode(value_of(graph_term)))
+    return held
 
 
-def _finale(store: Store, files: list[str], typed: dict) -> Iterator[Block]:
-    """The dataset's own description, which counts the loaded store."""
-    yield Block(METADATA_GRAPH, list(metadata_quads(store, files, typed)))
+class _Counting:
+    """The statements of the loaded store for its description (statement_count.py): the
+    stable part an earlier build kept, and the rest counted, when a state is kept."""
+
+    def __init__(
+        self,
+        inputs: list[tuple[Path, str]],
+        how: incremental.Plan,
+        state_dir: Path | None,
+        dropped: dict[str, int],
+    ) -> None:
+        self.names = [p.name for p, _ in inputs]
+        self.mapped = [p.name for p, _ in how.added] if how.incremental else self.names
+        self.keep = state_dir is not None
+        self.earlier = None
+        if self.keep and how.previous is not None:
+            state = how.previous / incremental.STATE_DIR
+            self.earlier = statement_count.read_stable(state, dropped)
+        self.stable: statement_count.Stable | None = None
+
+    def __call__(self, store: Store) -> int:
+        if not self.keep:
+            return count_quads(store)
+        total, self.stable = statement_count.count_statements(
+            store, self.names, self.mapped, self.earlier
+        )
+        return total
+
+    def save(self, state_dir: Path) -> None:
+        if self.stable is not None:
+            statement_count.write_stable(state_dir, self.stable)
+
+
+def _finale(store: Store, files: list[str], typed: dict, statements: int) -> Iterator[Block]:
+    """The dataset's own description; `statements`: how many the loaded store holds."""
+    yield Block(METADATA_GRAPH, list(metadata_quads(store, files, typed, statements)))
 
 
 class _Stopwatch:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, Any, NamedTuple, TypeVar, cast
+from typing import IO, Any, NamedTuple, Protocol, TypeVar, cast
 
 import pyoxigraph
 from pyoxigraph import Store
@@ -71,7 +71,18 @@ from icegraph.validate.shapes_program import load_shapes
 from icegraph.validate.streaming import StreamValidator, to_results
 
 Progress = Callable[[str], None]
-Tee = Callable[[bytes, bytes], None]  # (a TriG block, its triple lines alone)
+
+
+class Tee(Protocol):
+    """Where the streamed dumps are written (publish/dumps.py)."""
+
+    def __call__(self, block: bytes, lines: bytes) -> None:
+        """A TriG block, and its triple lines alone."""
+
+    def drop(self, removed: bytes) -> None:
+        """The earlier build's derived graph but these lines (an incremental build's)."""
+
+
 # given the mapping's state after the last input (None), or before the input of that number
 Checkpoint = Callable[["MapState", int | None], None]
 T = TypeVar("T")
@@ -430,8 +441,12 @@ def _derived_update(
     old, new = set(before), set(after) | set(after_contradictions)
     resume.removed[:] = sorted(old - new)
     added = [t for t in itertools.chain(after, after_contradictions) if t not in old]
+    if resume.streamed:
+        # the dumps keep the earlier derived graph but what is removed, and get what is added
+        yield Block(DERIVED_GRAPH, resume.removed, send="drop")
+    to = "load dump" if resume.streamed else "load"
     for start in range(0, len(added), 50_000):
-        yield Block(DERIVED_GRAPH, added[start : start + 50_000], send="load")
+        yield Block(DERIVED_GRAPH, added[start : start + 50_000], send=to)
     if resume.derived_deferred:
         # some waited for the end last time: check the whole graph again, as a full build
         every = _by_subject(DERIVED_GRAPH, _derived(support, tracker, found, routes))
@@ -446,9 +461,6 @@ def _derived_update(
     # the typed entities (contradictions, positions, routes) of the whole derived graph
     for block in _by_subject(DERIVED_GRAPH, itertools.chain(tracker.quads(found), routes)):
         yield block._replace(send="count")
-    if resume.streamed:
-        for block in _by_subject(DERIVED_GRAPH, _derived(support, tracker, found, routes)):
-            yield block._replace(send="dump")
 
 
 def _resolved_added(
@@ -636,7 +648,9 @@ def _produce(
             if buf:
                 graph_term, send = current
                 head = graph_term
-                if "load" not in send or "dump" not in send:
+                if send == "drop":
+                    head = f"drop {graph_term}"
+                elif "load" not in send or "dump" not in send:
                     head = f"{'load' if 'load' in send else 'dump'} {graph_term}"
                 conn.send_bytes(f"{head}\n{''.join(buf)}".encode())
                 buf.clear()
@@ -696,7 +710,7 @@ def _produce(
                         validator.add(block.triples + block.context, block.minted)
                         if block.graph == DERIVED_GRAPH and validator.blocks_deferred > waited:
                             derived_deferred.update(block.minted)
-            if "load" not in send and "dump" not in send:
+            if "load" not in send and "dump" not in send and send != "drop":
                 continue
             if (block.graph, send) != current or size >= CHUNK:
                 flush()
@@ -841,6 +855,10 @@ class _PipeReader(io.RawIOBase):
             if chunk:
                 head, lines = chunk.split(b"\n", 1)
                 send, _, graph_term = head.rpartition(b" ")
+                if send == b"drop":  # not loaded: the store's are removed at the end
+                    if self.tee is not None:
+                        self.tee.drop(lines)
+                    continue
                 block = b"%s {\n%s}\n" % (graph_term, lines)
                 if self.tee is not None and send != b"load":
                     self.tee(block, lines)

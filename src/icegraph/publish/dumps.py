@@ -64,6 +64,8 @@ def write_readable(store: Store, staging: Path, context: dict[str, Any]) -> dict
 
 
 _WHOLE_BUILD = (f"{DERIVED_GRAPH} {{".encode(), f"{METADATA_GRAPH} {{".encode())
+_DESCRIPTION = f"{METADATA_GRAPH} {{".encode()
+_KEEP_CHUNK = 1 << 24  # bytes of the earlier derived graph read at a time
 
 
 def _copy_start(src: Path, dst: BinaryIO, size: int) -> None:
@@ -97,16 +99,28 @@ class StreamedDumps:
     (derived, metadata). The JSON-LD is serialised in two parts split there (a JSON array
     each, joined into one), so its prefix is whole too. An incremental build starts its
     dumps with the previous build's prefixes (`seed`: its folder and their lengths) and
-    writes only what follows.
+    writes only what follows. `derived` is where the derived graph lies in the Turtle dump
+    (start and end), and `earlier_derived` the same in the seed's: an incremental build
+    keeps the earlier derived graph's lines but those it removes (`drop`), and writes only
+    what it adds, instead of the whole graph again.
     """
 
-    def __init__(self, staging: Path, seed: tuple[Path, list[int]] | None = None) -> None:
+    def __init__(
+        self,
+        staging: Path,
+        seed: tuple[Path, list[int]] | None = None,
+        earlier_derived: list[int] | None = None,
+    ) -> None:
         import multiprocessing as mp
 
         self.trig = (staging / "icegraph.trig").open("wb")
         ttl_path = staging / "icegraph.ttl"
         self.ttl = ttl_path.open("wb")
         self.prefix: list[int] | None = None  # TriG, Turtle, JSON-LD: bytes before derived
+        self.derived: list[int] | None = None
+        self.earlier_derived = None
+        if seed is not None and earlier_derived is not None:
+            self.earlier_derived = (seed[0] / "icegraph.ttl", earlier_derived)
         jsonld_seed = None
         self.hashing: _PrefixHashes | None = None
         self.copying: _Copying | None = None
@@ -157,8 +171,35 @@ class StreamedDumps:
             self.prefix = [self.trig.tell(), self.ttl.tell()]
             # before the first byte after it is written: the follower never reads past
             self.boundary.value = self.prefix[1]
+        if self.derived is None and block.startswith(_DESCRIPTION) and self.prefix is not None:
+            self.derived = [self.prefix[1], self.ttl.tell()]
         self.trig.write(block)
         self.ttl.write(lines)
+
+    def drop(self, removed: bytes) -> None:
+        """The earlier build's derived graph, but for the lines in `removed` (the triples
+        this build takes out of it), as this build's first derived blocks. Its lines are
+        N-Triples, one triple each, written by the same code as `removed`."""
+        if self.earlier_derived is None:
+            raise RuntimeError("no earlier derived graph to keep: the build cannot continue")
+        gone = set(removed.split(b"\n"))
+        path, (start, end) = self.earlier_derived
+        self.earlier_derived = None  # kept once: a second copy would be every line twice
+        head = f"{DERIVED_GRAPH} {{\n".encode()
+        with path.open("rb") as fh:
+            fh.seek(start)
+            left, rest = end - start, b""
+            while left > 0:
+                chunk = rest + fh.read(min(left, _KEEP_CHUNK))
+                if len(chunk) == len(rest):
+                    raise OSError(f"{path} is shorter than its build recorded")
+                left -= len(chunk) - len(rest)
+                cut = chunk.rfind(b"\n") + 1 if left > 0 else len(chunk)
+                rest = chunk[cut:]
+                kept = [line for line in chunk[:cut].split(b"\n")[:-1] if line not in gone]
+                if kept:
+                    lines = b"\n".join(kept) + b"\n"
+                    self(head + lines + b"}\n", lines)
 
     def close(self) -> None:
         self._copied()  # a failed copy fails the build
@@ -167,6 +208,8 @@ class StreamedDumps:
                 if self.prefix is None:
                     self.prefix = [self.trig.tell(), self.ttl.tell()]
                     self.boundary.value = self.prefix[1]
+                if self.derived is None:
+                    self.derived = [self.prefix[1], self.ttl.tell()]
                 fh.close()
         self.done.set()
 

@@ -213,12 +213,15 @@ def input_iri(file_name: str) -> str:
     return f"{DATASET}/input/{PurePath(file_name).name}"
 
 
-def metadata_quads(store: Store, input_files: list[str], typed_counts: dict) -> list[Triple]:
+def metadata_quads(
+    store: Store, input_files: list[str], typed_counts: dict, statements: int | None = None
+) -> list[Triple]:
     """The dataset's description: DCAT-AP 3.0 and VoID, with counts of the loaded store.
 
     `typed_counts` is `Typed.summary()` of the same triples. void:triples counts every
     statement in every named graph, this description's included, as the endpoint and the
-    home page count them."""
+    home page count them; `statements`, when known, is how many the store holds without the
+    description (an incremental build knows it without counting: statement_count.py)."""
     q = Q(METADATA_GRAPH)
     ds = iri(DATASET)
     out: list[Triple] = []
@@ -285,7 +288,7 @@ def metadata_quads(store: Store, input_files: list[str], typed_counts: dict) -> 
         out.extend(_distribution(q, ds, dump))
     add(q(ds, iri(VOID + "dataDump"), iri(DUMP_BASE + "icegraph.ttl")))
     # The count includes this description, and the statement that states it.
-    total = count_quads(store) + len(out) + 1
+    total = (count_quads(store) if statements is None else statements) + len(out) + 1
     add(q(ds, iri(VOID + "triples"), integer(total)))
     return out
 
