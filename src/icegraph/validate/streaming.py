@@ -34,6 +34,7 @@ from icegraph.validate.shape_functions import compile_shapes
 from icegraph.validate.shapes_program import (
     RDF_TYPE,
     SUBCLASS_OF,
+    CheckFunction,
     Program,
     Shape,
     Unsupported,
@@ -214,9 +215,10 @@ class StreamValidator:
             for n in root.target_nodes:
                 self._by_node.setdefault(n, []).append(root)
         self._by_type: dict[str, list[Shape]] = {}
-        self._roots: dict[tuple, list[Shape]] = {}
+        self._roots: dict[tuple, list[CheckFunction]] = {}
         self._classes = Classes(self.shared)
         self._checker = Checker(self.shared, None, self._classes)
+        self._block_checker = Checker(self.shared, (), self._classes)
         self._prior: set[ShapeResult] = set()  # found before a snapshot this one restores
 
     def snapshot(self) -> dict[str, Any]:
@@ -357,35 +359,43 @@ class StreamValidator:
             self._by_type[t] = found
         return found
 
-    def _targets(self, graph: Graph, nodes: Iterable[str]) -> list[tuple[Shape, str]]:
-        todo: list[tuple[Shape, str]] = []
-        for n in nodes:
-            preds = graph.out.get(n, _NO_PREDICATES)
-            back = graph.back.get(n, _NO_PREDICATES)
-            # nodes of one kind look alike (a flow has the same predicates as the next one)
-            key = (tuple(preds.get(RDF_TYPE, ())), tuple(preds), tuple(back), n in self._by_node)
-            roots = self._roots.get(key)
-            if roots is None:
-                found = [r for t in key[0] for r in self._roots_for_type(t)]
-                for p in key[1]:
-                    found += self._by_subject_of.get(p, ())
-                for p in key[2]:
-                    found += self._by_object_of.get(p, ())
-                found += self._by_node.get(n, ())
-                roots = list({id(r): r for r in found}.values())
-                if not key[3]:
-                    self._roots[key] = roots
-            todo += [(r, n) for r in roots]
-        return todo
+    def _checks(self, graph: Graph, n: str) -> list[CheckFunction]:
+        """The generated functions of the shapes that target n in graph. Nodes of one kind
+        look alike (a flow has the same types and predicates as the next one): what a kind
+        of node is checked against is worked out once."""
+        preds = graph.out.get(n, _NO_PREDICATES)
+        key = (
+            tuple(preds.get(RDF_TYPE, ())),
+            tuple(preds),
+            tuple(graph.back.get(n, _NO_PREDICATES)),
+        )
+        named = n in self._by_node  # a target of its own: not a kind
+        checks = None if named else self._roots.get(key)
+        if checks is None:
+            found = [r for t in key[0] for r in self._roots_for_type(t)]
+            for p in key[1]:
+                found += self._by_subject_of.get(p, ())
+            for p in key[2]:
+                found += self._by_object_of.get(p, ())
+            found += self._by_node.get(n, ())
+            checks = [_compiled(r) for r in {id(r): r for r in found}.values()]
+            if not named:
+                self._roots[key] = checks
+        return checks
 
     def _check_block(self, block: Graph, local: Collection[str]) -> bool:
-        checker = Checker(block, local, self._classes)
+        checker = self._block_checker
+        checker.graph, checker.local = block, local
         found: list[Hit] = []
+        checks = self._checks
         try:
-            for root, n in self._targets(block, local):
-                root.run(checker, n, found)  # type: ignore[misc]
+            for n in local:
+                for check in checks(block, n):
+                    check(checker, n, found)
         except Defer:
             return False
+        finally:
+            checker.graph, checker.local = self.shared, ()  # the block is not kept
         if found:
             self.hits.update(found)
         if self._by_node:
@@ -404,14 +414,20 @@ class StreamValidator:
         for p in self._by_object_of:
             nodes.update(o for o, preds in graph.back.items() if p in preds)
         nodes.update(n for n in self._by_node if n not in self._checked_nodes)
-        for root, n in self._targets(graph, sorted(nodes)):
-            root.run(self._checker, n, found)  # type: ignore[misc]
+        for n in sorted(nodes):
+            for check in self._checks(graph, n):
+                check(self._checker, n, found)
         self.hits.update(found)
         return sorted(self.hits, key=lambda h: (h.focus, str(h.shape), h.component, h.value or ""))
 
     def results(self) -> list[ShapeResult]:
         found = to_results(self.finish(), self.program)
         return sorted(self._prior.union(found), key=_result_key) if self._prior else found
+
+
+def _compiled(shape: Shape) -> CheckFunction:
+    assert shape.run is not None, "compile_shapes gives every shape its function"
+    return shape.run
 
 
 def to_results(found: Iterable[Hit], program: Program) -> list[ShapeResult]:
