@@ -8,7 +8,8 @@ from pyoxigraph import Store
 
 from icegraph.paths import shapes_dir
 from icegraph.validate.pyshacl_engine import validate_store
-from icegraph.validate.shapes_program import load_shapes
+from icegraph.validate.shape_functions import generated_source
+from icegraph.validate.shapes_program import Program, load_shapes
 from icegraph.validate.streaming import StreamValidator, Unsupported, validate_store_fast
 
 PREFIXES = """
@@ -205,3 +206,59 @@ def test_generated_checks_agree_with_pyshacl_on_nested_and_switched_off_shapes()
         ("f2", "c"),
     }
     assert fields(validate_store_fast(store, shapes)) == expected
+
+
+def test_value_only_shapes_written_in_place_agree_with_pyshacl():
+    """A shape that only tests its focus as a value (the text rules) is written out where
+    sh:node points to it, on a node shape's focus and on a property's values; a switched-off
+    one passes everything. Range and datatype answers are remembered for recurring values:
+    the same literal is met on many nodes here, and every node must still be named."""
+    import rdflib
+
+    shapes = rdflib.Graph().parse(
+        data=PREFIXES
+        + """
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        ig:Capital a sh:NodeShape ; sh:pattern "^[A-Z]" ; sh:maxLength 5 .
+        ig:Off a sh:NodeShape ; sh:deactivated true ; sh:pattern "^never$" .
+        ig:Count a sh:NodeShape ; sh:datatype xsd:integer ; sh:minInclusive 1 .
+        ig:IriOnly a sh:NodeShape ; sh:nodeKind sh:IRI .
+        ig:SystemShape a sh:NodeShape ; sh:targetClass ig:System ; sh:node ig:IriOnly ;
+            sh:property [ sh:path rdfs:label ; sh:node ig:Capital ; sh:node ig:Off ] ,
+                        [ sh:path ig:claimCount ; sh:node ig:Count ;
+                          sh:not [ sh:node ig:Capital ] ] .
+    """,
+        format="turtle",
+    )
+    data = "".join(
+        f':s{i} a ig:System ; rdfs:label "{label}" ; ig:claimCount {count} .\n'
+        for i, (label, count) in enumerate(
+            [("Ok", "1"), ("lower", "0"), ("Toolong", "1"), ("Ok", '"1"'), ("Ok", "0")] * 3
+        )
+    )
+    store = Store()
+    store.bulk_extend(
+        pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.NamedNode("urn:g"))
+        for t in pyoxigraph.parse(PREFIXES + data, format=pyoxigraph.RdfFormat.TURTLE)
+    )
+    expected = {
+        (r.severity, r.focus, r.path, r.shape, r.value) for r in validate_store(store, shapes)
+    }
+    assert {(f.rsplit("/", 1)[-1], v) for _s, f, _p, _sh, v in expected} == {
+        (f"s{i}", v)
+        for i in range(15)
+        for v, bad in [
+            ("lower", i % 5 == 1),
+            ("Toolong", i % 5 == 2),
+            ("0", i % 5 in (1, 4)),
+            ("1", i % 5 == 3),  # a string "1", not an integer
+        ]
+        if bad
+    }
+    found = validate_store_fast(store, shapes)
+    assert {(r.severity, r.focus, r.path, r.shape, r.value) for r in found} == expected
+    # written in place: the system's checks call none of the value-only shapes
+    text = generated_source(Program(shapes))
+    system = text.split("def check_SystemShape(", 1)[1].split("\n\n\n", 1)[0]
+    assert "check_SystemShape_claimCount_not(ck, v, None)" in system  # sh:not: still a call
+    assert not any(f"check_{name}(" in system for name in ("Capital", "Off", "Count", "IriOnly"))

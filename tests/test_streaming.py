@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from icegraph.paths import shapes_dir
@@ -109,3 +111,37 @@ def test_the_class_hierarchy_may_not_change_after_records(shapes):
     v.add(*record(0))
     with pytest.raises(ValueError, match="class hierarchy changed"):
         v.add([(ig("Gadget"), "<http://www.w3.org/2000/01/rdf-schema#subClassOf>", ig("System"))])
+
+
+def test_a_record_triggers_no_collection_and_leaves_nothing_behind(shapes):
+    """What checking a record costs must not depend on how many records came before: its
+    index is freed as soon as it is checked, without the garbage collector (whose full
+    collections walk everything the build holds), and nothing of it is kept."""
+    v = StreamValidator(shapes)
+    v.add(shared() + system("b"))
+    v.add(*record(0))  # the first record of its kind fills the caches
+    records = [record(n) for n in range(1, 300)]
+    inside: list[bool] = [False]
+    during: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start" and inside[0]:
+            during.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(seen)
+    gc.set_threshold(1)  # outside the validator, a collection at every allocation
+    try:
+        before = len(gc.get_objects())
+        for triples, minted in records:
+            inside[0] = True
+            v.add(triples, minted)
+            inside[0] = False
+        after = len(gc.get_objects())
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(seen)
+    assert during == []
+    assert after == before
+    assert (v.blocks_checked, v.blocks_deferred) == (300, 0)
+    assert v.results() == []

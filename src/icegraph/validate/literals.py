@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -39,6 +41,10 @@ _INTEGER_RANGES = {
     "integer": (None, None),
 }
 _COMPILED = {k: re.compile(v) for k, v in _LEXICAL.items()}
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+# How many answers a remembered test keeps: the values it is asked about again and again
+# (counts, years, confidence levels) are few; unique text is never worth keeping.
+REMEMBERED = 4096
 _NUMERIC = {"decimal", "double", "float", *_INTEGER_RANGES}
 
 
@@ -138,4 +144,55 @@ def compare(a: str, op: str, b: str) -> bool:
             return False  # a zoned and an unzoned time are not ordered
     else:
         return False
-    return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
+    return bool(_ORDER[op](x, y))
+
+
+def remembered(test: Callable[[str], bool], limit: int = REMEMBERED) -> Callable[[str], bool]:
+    """`test`, a pure function of one term, answering again from memory for the first `limit`
+    terms it was asked about."""
+    known: dict[str, bool] = {}
+
+    def check(term: str) -> bool:
+        answer = known.get(term)
+        if answer is None:
+            answer = test(term)
+            if len(known) < limit:
+                known[term] = answer
+        return answer
+
+    return check
+
+
+def has_datatype(datatype: str, term: str) -> bool:
+    """sh:datatype: the term is a literal of that datatype, well formed."""
+    if term[0] != '"':
+        return False
+    lex, dt, _lang = parts(term)
+    return dt == datatype and well_formed(lex, datatype)
+
+
+def datatype_test(datatype: str) -> Callable[[str], bool]:
+    """`has_datatype(datatype, term)` as a test of the term alone. A plain string literal, the
+    most common term there is, is told by its closing quote; other literals are parsed, and the
+    answers for the few values that recur (counts, dates) remembered."""
+    slow = remembered(lambda term: has_datatype(datatype, term))
+    slow.__qualname__ = f"datatype_test({datatype!r})"
+    if datatype != XSD + "string":
+        return slow
+
+    def check(term: str) -> bool:
+        # "…" with nothing after the closing quote: an xsd:string, always well formed
+        if term[-1] == '"' and term[0] == '"':
+            return True
+        return slow(term)
+
+    check.__qualname__ = slow.__qualname__
+    return check
+
+
+def comparer(op: str, bound: str) -> Callable[[str], bool]:
+    """`compare(term, op, bound)` as a test of the term alone, its answers remembered (the
+    bounds of sh:minInclusive and the like are met by counts and dates, few and recurring)."""
+    check = remembered(lambda term: compare(term, op, bound))
+    check.__qualname__ = f"comparer({op!r}, {bound!r})"
+    return check

@@ -27,11 +27,12 @@ import hashlib
 import linecache
 import re
 from collections.abc import Callable, Collection
+from types import FunctionType
 
 from rdflib import URIRef
 from rdflib.term import Node
 
-from icegraph.validate.literals import compare, lexical, parts, well_formed
+from icegraph.validate.literals import comparer, datatype_test, lexical, parts
 from icegraph.validate.results import Hit
 from icegraph.validate.shapes_program import Program, PropertyPath, Shape
 
@@ -84,13 +85,6 @@ _KINDS = {
 }
 
 
-def _has_datatype(dt: str, v: str) -> bool:
-    if v[0] != '"':
-        return False
-    lex, vdt, _lang = parts(v)
-    return vdt == dt and well_formed(lex, dt)
-
-
 def _in_languages(ranges: list[str], v: str) -> bool:
     lang = parts(v)[2].lower() if v[0] == '"' else ""
     return bool(lang) and any(
@@ -102,7 +96,10 @@ def _value_tests(src: _Source, s: Shape) -> list[tuple[str, str]]:
     """Each per-value constraint as (component, Python expression true when `v` passes), in
     the order they report; sh:class is apart, as it reads the graph. `lx` is the value's
     lexical form (None for a blank node, which no pattern or length admits)."""
-    tests = [("DatatypeConstraintComponent", f"has_datatype({dt!r}, v)") for dt in s.datatypes]
+    tests = [
+        ("DatatypeConstraintComponent", f"{src.const(datatype_test(dt), 'datatype')}(v)")
+        for dt in s.datatypes
+    ]
     tests += [("NodeKindConstraintComponent", f"v[0] in {_KINDS[k]!r}") for k in s.node_kinds]
     tests += [
         ("InConstraintComponent", f"v in {src.const(members, 'members')}") for members in s.ins
@@ -120,7 +117,7 @@ def _value_tests(src: _Source, s: Shape) -> list[tuple[str, str]]:
         for n in s.max_lengths
     ]
     tests += [
-        (f"{comp}ConstraintComponent", f"compare(v, {op!r}, {src.const(bound, 'bound')})")
+        (f"{comp}ConstraintComponent", f"{src.const(comparer(op, bound), 'compare')}(v)")
         for comp, op, bound in s.ranges
     ]
     tests += [
@@ -128,6 +125,39 @@ def _value_tests(src: _Source, s: Shape) -> list[tuple[str, str]]:
         for ranges in s.languages
     ]
     return tests
+
+
+def _value_only(m: Shape) -> bool:
+    """Whether a shape only tests its focus as a value: no path, nothing read from the graph,
+    no other shape. The text rules (no HTML, Latin letters) are such shapes, pointed to by
+    sh:node from every labelled node: written out where they are pointed to, they cost no
+    call, and the value's lexical form is taken once for all of them."""
+    return m.path is None and not (
+        m.classes
+        or m.has_values
+        or m.min_counts
+        or m.max_counts
+        or m.logical
+        or m.qualified
+        or m.properties
+    )
+
+
+def _inlined(s: Shape) -> list[Shape]:
+    """The shapes s points to with sh:node that are written out in its own value tests."""
+    return [ms[0] for comp, ms in s.logical if comp == "Node" and _value_only(ms[0])]
+
+
+def _inline_nodes(src: _Source, s: Shape) -> list[tuple[str, str]]:
+    """s's sh:node constraints on value-only shapes, as value tests: the value conforms to the
+    shape when it passes all of that shape's own tests (a deactivated shape passes all)."""
+    return [
+        (
+            "NodeConstraintComponent",
+            "True" if m.deactivated else " and ".join(e for _, e in _value_tests(src, m)) or "True",
+        )
+        for m in _inlined(s)
+    ]
 
 
 def _identifier(text: str) -> str:
@@ -229,13 +259,18 @@ def _body(src: _Source, group: list[Shape], names: dict[int, str], d: int) -> No
 
     shapes = [src.const(s.node, "shape") for s in group]
     checks = [
-        (shape, _value_tests(src, s), [src.const(c, "cls") for c in s.classes])
+        (
+            shape,
+            _value_tests(src, s) + _inline_nodes(src, s),
+            [src.const(c, "cls") for c in s.classes],
+        )
         for shape, s in zip(shapes, group, strict=True)
     ]
     if any(tests or classes for _, tests, classes in checks):
+        read = [*group, *(m for s in group for m in _inlined(s))]
 
         def per_value(i: int) -> None:
-            if any(s.patterns or s.min_lengths or s.max_lengths for s in group):
+            if any(s.patterns or s.min_lengths or s.max_lengths for s in read):
                 src.emit(i, "lx = lexical(v) if v[0] != '_' else None")
             for shape, tests, classes in checks:
                 for comp, expr in tests:
@@ -285,6 +320,8 @@ def _rest(
         return f"{_function_name(names, m)}(ck, v, None)"
 
     for comp, members in s.logical:
+        if comp == "Node" and _value_only(members[0]):
+            continue  # written out with the value tests (_inline_nodes)
         if comp == "Node":
             expr = fails(members[0])
         elif comp == "Not":
@@ -334,8 +371,6 @@ def _helpers() -> dict[str, object]:
     return {
         "Hit": Hit,
         "lexical": lexical,
-        "compare": compare,
-        "has_datatype": _has_datatype,
         "in_languages": _in_languages,
         "duplicate_language": _duplicate_language,
         "E": _EMPTY,
@@ -362,6 +397,8 @@ def generated_source(program: Program) -> str:
     helpers = _helpers()
 
     def shown(value: object) -> str:
+        if isinstance(value, FunctionType):
+            return value.__qualname__  # a test made for one constant: says which
         return program.name(value) if isinstance(value, Node) else repr(value)
 
     consts = [f"# {k} = {shown(v)}" for k, v in namespace.items() if k not in helpers]

@@ -19,7 +19,9 @@ ordinary in-memory SHACL Core validator.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import gc
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import rdflib
@@ -32,6 +34,7 @@ from icegraph.validate.shape_functions import compile_shapes
 from icegraph.validate.shapes_program import (
     RDF_TYPE,
     SUBCLASS_OF,
+    CheckFunction,
     Program,
     Shape,
     Unsupported,
@@ -42,6 +45,28 @@ __all__ = ["StreamValidator", "Unsupported", "hits", "validate_store_fast"]
 Triple = tuple[str, str, str]
 _EMPTY: frozenset = frozenset()
 _NO_PREDICATES: dict[str, set[str]] = {}  # shared default for lookups; never written
+
+
+@contextmanager
+def _collector_held() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while the validator works on a block.
+
+    The validator makes no reference cycles: a block's index (a dict per node, a set per
+    predicate) is freed by reference counting as soon as the block is checked. But while it
+    is alive, the collections that the allocations trigger find it, move it to an older
+    generation and, in time, trigger full collections, each walking every object the build
+    holds that is not frozen (produce.py freezes them every 1,000 blocks, but the derived
+    graph comes in a few large blocks). The cost of those grew faster than the records: at a
+    million records 12.7 s of the validator's 72.5 s of CPU went to collections, 0.4 s of
+    5.4 s at 100,000. Held off, the block is gone before any collection could see it."""
+    if not gc.isenabled():
+        yield  # already held off by the caller
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class Defer(Exception):
@@ -190,9 +215,10 @@ class StreamValidator:
             for n in root.target_nodes:
                 self._by_node.setdefault(n, []).append(root)
         self._by_type: dict[str, list[Shape]] = {}
-        self._roots: dict[tuple, list[Shape]] = {}
+        self._roots: dict[tuple, list[CheckFunction]] = {}
         self._classes = Classes(self.shared)
         self._checker = Checker(self.shared, None, self._classes)
+        self._block_checker = Checker(self.shared, (), self._classes)
         self._prior: set[ShapeResult] = set()  # found before a snapshot this one restores
 
     def snapshot(self) -> dict[str, Any]:
@@ -230,10 +256,23 @@ class StreamValidator:
 
     def share(self, triples: Iterable[Triple]) -> None:
         """Triples of shared nodes only, checked at the end: `add` without local nodes."""
-        for s, p, o in triples:
-            self._share(s, p, o)
+        with _collector_held():
+            for s, p, o in triples:
+                self._share(s, p, o)
 
     def add(self, triples: Iterable[Triple], local: Collection[str] = ()) -> None:
+        """One block: its local nodes checked now (or, when they reach beyond the block, at
+        the end), its triples about shared nodes kept for the end."""
+        if not gc.isenabled():
+            self._add(triples, local)
+            return
+        gc.disable()  # _collector_held, written out: asked once per record
+        try:
+            self._add(triples, local)
+        finally:
+            gc.enable()
+
+    def _add(self, triples: Iterable[Triple], local: Collection[str]) -> None:
         if not local:
             for s, p, o in triples:
                 self._share(s, p, o)
@@ -245,6 +284,7 @@ class StreamValidator:
         kept = triples if isinstance(triples, list) else list(triples)
         escapes = False
         read = self.program.read_predicates
+        shared = self.shared.out
         # Graph.add, written out, for every triple of the build. A record's triples come
         # grouped by subject, so whether the subject is local, and its index, is asked once
         # per run of the same subject.
@@ -276,8 +316,20 @@ class StreamValidator:
                     f"the triple {s} {p} {o} points from a shared node to a node minted for "
                     "one block; the mapper must keep such nodes to their own block"
                 )
-            else:
-                self._share(s, p, o)
+            elif p in read:
+                if p in backward or p == SUBCLASS_OF:
+                    self._share(s, p, o)
+                    continue
+                # Graph.add on the shared graph, written out: a record names its systems
+                known = shared.get(s)
+                if known is None:
+                    shared[s] = {p: {o}}
+                else:
+                    objs = known.get(p)
+                    if objs is None:
+                        known[p] = {o}
+                    else:
+                        objs.add(o)
         if escapes or not self._check_block(block, local):
             for s, p, o in kept:
                 if s in local or o in local:
@@ -286,6 +338,8 @@ class StreamValidator:
         self.blocks_checked += 1
 
     def _share(self, s: str, p: str, o: str) -> None:
+        if p not in self.program.read_predicates:
+            return  # no check reads it: the shared graph holds only what the checks need
         if p == SUBCLASS_OF and o not in self.shared.out.get(s, {}).get(p, ()):
             if self.blocks_checked:
                 raise ValueError(
@@ -305,35 +359,43 @@ class StreamValidator:
             self._by_type[t] = found
         return found
 
-    def _targets(self, graph: Graph, nodes: Iterable[str]) -> list[tuple[Shape, str]]:
-        todo: list[tuple[Shape, str]] = []
-        for n in nodes:
-            preds = graph.out.get(n, _NO_PREDICATES)
-            back = graph.back.get(n, _NO_PREDICATES)
-            # nodes of one kind look alike (a flow has the same predicates as the next one)
-            key = (tuple(preds.get(RDF_TYPE, ())), tuple(preds), tuple(back), n in self._by_node)
-            roots = self._roots.get(key)
-            if roots is None:
-                found = [r for t in key[0] for r in self._roots_for_type(t)]
-                for p in key[1]:
-                    found += self._by_subject_of.get(p, ())
-                for p in key[2]:
-                    found += self._by_object_of.get(p, ())
-                found += self._by_node.get(n, ())
-                roots = list({id(r): r for r in found}.values())
-                if not key[3]:
-                    self._roots[key] = roots
-            todo += [(r, n) for r in roots]
-        return todo
+    def _checks(self, graph: Graph, n: str) -> list[CheckFunction]:
+        """The generated functions of the shapes that target n in graph. Nodes of one kind
+        look alike (a flow has the same types and predicates as the next one): what a kind
+        of node is checked against is worked out once."""
+        preds = graph.out.get(n, _NO_PREDICATES)
+        key = (
+            tuple(preds.get(RDF_TYPE, ())),
+            tuple(preds),
+            tuple(graph.back.get(n, _NO_PREDICATES)),
+        )
+        named = n in self._by_node  # a target of its own: not a kind
+        checks = None if named else self._roots.get(key)
+        if checks is None:
+            found = [r for t in key[0] for r in self._roots_for_type(t)]
+            for p in key[1]:
+                found += self._by_subject_of.get(p, ())
+            for p in key[2]:
+                found += self._by_object_of.get(p, ())
+            found += self._by_node.get(n, ())
+            checks = [_compiled(r) for r in {id(r): r for r in found}.values()]
+            if not named:
+                self._roots[key] = checks
+        return checks
 
     def _check_block(self, block: Graph, local: Collection[str]) -> bool:
-        checker = Checker(block, local, self._classes)
+        checker = self._block_checker
+        checker.graph, checker.local = block, local
         found: list[Hit] = []
+        checks = self._checks
         try:
-            for root, n in self._targets(block, local):
-                root.run(checker, n, found)  # type: ignore[misc]
+            for n in local:
+                for check in checks(block, n):
+                    check(checker, n, found)
         except Defer:
             return False
+        finally:
+            checker.graph, checker.local = self.shared, ()  # the block is not kept
         if found:
             self.hits.update(found)
         if self._by_node:
@@ -342,20 +404,30 @@ class StreamValidator:
 
     def finish(self) -> list[Hit]:
         """Check the shared graph (and every deferred block); every hit of the stream."""
+        with _collector_held():
+            return self._finish()
+
+    def _finish(self) -> list[Hit]:
         graph = self.shared
         found: list[Hit] = []
         nodes = set(graph.out)
         for p in self._by_object_of:
             nodes.update(o for o, preds in graph.back.items() if p in preds)
         nodes.update(n for n in self._by_node if n not in self._checked_nodes)
-        for root, n in self._targets(graph, sorted(nodes)):
-            root.run(self._checker, n, found)  # type: ignore[misc]
+        for n in sorted(nodes):
+            for check in self._checks(graph, n):
+                check(self._checker, n, found)
         self.hits.update(found)
         return sorted(self.hits, key=lambda h: (h.focus, str(h.shape), h.component, h.value or ""))
 
     def results(self) -> list[ShapeResult]:
         found = to_results(self.finish(), self.program)
         return sorted(self._prior.union(found), key=_result_key) if self._prior else found
+
+
+def _compiled(shape: Shape) -> CheckFunction:
+    assert shape.run is not None, "compile_shapes gives every shape its function"
+    return shape.run
 
 
 def to_results(found: Iterable[Hit], program: Program) -> list[ShapeResult]:
