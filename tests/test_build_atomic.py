@@ -8,9 +8,11 @@ publishing step is tried without building again each time.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -190,3 +192,19 @@ def test_build_folders_left_by_killed_builds_are_removed_by_the_next(builds, tmp
     os.symlink("current/store", out / ".tmp-link-4242-0")
     build(builds["data_b"], out)
     assert_only_current(out)
+
+
+def test_a_build_that_finds_the_lock_just_taken_names_its_holder(tmp_path: Path):
+    # the holder takes the lock, then writes its pid: a second build in between waits for it
+    out = tmp_path / "out"
+    out.mkdir()
+    fd = os.open(out / outdir.LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    writer = threading.Timer(0.2, lambda: os.pwrite(fd, b"4242\n", 0))
+    writer.start()
+    try:
+        with pytest.raises(BuildLocked, match=r"is running \(pid 4242\)"), outdir.locked(out):
+            pass
+    finally:
+        writer.join()
+        os.close(fd)

@@ -54,7 +54,7 @@ def locked(out_dir: Path) -> Iterator[int]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            holder = _holder(fd)
             raise BuildLocked(
                 f"another build into {out_dir}/ is running (pid {holder})",
                 Location(str(out_dir)),
@@ -65,6 +65,17 @@ def locked(out_dir: Path) -> Iterator[int]:
         yield fd
     finally:
         os.close(fd)  # releases the lock
+
+
+def _holder(fd: int, seconds: float = 1.0) -> str:
+    """The pid the lock's holder wrote. It writes it just after taking the lock, so a build
+    that finds the lock taken in between waits a moment for it rather than say "unknown"."""
+    deadline = time.monotonic() + seconds
+    while True:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if holder or time.monotonic() > deadline:
+            return holder or "unknown"
+        time.sleep(0.01)
 
 
 def prepare(out_dir: Path) -> None:
