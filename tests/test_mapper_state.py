@@ -14,16 +14,7 @@ from icegraph.pipeline import build, discover_inputs
 from icegraph.produce import STATE_FILE, MapState, _read_resume, graph_blocks
 from icegraph.publish.metadata import Typed
 from icegraph.report import Report
-from tests.conftest import flows_table, row
-
-ADDED = flows_table(
-    row(),
-    row(source="Brand New Feed", destination="ICM", full_name="Brand New Feed System",
-        classification="Commercial", agency="N/A", sub_agency="N/A",
-        description="A vendor feed of licence plate reads."),
-    row(source="ICM", destination="AFI", full_name="Analytical Framework for Intelligence",
-        sharing="Outbound", description="ICM sends case data to AFI."),
-)  # fmt: skip
+from tests.test_incremental import ADDED
 
 
 def fields(state: MapState) -> dict[str, bytes]:
