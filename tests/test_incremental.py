@@ -220,6 +220,23 @@ def dumped(folder: Path, name: str, fmt: pyoxigraph.RdfFormat) -> set[str]:
     return {str(q) for q in pyoxigraph.parse(path=str(folder / name), format=fmt)}
 
 
+def same_streamed_dumps(out: Path, twin: Path) -> None:
+    """The continued build's dumps hold what the full build's do, each line once (the
+    earlier derived graph kept, less what was removed: the benchmark's comparison counts
+    lines), and its checksums hold."""
+    for name, fmt in (
+        ("icegraph.trig", pyoxigraph.RdfFormat.TRIG),
+        ("icegraph.ttl", pyoxigraph.RdfFormat.TURTLE),
+        ("icegraph.jsonld", pyoxigraph.RdfFormat.JSON_LD),
+    ):
+        assert dumped(out, name, fmt) == dumped(twin, name, fmt), name
+    assert bench.same_graphs(out, twin) == (True, "")
+    checked = subprocess.run(
+        ["sha256sum", "-c", "checksums.sha256"], cwd=out / "current", capture_output=True
+    )
+    assert checked.returncode == 0, checked.stdout
+
+
 def test_streamed_dumps_are_continued_with_the_same_quads(data_copy: Path, tmp_path: Path):
     out = tmp_path / "build"
     build(data_copy, out, stream_dumps=True)
@@ -229,20 +246,8 @@ def test_streamed_dumps_are_continued_with_the_same_quads(data_copy: Path, tmp_p
         (data_copy / "raw" / f"90{n}_added.txt").write_text(text, encoding="utf-8")
         assert build(data_copy, out, stream_dumps=True).report.build["mode"] == "incremental"
         twin = build(data_copy, tmp_path / f"full-{n}", stream_dumps=True, full=True).out_dir
-        for name, fmt in (
-            ("icegraph.trig", pyoxigraph.RdfFormat.TRIG),
-            ("icegraph.ttl", pyoxigraph.RdfFormat.TURTLE),
-            ("icegraph.jsonld", pyoxigraph.RdfFormat.JSON_LD),
-        ):
-            assert dumped(out, name, fmt) == dumped(twin, name, fmt), name
+        same_streamed_dumps(out, twin)
         assert len(dumped(out, "icegraph.trig", pyoxigraph.RdfFormat.TRIG)) == len(nquads(out))
-        # each line once: the earlier derived graph kept, less what was removed, and the
-        # added lines are not a line too many (the benchmark's comparison counts lines)
-        assert bench.same_graphs(out, twin) == (True, "")
-        checked = subprocess.run(
-            ["sha256sum", "-c", "checksums.sha256"], cwd=out / "current", capture_output=True
-        )
-        assert checked.returncode == 0, checked.stdout
 
 
 def test_an_added_file_that_renames_an_earlier_entity_rebuilds_in_full(
@@ -345,17 +350,7 @@ def test_a_rewound_build_continues_streamed_dumps(data_copy: Path, tmp_path: Pat
         assert done.report.build["why"] == "raw/900_added.txt changed"
         twin = build(data_copy, tmp_path / f"full-{n}", stream_dumps=True, full=True).out_dir
         same(outcome(out), outcome(twin))
-        assert bench.same_graphs(out, twin) == (True, "")
-        for name, fmt in (
-            ("icegraph.trig", pyoxigraph.RdfFormat.TRIG),
-            ("icegraph.ttl", pyoxigraph.RdfFormat.TURTLE),
-            ("icegraph.jsonld", pyoxigraph.RdfFormat.JSON_LD),
-        ):
-            assert dumped(out, name, fmt) == dumped(twin, name, fmt), name
-        checked = subprocess.run(
-            ["sha256sum", "-c", "checksums.sha256"], cwd=out / "current", capture_output=True
-        )
-        assert checked.returncode == 0, checked.stdout
+        same_streamed_dumps(out, twin)
 
 
 def test_a_rewind_that_changes_an_entity_earlier_inputs_name_rebuilds_in_full(
