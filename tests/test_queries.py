@@ -206,3 +206,30 @@ def test_weakest_link_picks_each_systems_strongest_route(form: str):
         ("C → A → B → ICM", "3", "primary"),
         ("G → C → A → ICM", "3", "inferential"),
     ]
+
+
+TIED_POSITIONS = [
+    f"""ex:p{n} rdfs:label "{says}" ; ig:statedBy ex:claim{n} ; ig:sourceFile "raw/t.txt" ;
+        ig:sourceLine 7 ."""
+    for n, says in ((1, "Inbound"), (2, "Outbound"))
+]
+
+
+def test_contradictions_come_in_one_order_however_the_store_holds_them():
+    # two positions from the same file and line: the sort keys of the question tie on them
+    head = """@prefix ig: <https://w3id.org/icegraph/ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <https://example.org/> .
+ex:x a ig:Contradiction ; rdfs:label "A → B" ; ig:aspect "direction" ;
+    ig:hasPosition ex:p1 , ex:p2 .
+"""
+    answers = []
+    for positions in (TIED_POSITIONS, TIED_POSITIONS[::-1]):
+        store = pyoxigraph.Store()
+        store.load((head + "\n".join(positions)).encode(), format=pyoxigraph.RdfFormat.TURTLE)
+        answers.append(answer(store, "contradictions"))
+    assert answers[0] == answers[1]
+    assert [(row[3], row[4]) for row in answers[0]] == [
+        ("Inbound", "https://example.org/claim1"),
+        ("Outbound", "https://example.org/claim2"),
+    ]
