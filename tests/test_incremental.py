@@ -409,27 +409,25 @@ def test_an_added_flow_changes_routes_far_from_it_as_a_full_build_does(
     out = tmp_path / "build"
     (data_copy / "raw" / "900_upstream.txt").write_text(UPSTREAM, encoding="utf-8")
     build(data_copy, out)
-    route = """SELECT ?path WHERE { ?r ig:routeFrom ?s ; rdfs:label ?path .
-                 ?s rdfs:label "Upstream Feed" }"""  # fmt: skip
-    store = pyoxigraph.Store.read_only(str((out / "store").resolve()))
-    assert [r[0] for r in rows(store, route)] == ["Upstream Feed → NCIC → ACRIMe → ICM"]
-    del store
+
+    def route() -> list[str]:
+        store = pyoxigraph.Store.read_only(str((out / "store").resolve()))
+        query = """SELECT ?path WHERE { ?r ig:routeFrom ?s ; rdfs:label ?path .
+                     ?s rdfs:label "Upstream Feed" }"""  # fmt: skip
+        return [r[0] for r in rows(store, query)]
+
+    assert route() == ["Upstream Feed → NCIC → ACRIMe → ICM"]
     (data_copy / "raw" / "901_ncic.txt").write_text(NCIC_DIRECT, encoding="utf-8")
     added = build(data_copy, out)
     assert added.report.build["mode"] == "incremental"
-    got = outcome(out)
-    store = pyoxigraph.Store.read_only(str((out / "store").resolve()))
-    assert [r[0] for r in rows(store, route)] == ["Upstream Feed → NCIC → ICM"]
-    same(got, full_twin(data_copy, tmp_path, "full"))
-    del store
+    assert route() == ["Upstream Feed → NCIC → ICM"]
+    same(outcome(out), full_twin(data_copy, tmp_path, "full"))
     # taken away again: the rewound build puts the longer route back, as a full build does
     (data_copy / "raw" / "901_ncic.txt").unlink()
     removed = build(data_copy, out)
     assert removed.report.build["why"] == "raw/901_ncic.txt was removed"
-    got = outcome(out)
-    store = pyoxigraph.Store.read_only(str((out / "store").resolve()))
-    assert [r[0] for r in rows(store, route)] == ["Upstream Feed → NCIC → ACRIMe → ICM"]
-    same(got, full_twin(data_copy, tmp_path, "full-removed"))
+    assert route() == ["Upstream Feed → NCIC → ACRIMe → ICM"]
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-removed"))
 
 
 METADATA = "<https://w3id.org/icegraph/graph/metadata> ."
