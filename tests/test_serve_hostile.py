@@ -38,14 +38,14 @@ WORKER_MEMORY = 200
 
 @contextmanager
 def _own_server(
-    store: Path, log: Path, options: list[str]
+    store: Path, log: Path, options: list[str], env: dict[str, str] | None = None
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     port = free_port()
     cmd = [sys.executable, "-m", "icegraph.cli", "serve", "--store", str(store),
            "--port", str(port), "--workers", "2", *options]  # fmt: skip
     # stderr to a file: a pipe nobody reads would fill up and stall the server.
     with log.open("w") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
@@ -386,7 +386,10 @@ def test_a_query_past_the_memory_limit_is_stopped_with_503(server):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_stopping_the_server_stops_its_workers(seed_build: BuildResult, tmp_path: Path, sig):
-    with _own_server(seed_build.out_dir / "store", tmp_path / "log", []) as (proc, base):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    with _own_server(seed_build.out_dir / "store", tmp_path / "log", [], env) as (proc, base):
         sockets = [open_query(base, HEAVY, f"10.2.0.{i}") for i in range(6)]
         time.sleep(1.5)
         workers = descendants(proc.pid)
@@ -398,6 +401,10 @@ def test_stopping_the_server_stops_its_workers(seed_build: BuildResult, tmp_path
             assert time.monotonic() - started < 5
             answers = [s.recv(65536).split(b"\r\n")[0] for s in sockets]
             assert answers == [b"HTTP/1.1 503 Service Unavailable"] * 6
+            # stopped as a service manager stops it: the status says so, and the server
+            # leaves nothing behind in the temp directory (its fork server's socket folder)
+            assert proc.returncode == 143
+            assert list(temp.iterdir()) == []
         for s in sockets:
             s.close()
         deadline = time.monotonic() + 5

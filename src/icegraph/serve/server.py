@@ -8,7 +8,10 @@ request after a few seconds.
 
 from __future__ import annotations
 
+import signal
 import socket
+import sys
+from types import FrameType
 
 import uvicorn
 
@@ -40,4 +43,16 @@ def serve(config: ServeConfig, host: str, port: int) -> None:
         # (h11's default, 16 KiB, would cut GET queries short with a bare 400).
         h11_max_incomplete_event_size=config.max_query_string + 16 * 1024,
     )
-    _Server(settings, app.state.pool).run()
+    # uvicorn ends by raising the signal it caught again, under the handler it found. Under
+    # the default one SIGTERM would end the process before its exit handlers run, and the
+    # query pool's fork server would leave its socket's folder in the temp directory at every
+    # stop. Exit as the signal would (status 143), with the handlers run.
+    previous = signal.signal(signal.SIGTERM, _exit_as_terminated)
+    try:
+        _Server(settings, app.state.pool).run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_as_terminated(signum: int, frame: FrameType | None) -> None:
+    sys.exit(128 + signum)
