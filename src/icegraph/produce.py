@@ -288,12 +288,11 @@ def graph_blocks(
         gathered = mention_all(cat, inputs, start, hold)
     with _no_collection():
         names = pickle.dumps(gathered, protocol=pickle.HIGHEST_PROTOCOL) if checkpoint else b""
-    settled_now = None
+    as_before = None
     if resume is not None:
         with _no_collection():
-            settled_now = settled_as_before(gathered, then, resume.state.settled, cat, hold)
-    if settled_now is None:
-        settled_now = settle(gathered, accepted_pairs(decisions), str(same_as_file), hold)
+            as_before = settled_as_before(gathered, then, resume.state.settled, cat, hold)
+    settled_now = as_before or settle(gathered, accepted_pairs(decisions), str(same_as_file), hold)
     ids, unknown_operator = settled_now
     with _no_collection():  # taken now: mapping may settle a name the gathering missed
         settled = pickle.dumps(settled_now, protocol=pickle.HIGHEST_PROTOCOL) if checkpoint else b""
@@ -321,7 +320,10 @@ def graph_blocks(
         "IRIs of earlier builds kept as redirects",
         sum(len(e.aliases) for e in ids.entities.values()),
     )
-    resolved = list(resolved_quads(ids, unknown_operator))
+    if resume is not None and as_before is not None:
+        resolved = resume.state.resolved  # made from the same identities, before mapping
+    else:
+        resolved = list(resolved_quads(ids, unknown_operator))
     if last_apart:
         # the state before the last input is a build of the others only when the last input
         # changes no entity and nothing of the resolved graph: then it is kept
