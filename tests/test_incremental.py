@@ -108,6 +108,21 @@ KNOWN = flows_table(
 )  # fmt: skip
 
 
+def test_an_added_file_naming_only_known_systems_equals_a_full_build(
+    data_copy: Path, tmp_path: Path
+):
+    # its names all repeat earlier ones: identity is not settled again (resolve/gather.py,
+    # settled_as_before), and twice in a row, from a state that skipped it too
+    out = tmp_path / "build"
+    build(data_copy, out)
+    (data_copy / "raw" / "900_known.txt").write_text(KNOWN, encoding="utf-8")
+    assert build(data_copy, out).report.build["redone"] == ["900_known.txt"]
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-1"))
+    (data_copy / "raw" / "901_known.txt").write_text(KNOWN, encoding="utf-8")
+    assert build(data_copy, out).report.build["redone"] == ["901_known.txt"]
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-2"))
+
+
 def test_after_a_full_build_its_last_input_is_redone_alone_and_other_changes_in_full(
     data_copy: Path, tmp_path: Path
 ):

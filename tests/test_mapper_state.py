@@ -14,7 +14,8 @@ from icegraph.pipeline import build, discover_inputs
 from icegraph.produce import STATE_FILE, MapState, _read_resume, graph_blocks
 from icegraph.publish.metadata import Typed
 from icegraph.report import Report
-from tests.test_incremental import ADDED
+from icegraph.resolve.gather import mark, mention_all, settle, settled_as_before
+from tests.test_incremental import ADDED, KNOWN
 
 
 def fields(state: MapState) -> dict[str, bytes]:
@@ -84,3 +85,53 @@ def test_the_state_file_reads_back_whole(data_copy: Path, tmp_path: Path):
     classes = dict(state.typed.summary()["classes"])
     assert "https://w3id.org/icegraph/ns#Route" not in classes
     assert result.report.counts["information flows"] > 0
+
+
+def settled_from_scratch(cat, inputs: list) -> tuple:
+    return settle(mention_all(cat, inputs))
+
+
+def test_an_added_input_that_repeats_known_names_settles_as_a_full_settle_does(
+    data_copy: Path,
+):
+    """Settling is skipped when the added input's names are all repeats: the entities, their
+    redirects, the conflicts and the systems with no known operator are what settling every
+    name again gives."""
+    cat = load_catalogue(data_copy)
+    inputs = discover_inputs(data_copy)
+    gathered = mention_all(cat, inputs)
+    then = mark(gathered)
+    names = pickle.dumps(gathered)  # as the state keeps them: before settling
+    settled = pickle.dumps(settle(gathered))
+    again = data_copy / "raw" / "900_known.txt"
+    again.write_text(KNOWN, encoding="utf-8")
+    start = pickle.loads(names)  # noqa: S301 - made above
+    start[0].reattach(cat)
+    fast = settled_as_before(
+        mention_all(cat, [(again, "flows_table")], start), then, settled, cat, None
+    )
+    assert fast is not None
+    full = settled_from_scratch(cat, [*inputs, (again, "flows_table")])
+    assert fast[0].entities == full[0].entities
+    assert fast[0].conflicts == full[0].conflicts
+    assert fast[1] == full[1]
+    for entity in list(full[0].entities.values()):
+        for name in entity.names:
+            assert fast[0].resolve(name, entity.type).id == full[0].resolve(name, entity.type).id
+
+
+def test_an_added_input_with_a_name_of_its_own_is_settled_again(data_copy: Path):
+    cat = load_catalogue(data_copy)
+    inputs = discover_inputs(data_copy)
+    gathered = mention_all(cat, inputs)
+    then = mark(gathered)
+    names = pickle.dumps(gathered)
+    settled = pickle.dumps(settle(gathered))
+    added = data_copy / "raw" / "900_added.txt"
+    added.write_text(ADDED, encoding="utf-8")  # "Brand New Feed"
+    start = pickle.loads(names)  # noqa: S301 - made above
+    start[0].reattach(cat)
+    grown = mention_all(cat, [(added, "flows_table")], start)
+    assert settled_as_before(grown, then, settled, cat, None) is None
+    # nor when the state kept no settled names (the checkpoint before a full build's last input)
+    assert settled_as_before(gathered, mark(gathered), b"", cat, None) is None

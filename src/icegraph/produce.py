@@ -62,7 +62,7 @@ from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.withhold import Withholding
 from icegraph.report import LIST_LIMIT, Report
 from icegraph.resolve.duplicates import report_duplicates
-from icegraph.resolve.gather import mention_all, settle
+from icegraph.resolve.gather import mark, mention_all, settle, settled_as_before
 from icegraph.resolve.identity import Entity, Identities
 from icegraph.resolve.same_as import accepted_pairs, read_same_as
 from icegraph.validate.literals import lexical
@@ -157,6 +157,9 @@ class MapState:
 
     files: list[str]
     gathered: bytes  # the names of those files, before identity was settled (pickled)
+    # what settling those names gave (pickled; empty when not kept): an added input that
+    # brings no name of its own settles into the same (resolve/gather.settled_as_before)
+    settled: bytes
     stated: set[Triple]
     pre_resolved: set[Triple]
     resolved: list[Triple]
@@ -266,6 +269,7 @@ def graph_blocks(
         with _no_collection():
             start = pickle.loads(resume.state.gathered)  # noqa: S301 - see _read_resume
         start[0].reattach(cat)
+        then = mark(start)
     # a full build also keeps the state before its last input, whose names are gathered apart
     last_apart = (
         before_last
@@ -284,7 +288,14 @@ def graph_blocks(
         gathered = mention_all(cat, inputs, start, hold)
     with _no_collection():
         names = pickle.dumps(gathered, protocol=pickle.HIGHEST_PROTOCOL) if checkpoint else b""
-    ids, unknown_operator = settle(gathered, accepted_pairs(decisions), str(same_as_file), hold)
+    as_before = None
+    if resume is not None:
+        with _no_collection():
+            as_before = settled_as_before(gathered, then, resume.state.settled, cat, hold)
+    settled_now = as_before or settle(gathered, accepted_pairs(decisions), str(same_as_file), hold)
+    ids, unknown_operator = settled_now
+    with _no_collection():  # taken now: mapping may settle a name the gathering missed
+        settled = pickle.dumps(settled_now, protocol=pickle.HIGHEST_PROTOCOL) if checkpoint else b""
     hold.check_all_listed()
     screen = Screen(hold)
     if hold.public:  # known only now: the entities a public build has (no link tells of others)
@@ -309,7 +320,10 @@ def graph_blocks(
         "IRIs of earlier builds kept as redirects",
         sum(len(e.aliases) for e in ids.entities.values()),
     )
-    resolved = list(resolved_quads(ids, unknown_operator))
+    if resume is not None and as_before is not None:
+        resolved = resume.state.resolved  # made from the same identities, before mapping
+    else:
+        resolved = list(resolved_quads(ids, unknown_operator))
     if last_apart:
         # the state before the last input is a build of the others only when the last input
         # changes no entity and nothing of the resolved graph: then it is kept
@@ -347,9 +361,10 @@ def graph_blocks(
     counter = Progressor(progress, total)
     index = {c: i for i, c in enumerate(cat.corrections)}
 
-    def state(gathered_names: bytes, routes: list[Triple]) -> MapState:
+    def state(gathered_names: bytes, settled_names: bytes, routes: list[Triple]) -> MapState:
         return MapState(
-            list(files), gathered_names, stated, pre_resolved, resolved, dict(ids.entities),
+            list(files), gathered_names, settled_names, stated, pre_resolved, resolved,
+            dict(ids.entities),
             duplicates, flows, tracker, support, inputs_report,
             sorted(index[c] for c in cat.used_corrections), routes=routes,
         )  # fmt: skip
@@ -357,14 +372,14 @@ def graph_blocks(
     for n, (path, reader) in enumerate(inputs):
         if last_apart and checkpoint is not None and n == len(inputs) - 1:
             # taken and written as it is now: the last input goes on changing it
-            checkpoint(state(names_early, best_routes(stated, support.best)), n)
+            checkpoint(state(names_early, b"", best_routes(stated, support.best)), n)
         yield from _input_blocks(
             cat, ids, path, reader, stated, flows, tracker, support, inputs_report, counter, screen
         )
         files.append(path.name)
     routes = best_routes(stated, support.best)
     if checkpoint is not None:
-        checkpoint(state(names, routes), None)
+        checkpoint(state(names, settled, routes), None)
     report.merge(inputs_report)
     for finding in unused_everywhere(cat):
         report.add_finding(finding)

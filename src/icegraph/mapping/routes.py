@@ -4,9 +4,10 @@ A flow is as strong as the best claim behind it (its ig:strongestConfidence, fro
 tally), a route as strong as its weakest flow. For every entity whose data reaches ICM in one,
 two or three flows, the build publishes in the derived graph one ig:Route: where it starts
 (ig:routeFrom), the systems it passes (ig:via), its flows (ig:hops), the grade of its weakest
-flow (ig:weakestLink), its path as text (rdfs:label, "A → B → ICM") and its place in the
-question's answer (ig:routeRank), so the question reads and sorts a hundred thousand routes
-without working them out at query time.
+flow (ig:weakestLink) and its path as text (rdfs:label, "A → B → ICM"), so the question reads
+and sorts a hundred thousand routes without working them out at query time. A route holds
+only its own facts, never its place among the others (the question sorts them by hops and
+path): adding a route leaves every other route's triples as they were.
 
 The choice is the question's own, step by step (docs/routes.md): routes are compared as the
 text "grade hops → stop → stop" (the strongest, then the shortest, then the stops' names in
@@ -18,7 +19,8 @@ same order.
 What it reads: the `sendsDataTo` edges, labels and `a ig:System` the build has stated (each
 edge has one flow, named `flow/{from}--{to}` after the two entities) and each flow's best
 grade. An incremental build works the routes out again and sends the store only those that
-differ from the routes the saved state keeps (produce.MapState.routes).
+differ from the routes the saved state keeps (produce.MapState.routes): the routes whose own
+facts changed.
 """
 
 from __future__ import annotations
@@ -163,10 +165,11 @@ def route_node(start: Term, nth: int) -> Term:
 
 
 def route_quads(rows: list[Row]) -> list[Triple]:
-    """The derived triples of these routes, each route's together."""
+    """The derived triples of these routes, each route's together. A start's routes (one per
+    label) are numbered in the answer's order of that start's rows alone."""
     out: list[Triple] = []
     seen: dict[Term, int] = {}
-    for rank, r in enumerate(rows, start=1):
+    for r in rows:
         seen[r.start] = nth = seen.get(r.start, 0) + 1
         node = route_node(r.start, nth)
         out.append((node, TYPE, ig("Route")))
@@ -175,7 +178,6 @@ def route_quads(rows: list[Row]) -> list[Triple]:
         out.extend((node, ig("via"), stop) for stop in r.via)
         out.append((node, ig("hops"), integer(r.hops)))
         out.append((node, ig("weakestLink"), GRADES[r.weakest]))
-        out.append((node, ig("routeRank"), integer(rank)))
     return out
 
 

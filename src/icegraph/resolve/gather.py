@@ -10,7 +10,9 @@ so an entity only they name is never made.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from icegraph.catalogue import Catalogue
@@ -157,6 +159,44 @@ def settle(
         eid = ids.resolve(name, "System").id
         known[eid] = known.get(eid, False) or operated
     return ids, {eid for eid, operated in known.items() if not operated}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How far the gathering had gone: what `settled_as_before` compares with."""
+
+    mentions: int
+    conflicts: int
+    operators: Operators
+
+
+def mark(gathered: Gathered) -> Mark:
+    ids, operators = gathered
+    return Mark(ids.distinct_mentions, len(ids.conflicts), dict(operators))
+
+
+def settled_as_before(
+    gathered: Gathered, then: Mark, settled: bytes, cat: Catalogue, hold: Withholding | None
+) -> tuple[Identities, set[str]] | None:
+    """What `settle(gathered)` would return, without settling every name again, when the
+    names gathered since `then` only repeat earlier ones; None when that is not so.
+
+    `settled` is `settle`'s result (pickled, by this process or an earlier build) for the
+    names as they were at `then`. A repeated mention joins no names and is given no other
+    name beside its own that was not given before (`Identities.mention`), and the operators
+    are the same: settling reads nothing else, so the entities, the IRIs kept as redirects
+    and the systems with no known operator are those `settled` holds. Only the conflicts
+    differ: the repeats say theirs again, in gathering order, before those settling found.
+    """
+    ids, operators = gathered
+    if not settled or ids.distinct_mentions != then.mentions or operators != then.operators:
+        return None
+    if hold is not None and hold.undescribed:  # settling would change the operators
+        return None
+    before, unknown = pickle.loads(settled)  # noqa: S301 - the build's own state (produce.py)
+    before.reattach(cat)
+    before.conflicts = ids.conflicts + before.conflicts[then.conflicts :]
+    return before, unknown
 
 
 def gather(

@@ -116,6 +116,12 @@ class Identities:
     def reattach(self, cat: Catalogue) -> None:
         self.cat = cat
 
+    @property
+    def distinct_mentions(self) -> int:
+        """How many different mentions were gathered: a repeat adds none, and changes
+        nothing that settling reads but the conflicts it says again (see `mention`)."""
+        return len(self._seen)
+
     # ------------------------------------------------------------ gathering
 
     def _find(self, node: Node) -> Node:
