@@ -124,7 +124,11 @@ def test_html_reference_has_an_entry_per_term(client):
             for target in props.get(key, []):
                 shown = "ig:" + target[len(IG) :] if target.startswith(IG) else target
                 assert shown.split("#")[-1].split(":")[-1] in entry, (name, key, target)
-    assert checked == 22 + 34 + 36  # classes, object and datatype properties
+    assert checked == 22 + 34 + 37  # classes, object and datatype properties
+    # a term no longer stated keeps its entry, marked, and only such terms are marked
+    deprecated = {i[len(IG) :] for i, p in every.items() if OWL + "deprecated" in p}
+    assert "routeRank" in deprecated
+    assert {n for n, e in page.ids.items() if "(deprecated)" in e} == deprecated
     # a fragment lands on its entry, and links between terms are fragments on this page
     assert "sendsDataTo" in page.ids and "#System" in page.hrefs
     for href in page.hrefs:

@@ -11,7 +11,7 @@ from pyoxigraph import Store
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 import icegraph
-from icegraph.paths import ontology_dir, shapes_dir
+from icegraph.paths import ontology_dir, queries_dir, shapes_dir
 from icegraph.validate.pyshacl_engine import validate_store
 from icegraph.validate.shapes_program import load_shapes
 from icegraph.validate.streaming import validate_store_fast
@@ -69,7 +69,7 @@ def test_the_dates_do_not_leak_into_the_dataset(seed_store: Store):
     assert isinstance(answer, pyoxigraph.QuerySolutions)
     dates = {s["p"].value.rsplit("/", 1)[-1]: s["d"].value for s in answer}
     # the records: statements recorded on 2026-04-07, Wikidata links reviewed on 2026-11-25;
-    # the vocabulary was last modified on 2026-12-01
+    # the vocabulary was last modified on 2026-12-02
     assert dates == {"issued": "2026-04-07", "modified": "2026-11-25"}
 
 
@@ -85,6 +85,23 @@ def test_every_term_is_defined_by_the_vocabulary_and_documented(vocabulary: rdfl
         english(g, term, SKOS.altLabel)
         explained = english(g, term, RDFS.comment) + english(g, term, SKOS.definition)
         assert explained, f"{term} has neither a comment nor a definition"
+
+
+def test_a_deprecated_term_is_stated_nowhere(vocabulary: rdflib.Graph, seed_store: Store):
+    """A term kept only so that saved queries and old data stay explained: no build states it,
+    and no shape or catalogue question names it."""
+    gone = {t for t in terms(vocabulary) if (t, OWL.deprecated, rdflib.Literal(True)) in vocabulary}
+    assert IG.routeRank in gone
+    for term in gone:
+        assert not seed_store.query(f"ASK {{ GRAPH ?g {{ ?s <{term}> ?o }} }}")
+        assert not seed_store.query(f"ASK {{ GRAPH ?g {{ ?s ?p <{term}> }} }}")
+        named = [
+            p.name
+            for p in [*shapes_dir().glob("*.ttl"), *queries_dir().glob("*.rq")]
+            if str(term) in p.read_text(encoding="utf-8")
+            or f"ig:{term[len(IG) :]}" in p.read_text(encoding="utf-8")
+        ]
+        assert named == [], term
 
 
 @pytest.mark.parametrize("what", ["domain", "range"])

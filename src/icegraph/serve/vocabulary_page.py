@@ -46,6 +46,8 @@ class Term:
     range: list[Link] = field(default_factory=list)
     parents: list[Link] = field(default_factory=list)
     scheme: list[Link] = field(default_factory=list)
+    # owl:deprecated: no longer stated, kept so that saved queries and old data stay explained
+    deprecated: bool = False
 
 
 @dataclass
@@ -149,6 +151,10 @@ def vocabulary() -> Vocabulary:
                         + props.get(SKOS + "broader", [])
                     ],
                     scheme=[_link(o) for o in props.get(SKOS + "inScheme", [])],
+                    deprecated=any(
+                        isinstance(o, Literal) and o.value == "true"
+                        for o in props.get(OWL + "deprecated", [])
+                    ),
                 )
             )
         sections.append((heading, terms))
