@@ -73,6 +73,7 @@ I_UNKNOWN_OPERATOR = ig("unknownOperator")
 I_VERIFICATION = ig("verification")
 SHARING_LABEL = {"inbound": "Inbound", "outbound": "Outbound", "bidirectional": "Bi-directional"}
 CLASSIFICATION_TERM = {"government": "governmentSource", "commercial": "commercialSource"}
+TRUE = boolean(True)
 
 
 def flow_triples(q: Q, a: Entity, b: Entity) -> tuple[Term, list[Triple]]:
@@ -145,6 +146,22 @@ class FlowMapper:
         self._frequencies = [r for r in cat.text_rules if r.kind == "frequency"]
         self._descriptions: dict[str, list[tuple[Term, Term]]] = {}
         self._facts_from: set[int] = set()  # the cells whose system facts were sent
+        # Each system recurs on many rows: its entity and IRI are looked up once (a few
+        # hundred thousand at a million rows), not several times a row.
+        self._systems_by_name: dict[str, Entity] = {}
+        self._nodes: dict[str, Term] = {}
+
+    def _system(self, name: str) -> Entity:
+        found = self._systems_by_name.get(name)
+        if found is None:
+            found = self._systems_by_name[name] = self.resolve.system(name)
+        return found
+
+    def _node(self, eid: str) -> Term:
+        found = self._nodes.get(eid)
+        if found is None:
+            found = self._nodes[eid] = entity(eid)
+        return found
 
     def header(self) -> list[Triple]:
         return review_activity(self.q, self.activity, f"Compilation of the flows table {self.file}")
@@ -159,17 +176,17 @@ class FlowMapper:
 
     def claim_path(self, rec: FlowRecord) -> str:
         """The IRI path of the row's claim (`claim/{file}/{from}--{to}-{digest}`)."""
-        src = self.resolve.system(rec.source)
-        dst = self.resolve.system(rec.destination)
+        src = self._system(rec.source)
+        dst = self._system(rec.destination)
         return f"claim/{self.key}/{src.local}--{dst.local}-{rec.fingerprint}"
 
     def record(
         self, rec: FlowRecord, minted: list[Term], context: list[Triple] | None = None
     ) -> Iterator[Triple]:
         q = self.q
-        src = self.resolve.system(rec.source)
-        dst = self.resolve.system(rec.destination)
-        path = self.claim_path(rec)[len("claim/") :]
+        src = self._system(rec.source)
+        dst = self._system(rec.destination)
+        path = f"{self.key}/{src.local}--{dst.local}-{rec.fingerprint}"
         first = self._claims.get(hash(path))
         if first is not None:
             self.report.add_finding(
@@ -182,7 +199,7 @@ class FlowMapper:
         minted.append(claim)
         flows = []
         for a_name, b_name in rec.directions:
-            a, b = self.resolve.system(a_name), self.resolve.system(b_name)
+            a, b = self._system(a_name), self._system(b_name)
             flow, described = flow_triples(q, a, b)
             flows.append(flow)
             minted.append(flow)
@@ -191,7 +208,7 @@ class FlowMapper:
                 yield from described
             elif context is not None:
                 context += described
-            edge = q(entity(a.id), I_SENDS_DATA_TO, entity(b.id))
+            edge = (self._node(a.id), I_SENDS_DATA_TO, self._node(b.id))
             if edge not in self._sent:
                 self._sent.add(edge)
                 yield edge
@@ -229,27 +246,31 @@ class FlowMapper:
         yield q(claim, I_VERIFICATION, I_NOT_ASSESSED)
         yield q(claim, I_METHOD, I_DOCUMENT_REVIEW)
         yield q(claim, GENERATED_BY, self.activity)
-        yield q(claim, I_UNDATED, boolean(True))
-        yield q(claim, I_ABOUT, entity(src.id))
+        yield q(claim, I_UNDATED, TRUE)
+        yield q(claim, I_ABOUT, self._node(src.id))
         if dst.id != src.id:
-            yield q(claim, I_ABOUT, entity(dst.id))
+            yield q(claim, I_ABOUT, self._node(dst.id))
         yield q(claim, I_SOURCE_FILE, self._file_term)
-        yield q(claim, I_SOURCE_LINE, integer(rec.location.line or 0))
+        line = rec.location.line or 0
+        line_term = integer(line)
+        yield q(claim, I_SOURCE_LINE, line_term)
         if rec.raw_reference:
             yield q(claim, I_RAW_CITATION, text(rec.raw_reference))
         for i, repair in enumerate(rec.repairs, start=1):
             node = entity(f"repair/{path}/{i}")
             minted.append(node)
-            yield from self._repair(claim, node, repair)
+            yield from self._repair(claim, node, repair, line, line_term)
         self._track(rec, claim, src, dst)
 
     def _track(self, rec: FlowRecord, claim: Term, src: Entity, dst: Entity) -> None:
         """What this row says that another document may contradict."""
         line = rec.location.line or 0
         said = partial(Said, claim, file=self.file, line=line)
-        a, b = sorted((src, dst), key=lambda e: e.id)
-        pair = Subject(f"{a.id} {b.id}", (entity(a.id), entity(b.id)), f"{a.label} and {b.label}")
-        moves = sorted({(self.resolve.system(x).label, self.resolve.system(y).label)
+        a, b = (src, dst) if src.id <= dst.id else (dst, src)
+        pair = Subject(
+            f"{a.id} {b.id}", (self._node(a.id), self._node(b.id)), f"{a.label} and {b.label}"
+        )
+        moves = sorted({(self._system(x).label, self._system(y).label)
                         for x, y in rec.directions})  # fmt: skip
         shown = " and ".join(f"{x} → {y}" for x, y in moves)
         self.tracker.say(pair, "direction", said(shown, shown))
@@ -264,7 +285,7 @@ class FlowMapper:
             )  # fmt: skip
         described = described_system(rec, self.hubs)
         system = src if described == rec.source else dst
-        about = Subject(system.id, (entity(system.id),), system.label)
+        about = Subject(system.id, (self._node(system.id),), system.label)
         if rec.operator_id:
             operator = self.cat.entities[rec.operator_id].label
             self.tracker.say(about, "operator", said(rec.operator_id, operator))
@@ -316,7 +337,10 @@ class FlowMapper:
                 if name_key(v) != name_key(label):
                     yield q(entity(eid), ALT_LABEL, text(v))
 
-    def _repair(self, claim: Term, node: Term, r: Repair) -> Iterator[Triple]:
+    def _repair(
+        self, claim: Term, node: Term, r: Repair, row_number: int, row_line: Term
+    ) -> Iterator[Triple]:
+        """`row_line`: the row's line number (`row_number`) as a term."""
         q = self.q
         yield q(claim, I_HAS_REPAIR, node)
         yield q(node, TYPE, I_REPAIR)
@@ -330,6 +354,7 @@ class FlowMapper:
         if r.evidence:
             yield q(node, I_EVIDENCE, text(r.evidence))
         yield q(node, I_SOURCE_FILE, self._file_term)
-        yield q(node, I_SOURCE_LINE, integer(r.location.line or 0))
+        line = r.location.line or 0
+        yield q(node, I_SOURCE_LINE, row_line if line == row_number else integer(line))
         if r.location.column:
             yield q(node, I_SOURCE_COLUMN, integer(r.location.column))
