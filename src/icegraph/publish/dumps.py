@@ -273,8 +273,9 @@ class _Hashing(threading.Thread):
     read back at the end (at a million records the end waited 15 s for that). A continued
     build's copied first parts are hashed first, from the earlier build's files, beside the
     mapping. Hashing releases the interpreter's lock, so it runs on the core the loader
-    leaves idle; the blocks wait in a bounded queue. `digests` lacks a dump whose earlier part
-    could not be read (it is then hashed whole)."""
+    leaves idle; the blocks wait in a queue of at most 16 (about 32 MB), so a continued
+    build's first blocks may wait for its first parts to be hashed. `digests` lacks a dump
+    whose earlier part could not be read (it is then hashed whole)."""
 
     NAMES = ("icegraph.trig", "icegraph.ttl")
 
@@ -283,7 +284,7 @@ class _Hashing(threading.Thread):
         self.prefixes = prefixes
         self.hashes = {name: hashlib.sha256() for name in self.NAMES}
         self.unread: set[str] = set()
-        self.queue: queue.Queue[tuple[bytes, bytes] | None] = queue.Queue(maxsize=64)
+        self.queue: queue.Queue[tuple[bytes, bytes] | None] = queue.Queue(maxsize=16)
         self.ended = False
 
     def add(self, block: bytes, lines: bytes) -> None:
