@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import os
-import queue
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -140,7 +139,6 @@ class StreamedDumps:
                 ("icegraph.ttl", folder / "icegraph.ttl", ttl_bytes),
             ]
         self.hashing = _Hashing(prefixes)
-        self.hashing.start()
         self.jsonld_sha256: str | None = None
         ctx = mp.get_context("spawn")
         self.done = ctx.Event()
@@ -216,7 +214,6 @@ class StreamedDumps:
                 if self.derived is None:
                     self.derived = [self.prefix[1], self.ttl.tell()]
                 fh.close()
-        self.hashing.end()
         self.done.set()
 
     def wait(self) -> dict[str, float]:
@@ -245,7 +242,6 @@ class StreamedDumps:
     def stop(self) -> None:
         with contextlib.suppress(OSError):  # stopping a failed build: its error is told
             self.close()
-        self.hashing.end()
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
@@ -268,46 +264,49 @@ class _Copying(threading.Thread):
             self.error = exc
 
 
-class _Hashing(threading.Thread):
+class _Hashing:
     """The sha256 of the TriG and Turtle dumps, worked out as they are written instead of
-    read back at the end (at a million records the end waited 15 s for that). A continued
-    build's copied first parts are hashed first, from the earlier build's files, beside the
-    mapping. Hashing releases the interpreter's lock, so it runs on the core the loader
-    leaves idle; the blocks wait in a queue of at most 16 (about 32 MB), so a continued
-    build's first blocks may wait for its first parts to be hashed. `digests` lacks a dump
+    read back at the end (at a million records the end waited 15 s for that). Each block is
+    hashed where it is written, in the loader's reading thread: hashing releases the
+    interpreter's lock and the loader parses in threads of its own, and handing the blocks
+    to a thread of ours made the load wait on the lock (11 s longer at 100,000 records). A
+    continued build's copied first parts are hashed from the earlier build's files by a
+    thread, beside the mapping, finished before the first block is. `digests` lacks a dump
     whose earlier part could not be read (it is then hashed whole)."""
 
     NAMES = ("icegraph.trig", "icegraph.ttl")
 
     def __init__(self, prefixes: list[tuple[str, Path, int]]) -> None:
-        super().__init__(name="icegraph-hash-dumps", daemon=True)
-        self.prefixes = prefixes
         self.hashes = {name: hashlib.sha256() for name in self.NAMES}
         self.unread: set[str] = set()
-        self.queue: queue.Queue[tuple[bytes, bytes] | None] = queue.Queue(maxsize=16)
-        self.ended = False
+        self.earlier: threading.Thread | None = None
+        if prefixes:
+            self.earlier = threading.Thread(
+                target=self._hash_earlier, args=(prefixes,), name="icegraph-hash-dumps",
+                daemon=True,
+            )  # fmt: skip
+            self.earlier.start()
+        self.trig, self.ttl = (self.hashes[name] for name in self.NAMES)
+
+    def _hash_earlier(self, prefixes: list[tuple[str, Path, int]]) -> None:
+        for name, path, size in prefixes:
+            if not _hash_start(path, size, self.hashes[name]):
+                self.unread.add(name)
+
+    def _earlier_done(self) -> None:
+        if self.earlier is not None:
+            self.earlier.join()
+            self.earlier = None
 
     def add(self, block: bytes, lines: bytes) -> None:
         """What was just written to the TriG and the Turtle dump."""
-        self.queue.put((block, lines))
-
-    def end(self) -> None:
-        if not self.ended:
-            self.ended = True
-            self.queue.put(None)
-
-    def run(self) -> None:
-        for name, path, size in self.prefixes:
-            if not _hash_start(path, size, self.hashes[name]):
-                self.unread.add(name)
-        trig, ttl = (self.hashes[name] for name in self.NAMES)
-        while (item := self.queue.get()) is not None:
-            trig.update(item[0])
-            ttl.update(item[1])
+        if self.earlier is not None:
+            self._earlier_done()
+        self.trig.update(block)
+        self.ttl.update(lines)
 
     def digests(self) -> dict[str, str]:
-        self.end()
-        self.join()
+        self._earlier_done()
         return {n: h.hexdigest() for n, h in self.hashes.items() if n not in self.unread}
 
 
