@@ -267,7 +267,7 @@ def _build_into(
                 report.timings.update(write_readable(store, staging, context))
             write_context(staging / "context.jsonld", context)
             # Beside the dumps, not inside: the description in each dump cannot hold its hash.
-            known = streamed.checksums(staging) if streamed is not None else {}
+            known = streamed.checksums() if streamed is not None else {}
             (staging / CHECKSUMS_FILE).write_text(checksums_text(staging, known), "utf-8")
         if state_dir is not None:
             counting.save(state_dir)

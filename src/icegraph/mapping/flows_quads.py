@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import PurePath
 
@@ -73,16 +73,20 @@ I_UNKNOWN_OPERATOR = ig("unknownOperator")
 I_VERIFICATION = ig("verification")
 SHARING_LABEL = {"inbound": "Inbound", "outbound": "Outbound", "bidirectional": "Bi-directional"}
 CLASSIFICATION_TERM = {"government": "governmentSource", "commercial": "commercialSource"}
+TRUE = boolean(True)
 
 
-def flow_triples(q: Q, a: Entity, b: Entity) -> tuple[Term, list[Triple]]:
-    """The flow of data from a to b, named after the two entities, and what describes it."""
+def flow_triples(
+    q: Q, a: Entity, b: Entity, node: Callable[[str], Term] = entity
+) -> tuple[Term, list[Triple]]:
+    """The flow of data from a to b, named after the two entities, and what describes it;
+    `node` gives an entity's IRI by its id."""
     flow = entity(f"flow/{a.local}--{b.local}")
     return flow, [
         q(flow, TYPE, I_INFORMATION_FLOW),
         q(flow, LABEL, text(f"{a.label} → {b.label}")),
-        q(flow, I_DATA_FROM, entity(a.id)),
-        q(flow, I_DATA_TO, entity(b.id)),
+        q(flow, I_DATA_FROM, node(a.id)),
+        q(flow, I_DATA_TO, node(b.id)),
     ]
 
 
@@ -145,6 +149,29 @@ class FlowMapper:
         self._frequencies = [r for r in cat.text_rules if r.kind == "frequency"]
         self._descriptions: dict[str, list[tuple[Term, Term]]] = {}
         self._facts_from: set[int] = set()  # the cells whose system facts were sent
+        # Each system recurs on many rows: its entity and IRI are looked up once (a few
+        # hundred thousand at a million rows), not several times a row.
+        self._systems_by_name: dict[str, Entity] = {}
+        self._nodes: dict[str, Term] = {}
+        self._sources: dict[str, Term] = {}
+
+    def _system(self, name: str) -> Entity:
+        found = self._systems_by_name.get(name)
+        if found is None:
+            found = self._systems_by_name[name] = self.resolve.system(name)
+        return found
+
+    def _node(self, eid: str) -> Term:
+        found = self._nodes.get(eid)
+        if found is None:
+            found = self._nodes[eid] = entity(eid)
+        return found
+
+    def _source(self, sid: str) -> Term:
+        found = self._sources.get(sid)
+        if found is None:
+            found = self._sources[sid] = source_node(sid)
+        return found
 
     def header(self) -> list[Triple]:
         return review_activity(self.q, self.activity, f"Compilation of the flows table {self.file}")
@@ -159,17 +186,18 @@ class FlowMapper:
 
     def claim_path(self, rec: FlowRecord) -> str:
         """The IRI path of the row's claim (`claim/{file}/{from}--{to}-{digest}`)."""
-        src = self.resolve.system(rec.source)
-        dst = self.resolve.system(rec.destination)
+        src = self._system(rec.source)
+        dst = self._system(rec.destination)
         return f"claim/{self.key}/{src.local}--{dst.local}-{rec.fingerprint}"
 
     def record(
         self, rec: FlowRecord, minted: list[Term], context: list[Triple] | None = None
     ) -> Iterator[Triple]:
+        # triples as plain tuples: the hot path of every row (Q only names the graph)
         q = self.q
-        src = self.resolve.system(rec.source)
-        dst = self.resolve.system(rec.destination)
-        path = self.claim_path(rec)[len("claim/") :]
+        src = self._system(rec.source)
+        dst = self._system(rec.destination)
+        path = f"{self.key}/{src.local}--{dst.local}-{rec.fingerprint}"
         first = self._claims.get(hash(path))
         if first is not None:
             self.report.add_finding(
@@ -182,8 +210,8 @@ class FlowMapper:
         minted.append(claim)
         flows = []
         for a_name, b_name in rec.directions:
-            a, b = self.resolve.system(a_name), self.resolve.system(b_name)
-            flow, described = flow_triples(q, a, b)
+            a, b = self._system(a_name), self._system(b_name)
+            flow, described = flow_triples(q, a, b, self._node)
             flows.append(flow)
             minted.append(flow)
             if flow not in self._flows:
@@ -191,7 +219,7 @@ class FlowMapper:
                 yield from described
             elif context is not None:
                 context += described
-            edge = q(entity(a.id), I_SENDS_DATA_TO, entity(b.id))
+            edge = (self._node(a.id), I_SENDS_DATA_TO, self._node(b.id))
             if edge not in self._sent:
                 self._sent.add(edge)
                 yield edge
@@ -207,49 +235,54 @@ class FlowMapper:
             yield from unstated(self._systems(rec, src, dst), self._sent)
 
         arrow = "↔" if rec.sharing_type == "bidirectional" else "→"
-        yield q(claim, TYPE, I_CLAIM)
-        yield q(claim, LABEL, text(f"{rec.source} {arrow} {rec.destination}, as {self.file} "
+        yield (claim, TYPE, I_CLAIM)
+        yield (claim, LABEL, text(f"{rec.source} {arrow} {rec.destination}, as {self.file} "
                                    f"states it on line {rec.location.line}"))  # fmt: skip
         for flow in flows:
-            yield q(claim, I_ASSERTS, flow)
+            yield (claim, I_ASSERTS, flow)
         statement = f"{rec.source} → {rec.destination} ({SHARING_LABEL[rec.sharing_type]})"
         if rec.description:
             statement += f": {rec.description}"
-        yield q(claim, I_STATEMENT, text(statement))
-        yield q(claim, I_SHARING_TYPE, ig(rec.sharing_type))
+        yield (claim, I_STATEMENT, text(statement))
+        yield (claim, I_SHARING_TYPE, ig(rec.sharing_type))
         if rec.description:
-            yield q(claim, I_DATA_DESCRIPTION, text(rec.description))
+            yield (claim, I_DATA_DESCRIPTION, text(rec.description))
             for p, o in self._described(rec.description):
-                yield q(claim, p, o)
-        for sid in rec.citations:
-            yield q(claim, DERIVED_FROM, source_node(sid))
+                yield (claim, p, o)
+        cited = [self._source(sid) for sid in rec.citations]
+        for node in cited:
+            yield (claim, DERIVED_FROM, node)
         grade = strongest_confidence(self.cat, rec.citations)
-        yield q(claim, I_CONFIDENCE, ig(grade))
-        self.support.add(flows, [source_node(s) for s in rec.citations], grade)
-        yield q(claim, I_VERIFICATION, I_NOT_ASSESSED)
-        yield q(claim, I_METHOD, I_DOCUMENT_REVIEW)
-        yield q(claim, GENERATED_BY, self.activity)
-        yield q(claim, I_UNDATED, boolean(True))
-        yield q(claim, I_ABOUT, entity(src.id))
+        yield (claim, I_CONFIDENCE, ig(grade))
+        self.support.add(flows, cited, grade)
+        yield (claim, I_VERIFICATION, I_NOT_ASSESSED)
+        yield (claim, I_METHOD, I_DOCUMENT_REVIEW)
+        yield (claim, GENERATED_BY, self.activity)
+        yield (claim, I_UNDATED, TRUE)
+        yield (claim, I_ABOUT, self._node(src.id))
         if dst.id != src.id:
-            yield q(claim, I_ABOUT, entity(dst.id))
-        yield q(claim, I_SOURCE_FILE, self._file_term)
-        yield q(claim, I_SOURCE_LINE, integer(rec.location.line or 0))
+            yield (claim, I_ABOUT, self._node(dst.id))
+        yield (claim, I_SOURCE_FILE, self._file_term)
+        line = rec.location.line or 0
+        line_term = integer(line)
+        yield (claim, I_SOURCE_LINE, line_term)
         if rec.raw_reference:
-            yield q(claim, I_RAW_CITATION, text(rec.raw_reference))
+            yield (claim, I_RAW_CITATION, text(rec.raw_reference))
         for i, repair in enumerate(rec.repairs, start=1):
             node = entity(f"repair/{path}/{i}")
             minted.append(node)
-            yield from self._repair(claim, node, repair)
+            yield from self._repair(claim, node, repair, line, line_term)
         self._track(rec, claim, src, dst)
 
     def _track(self, rec: FlowRecord, claim: Term, src: Entity, dst: Entity) -> None:
         """What this row says that another document may contradict."""
         line = rec.location.line or 0
         said = partial(Said, claim, file=self.file, line=line)
-        a, b = sorted((src, dst), key=lambda e: e.id)
-        pair = Subject(f"{a.id} {b.id}", (entity(a.id), entity(b.id)), f"{a.label} and {b.label}")
-        moves = sorted({(self.resolve.system(x).label, self.resolve.system(y).label)
+        a, b = (src, dst) if src.id <= dst.id else (dst, src)
+        pair = Subject(
+            f"{a.id} {b.id}", (self._node(a.id), self._node(b.id)), f"{a.label} and {b.label}"
+        )
+        moves = sorted({(self._system(x).label, self._system(y).label)
                         for x, y in rec.directions})  # fmt: skip
         shown = " and ".join(f"{x} → {y}" for x, y in moves)
         self.tracker.say(pair, "direction", said(shown, shown))
@@ -264,7 +297,7 @@ class FlowMapper:
             )  # fmt: skip
         described = described_system(rec, self.hubs)
         system = src if described == rec.source else dst
-        about = Subject(system.id, (entity(system.id),), system.label)
+        about = Subject(system.id, (self._node(system.id),), system.label)
         if rec.operator_id:
             operator = self.cat.entities[rec.operator_id].label
             self.tracker.say(about, "operator", said(rec.operator_id, operator))
@@ -316,20 +349,23 @@ class FlowMapper:
                 if name_key(v) != name_key(label):
                     yield q(entity(eid), ALT_LABEL, text(v))
 
-    def _repair(self, claim: Term, node: Term, r: Repair) -> Iterator[Triple]:
-        q = self.q
-        yield q(claim, I_HAS_REPAIR, node)
-        yield q(node, TYPE, I_REPAIR)
-        yield q(node, LABEL, text(f"Repair of {r.field} on line {r.location.line}"))
-        yield q(node, I_FIELD, text(FIELD_TITLES.get(r.field, r.field)))
-        yield q(node, I_RAW_VALUE, text(r.raw))
+    def _repair(
+        self, claim: Term, node: Term, r: Repair, row_number: int, row_line: Term
+    ) -> Iterator[Triple]:
+        """`row_line`: the row's line number (`row_number`) as a term."""
+        yield (claim, I_HAS_REPAIR, node)
+        yield (node, TYPE, I_REPAIR)
+        yield (node, LABEL, text(f"Repair of {r.field} on line {r.location.line}"))
+        yield (node, I_FIELD, text(FIELD_TITLES.get(r.field, r.field)))
+        yield (node, I_RAW_VALUE, text(r.raw))
         if r.corrected is not None:
-            yield q(node, I_CORRECTED_VALUE, text(r.corrected))
-        yield q(node, I_REPAIR_RULE, text(r.rule))
-        yield q(node, I_REASON, text(r.why))
+            yield (node, I_CORRECTED_VALUE, text(r.corrected))
+        yield (node, I_REPAIR_RULE, text(r.rule))
+        yield (node, I_REASON, text(r.why))
         if r.evidence:
-            yield q(node, I_EVIDENCE, text(r.evidence))
-        yield q(node, I_SOURCE_FILE, self._file_term)
-        yield q(node, I_SOURCE_LINE, integer(r.location.line or 0))
+            yield (node, I_EVIDENCE, text(r.evidence))
+        yield (node, I_SOURCE_FILE, self._file_term)
+        line = r.location.line or 0
+        yield (node, I_SOURCE_LINE, row_line if line == row_number else integer(line))
         if r.location.column:
-            yield q(node, I_SOURCE_COLUMN, integer(r.location.column))
+            yield (node, I_SOURCE_COLUMN, integer(r.location.column))

@@ -118,7 +118,10 @@ def unstated(triples: Iterable[Triple], stated: set[Triple]) -> Iterator[Triple]
 
 def lines(triples: list[Triple]) -> str:
     """Triples as N-Triples lines (valid Turtle, and the body of a TriG graph block)."""
-    return "".join([f"{s} {p} {o} .\n" for s, p, o in triples])
+    if not triples:
+        return ""
+    # joined in C: every triple of the build passes here (twice as fast as a format each)
+    return " .\n".join(map(" ".join, triples)) + " .\n"
 
 
 def trig(graph_term: Term, lines: str) -> str:

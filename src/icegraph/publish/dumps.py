@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import threading
 import time
 from multiprocessing.connection import Connection
@@ -122,8 +121,8 @@ class StreamedDumps:
         if seed is not None and earlier_derived is not None:
             self.earlier_derived = (seed[0] / "icegraph.ttl", earlier_derived)
         jsonld_seed = None
-        self.hashing: _PrefixHashes | None = None
         self.copying: _Copying | None = None
+        prefixes: list[tuple[str, Path, int]] = []
         start = 0  # where the Turtle's own part begins
         if seed is not None:
             folder, (trig_bytes, ttl_bytes, jsonld_bytes) = seed
@@ -135,9 +134,12 @@ class StreamedDumps:
             self.copying.start()
             start = ttl_bytes
             jsonld_seed = (str(folder / "icegraph.jsonld"), jsonld_bytes)
-            sizes = zip(("icegraph.trig", "icegraph.ttl", "icegraph.jsonld"), seed[1], strict=True)
-            self.hashing = _PrefixHashes([(name, folder / name, size) for name, size in sizes])
-            self.hashing.start()
+            prefixes = [
+                ("icegraph.trig", folder / "icegraph.trig", trig_bytes),
+                ("icegraph.ttl", folder / "icegraph.ttl", ttl_bytes),
+            ]
+        self.hashing = _Hashing(prefixes)
+        self.jsonld_sha256: str | None = None
         ctx = mp.get_context("spawn")
         self.done = ctx.Event()
         self.boundary = ctx.Value("q", -1, lock=False)  # where the Turtle's prefix ends
@@ -175,6 +177,7 @@ class StreamedDumps:
             self.derived = [self.prefix[1], self.ttl.tell()]
         self.trig.write(block)
         self.ttl.write(lines)
+        self.hashing.add(block, lines)
 
     def drop(self, removed: bytes) -> None:
         """The earlier build's derived graph, but for the lines in `removed` (the triples
@@ -222,24 +225,18 @@ class StreamedDumps:
         self.process.join()
         if status != "ok":
             raise RuntimeError(f"writing the JSON-LD dump failed: {payload}")
-        timings, jsonld_prefix = payload
+        timings, jsonld_prefix, self.jsonld_sha256 = payload
         if self.prefix is not None:
             self.prefix = [*self.prefix[:2], jsonld_prefix]
         return timings
 
-    def checksums(self, folder: Path) -> dict[str, str]:
-        """The sha256 of each dump in `folder` whose first part was the earlier build's:
-        that part was hashed while the build mapped, only the rest is read now."""
-        if self.hashing is None:
-            return {}
-        self.hashing.join()
-        found = {}
-        for name, h in self.hashing.hashes.items():
-            with (folder / name).open("rb") as fh:
-                fh.seek(self.hashing.sizes[name])
-                while chunk := fh.read(1 << 20):
-                    h.update(chunk)
-            found[name] = h.hexdigest()
+    def checksums(self) -> dict[str, str]:
+        """The sha256 of each dump, worked out as it was written (an earlier build's part
+        from its files, beside the mapping), by file name; `wait` first. A dump missing
+        here (an earlier part that could not be read) is hashed whole by the caller."""
+        found = self.hashing.digests()
+        if self.jsonld_sha256 is not None:
+            found["icegraph.jsonld"] = self.jsonld_sha256
         return found
 
     def stop(self) -> None:
@@ -267,33 +264,66 @@ class _Copying(threading.Thread):
             self.error = exc
 
 
-class _PrefixHashes(threading.Thread):
-    """The sha256 of the first bytes of earlier dumps, which a continued build copies:
-    hashed beside the mapping, on the core the loader leaves idle while little is added.
-    `hashes` lacks a dump whose part could not be read (it is then hashed whole)."""
+class _Hashing:
+    """The sha256 of the TriG and Turtle dumps, worked out as they are written instead of
+    read back at the end (at a million records the end waited 15 s for that). Each block is
+    hashed where it is written, in the loader's reading thread: hashing releases the
+    interpreter's lock and the loader parses in threads of its own, and handing the blocks
+    to a thread of ours made the load wait on the lock (11 s longer at 100,000 records). A
+    continued build's copied first parts are hashed from the earlier build's files by a
+    thread, beside the mapping, finished before the first block is. `digests` lacks a dump
+    whose earlier part could not be read (it is then hashed whole)."""
 
-    def __init__(self, parts: list[tuple[str, Path, int]]) -> None:
-        super().__init__(name="icegraph-hash-dumps", daemon=True)
-        self.parts = parts
-        self.sizes = {name: size for name, _, size in parts}
-        self.hashes: dict[str, Any] = {}
+    NAMES = ("icegraph.trig", "icegraph.ttl")
 
-    def run(self) -> None:
-        for name, path, size in self.parts:
-            h = hashlib.sha256()
-            try:
-                with path.open("rb") as fh:
-                    left = size
-                    while left > 0:
-                        chunk = fh.read(min(left, 1 << 20))
-                        if not chunk:
-                            break
-                        h.update(chunk)  # without the GIL: the build goes on meanwhile
-                        left -= len(chunk)
-            except OSError:
-                continue
-            if left == 0:
-                self.hashes[name] = h
+    def __init__(self, prefixes: list[tuple[str, Path, int]]) -> None:
+        self.hashes = {name: hashlib.sha256() for name in self.NAMES}
+        self.unread: set[str] = set()
+        self.earlier: threading.Thread | None = None
+        if prefixes:
+            self.earlier = threading.Thread(
+                target=self._hash_earlier, args=(prefixes,), name="icegraph-hash-dumps",
+                daemon=True,
+            )  # fmt: skip
+            self.earlier.start()
+        self.trig, self.ttl = (self.hashes[name] for name in self.NAMES)
+
+    def _hash_earlier(self, prefixes: list[tuple[str, Path, int]]) -> None:
+        for name, path, size in prefixes:
+            if not _hash_start(path, size, self.hashes[name]):
+                self.unread.add(name)
+
+    def _earlier_done(self) -> None:
+        if self.earlier is not None:
+            self.earlier.join()
+            self.earlier = None
+
+    def add(self, block: bytes, lines: bytes) -> None:
+        """What was just written to the TriG and the Turtle dump."""
+        if self.earlier is not None:
+            self._earlier_done()
+        self.trig.update(block)
+        self.ttl.update(lines)
+
+    def digests(self) -> dict[str, str]:
+        self._earlier_done()
+        return {n: h.hexdigest() for n, h in self.hashes.items() if n not in self.unread}
+
+
+def _hash_start(path: Path, size: int, h: Any) -> bool:
+    """`h` updated with the first `size` bytes of `path`; False when they cannot be read."""
+    try:
+        with path.open("rb") as fh:
+            left = size
+            while left > 0:
+                chunk = fh.read(min(left, 1 << 20))
+                if not chunk:
+                    return False
+                h.update(chunk)
+                left -= len(chunk)
+    except OSError:
+        return False
+    return True
 
 
 class _Following(io.RawIOBase):
@@ -354,11 +384,16 @@ def _follow_as_jsonld(
     try:
         started = time.perf_counter()
         part = out_path + ".part"
+        # hashed as written: the file is only ever appended to
+        digest = hashlib.sha256()
         with open(out_path, "w+b") as out:
             if seed is None:
                 out.write(b"[")
+                digest.update(b"[")
             else:
                 _copy_start(Path(seed[0]), out, seed[1])
+                if not _hash_start(Path(seed[0]), seed[1], digest):
+                    raise OSError(f"{seed[0]} is shorter than its build recorded")
             for end in (boundary, None):
                 with io.BufferedReader(_Following(ttl_path, done, start, end), 1 << 20) as src:
                     # The streamed Turtle is N-Triples lines, read as such, so its statements
@@ -369,23 +404,24 @@ def _follow_as_jsonld(
                     # checking every IRI again cost a third.
                     quads = pyoxigraph.parse(src, RdfFormat.N_TRIPLES, lenient=True)
                     pyoxigraph.serialize(quads, part, RdfFormat.JSON_LD)
-                _append_array(out, part)
+                _append_array(out, part, digest)
                 if end is not None:
                     prefix = out.tell()
                     start = end.value
             out.write(b"]")
+            digest.update(b"]")
         os.unlink(part)
         timings = {"dump JSON-LD (following the load)": round(time.perf_counter() - started, 3)}
-        conn.send(("ok", (timings, prefix)))
+        conn.send(("ok", (timings, prefix, digest.hexdigest())))
     except Exception as exc:  # reported to the parent, which raises it
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
 
 
-def _append_array(out: BinaryIO, part: str) -> None:
+def _append_array(out: BinaryIO, part: str, digest: Any) -> None:
     """The items of the JSON array in `part` onto `out`, an array left open ('[' and any
-    items before, no ']')."""
+    items before, no ']'); `digest` is updated with the bytes written."""
     with open(part, "rb") as fh:
         fh.seek(0, os.SEEK_END)
         size = fh.tell()
@@ -395,22 +431,13 @@ def _append_array(out: BinaryIO, part: str) -> None:
         last = out.read(1)
         if last != b"[":
             out.write(b",")
+            digest.update(b",")
         fh.seek(1)
-        shutil.copyfileobj(_Limited(fh, size - 2), out, 1 << 24)
-
-
-class _Limited(io.RawIOBase):
-    """The next `size` bytes of a file."""
-
-    def __init__(self, fh: BinaryIO, size: int) -> None:
-        self.fh = fh
-        self.left = size
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, n: int = -1) -> bytes:
-        n = self.left if n < 0 else min(n, self.left)
-        data = self.fh.read(n)
-        self.left -= len(data)
-        return data
+        left = size - 2
+        while left > 0:
+            chunk = fh.read(min(left, 1 << 24))
+            if not chunk:
+                raise OSError(f"{part} is shorter than it was")
+            out.write(chunk)
+            digest.update(chunk)
+            left -= len(chunk)

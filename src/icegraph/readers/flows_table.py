@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import accumulate
 from pathlib import Path
 
 from icegraph.digests import short_digest
@@ -73,7 +74,8 @@ def read_flows(
             if not text.strip():
                 continue
             cells = text.split("\t")
-            if tuple(c.strip() for c in cells) == HEADER:
+            values = [c.strip() for c in cells]
+            if values[0] == HEADER[0] and tuple(values) == HEADER:
                 seen_header = True
                 continue
             if not seen_header:
@@ -89,12 +91,9 @@ def read_flows(
                     expected=f"{len(HEADER)} cells ({', '.join(HEADER)}); is the row cut short "
                     "or does a cell contain a tab?",
                 )
-            columns: dict[str, int] = {}
-            col = 1
-            for fld, cell in zip(FIELDS, cells, strict=True):
-                columns[fld] = col
-                col += len(cell) + 1
-            values = [c.strip() for c in cells]
+            # each cell's first column: 1, then after each cell and its tab
+            starts = accumulate([len(c) + 1 for c in cells[:-1]], initial=1)
+            columns = dict(zip(FIELDS, starts, strict=True))
             for fld, value in zip(("source", "destination", "sharing_type"), values, strict=False):
                 if not value:
                     raise InputError(

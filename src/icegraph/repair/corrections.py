@@ -33,16 +33,24 @@ class CorrectionBook:
             # '*' is a correction that holds in every input file, such as a misspelled name.
             if c.file in (name, "*"):
                 self.by_line.setdefault(c.line, []).append(c)
+        # Every row is looked up: each line's corrections come with their record field, in
+        # the order they apply (the line's own, then those of every line), worked out once.
+        self._fields: dict[int | None, list[tuple[Correction, str]]] = {
+            line: [(c, _FIELD_BY_TITLE[c.field]) for c in cs if c.field in _FIELD_BY_TITLE]
+            for line, cs in self.by_line.items()
+        }
+        every = self._fields.get(None, [])
+        self._every = every
+        for line in self._fields:
+            if line is not None:
+                self._fields[line] = self._fields[line] + every
         self.used: set[Correction] = set()
         # shared across the build's files, so '*' corrections are judged on all of them
         self.used_anywhere = used if used is not None else set()
 
     def apply(self, rec: FlowRecord) -> None:
         """Replace a whole cell equal to the raw value, or the raw value where it is part of it."""
-        for c in self.by_line.get(rec.location.line, []) + self.by_line.get(None, []):
-            fld = _FIELD_BY_TITLE.get(c.field)
-            if fld is None:
-                continue
+        for c, fld in self._fields.get(rec.location.line, self._every):
             current = getattr(rec, fld)
             if current is None or c.raw not in current:
                 continue
