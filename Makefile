@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build lint browser virtuoso web-servers oxigraph-js site-js-for-tests bench soak clean
+.PHONY: run test build lint browser virtuoso web-servers oxigraph-js site-js-for-tests bench soak clean screenshots
 
 # An editable install: edits under src/ take effect at once; only pyproject.toml reinstalls.
 $(STAMP): pyproject.toml
@@ -78,6 +78,10 @@ site-js-for-tests:
 
 test: $(STAMP) browser virtuoso web-servers site-js-for-tests
 	$(BIN)/python -m pytest -q
+
+# The pictures in README.md and docs/, taken again from the pages as they are now.
+screenshots: $(STAMP) browser
+	ICEGRAPH_DOCS_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_browser_pages.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
