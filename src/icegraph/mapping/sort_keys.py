@@ -35,14 +35,21 @@ def _digit(char: str) -> int:
     return bisect_right(_STARTS, ord(char))  # 1 for the first stretch, which starts at 0
 
 
+_LISTED = {c: _digit(c) for c in _SINGLES}  # every flow's label goes through here: kept short
+_SCALE = [BASE**n for n in range(LENGTH + 1)]
+
+
 def sort_key(label: str) -> int:
     """The label's sort key: a label sorting before another (lower-cased, by code point)
     never has a larger one."""
     key, used = 0, 0
     for char in label.lower()[:LENGTH]:
-        key, used = key * BASE + _digit(char), used + 1
-        if char not in _SINGLES:
+        used += 1
+        digit = _LISTED.get(char)
+        if digit is None:
             # a stretch holds characters of different order: what follows one of them can
             # no longer be told apart, so labels alike up to here share the key
+            key = key * BASE + _digit(char)
             break
-    return key * BASE ** (LENGTH - used)
+        key = key * BASE + digit
+    return key * _SCALE[LENGTH - used]
