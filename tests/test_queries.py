@@ -108,7 +108,7 @@ def hand_made_store():
     store.load(HAND_MADE.encode(), format=pyoxigraph.RdfFormat.TURTLE)
     for flow, label in rows(store, "SELECT ?f ?l { ?f a ig:InformationFlow ; rdfs:label ?l }"):
         key = pyoxigraph.Literal(
-            str(sort_key(label)), datatype=pyoxigraph.NamedNode(XSD + "integer")
+            str(sort_key(label)), datatype=pyoxigraph.NamedNode(XSD + "decimal")
         )
         store.add(pyoxigraph.Quad(pyoxigraph.NamedNode(flow), SORT_KEY, key))  # as a build does
     return store

@@ -23,6 +23,7 @@ from icegraph.mapping.terms import (
     Term,
     Triple,
     boolean,
+    decimal,
     entity,
     ig,
     integer,
@@ -84,7 +85,7 @@ def flow_triples(q: Q, a: Entity, b: Entity) -> tuple[Term, list[Triple]]:
     return flow, [
         q(flow, TYPE, I_INFORMATION_FLOW),
         q(flow, LABEL, text(label)),
-        q(flow, I_SORT_KEY, integer(sort_key(label))),
+        q(flow, I_SORT_KEY, decimal(str(sort_key(label)))),
         q(flow, I_DATA_FROM, entity(a.id)),
         q(flow, I_DATA_TO, entity(b.id)),
     ]

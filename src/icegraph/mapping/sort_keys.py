@@ -1,6 +1,6 @@
-"""An integer that sorts as a label's lower-cased first characters do (ig:sortKey).
+"""A whole number that sorts as a label's lower-cased first characters do (ig:sortKey).
 
-A store sorts integers far faster than text: Oxigraph 0.5 reads and lower-cases both labels
+A store sorts numbers far faster than text: Oxigraph 0.5 reads and lower-cases both labels
 again at every comparison of `ORDER BY STR(LCASE(?label))`. A question sorts on the key
 first and on the label itself only where two keys are equal, so its rows and their order are
 exactly those of sorting on the label.
@@ -27,8 +27,11 @@ from bisect import bisect_right
 _SINGLES = " 0123456789abcdefghijklmnopqrstuvwxyz→"
 _STARTS: list[int] = sorted({0} | {ord(c) for c in _SINGLES} | {ord(c) + 1 for c in _SINGLES})
 BASE = len(_STARTS) + 1  # digit 0 ends a label shorter than LENGTH
-LENGTH = 11  # characters: BASE ** LENGTH stays below 2 ** 63, an xsd:integer every store keeps
-assert BASE**LENGTH < 2**63
+# characters: BASE ** LENGTH stays below 10 ** 20, the whole numbers Oxigraph's xsd:decimal
+# holds exactly (published as xsd:decimal: Virtuoso keeps an xsd:integer beyond 2 ** 31 only
+# as a decimal, so the graph it serves would not be the graph published)
+LENGTH = 11
+assert BASE**LENGTH < 10**20
 
 
 def _digit(char: str) -> int:
