@@ -9,14 +9,10 @@ import pytest
 
 from icegraph.errors import QueryError
 from icegraph.mapping.routes import best_routes, network, route_quads
-from icegraph.mapping.sort_keys import sort_key
 from icegraph.mapping.terms import lines
-from icegraph.namespaces import XSD
 from icegraph.queries import catalogue, find_query, read_query, run_select
-from tests.conftest import rows
 
 ONTOLOGY = Path(__file__).resolve().parents[1] / "ontology" / "icegraph.ttl"
-SORT_KEY = pyoxigraph.NamedNode("https://w3id.org/icegraph/ns#sortKey")
 
 
 def answer(store, name: str) -> list[tuple[str, ...]]:
@@ -106,11 +102,6 @@ ex:f1 ig:documentCount 2 . ex:f2 ig:documentCount 1 ; ig:soleDocument ex:titled 
 def hand_made_store():
     store = pyoxigraph.Store()
     store.load(HAND_MADE.encode(), format=pyoxigraph.RdfFormat.TURTLE)
-    for flow, label in rows(store, "SELECT ?f ?l { ?f a ig:InformationFlow ; rdfs:label ?l }"):
-        key = pyoxigraph.Literal(
-            str(sort_key(label)), datatype=pyoxigraph.NamedNode(XSD + "decimal")
-        )
-        store.add(pyoxigraph.Quad(pyoxigraph.NamedNode(flow), SORT_KEY, key))  # as a build does
     return store
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from icegraph.mapping.sort_keys import sort_key
 from icegraph.pipeline import build
 from icegraph.queries import find_query, read_query, run_select
 from tests.conftest import flows_table, row, rows
@@ -23,8 +22,6 @@ REWRITTEN = sorted(p.stem for p in PLAIN.glob("*.rq"))
 # questions that read facts the build derives over a whole network: their corner cases are
 # derived by the build's own code, in the test named
 CORNERS_ELSEWHERE = {"weakest-link-to-icm": "tests/test_routes.py"}
-SORT_KEY = pyoxigraph.NamedNode("https://w3id.org/icegraph/ns#sortKey")
-XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
 SUPPORT = """
 @prefix ig: <https://w3id.org/icegraph/ns#> .
@@ -127,16 +124,6 @@ SORTING_LABELS = [
 ]
 
 
-def with_sort_keys(store: pyoxigraph.Store) -> pyoxigraph.Store:
-    """Each flow's ig:sortKey, as a build gives it (mapping/flows_quads.py)."""
-    for flow, label in rows(
-        store, "SELECT ?f ?l WHERE { ?f a ig:InformationFlow ; rdfs:label ?l }"
-    ):
-        key = pyoxigraph.Literal(str(sort_key(label)), datatype=pyoxigraph.NamedNode(XSD_DECIMAL))
-        store.add(pyoxigraph.Quad(pyoxigraph.NamedNode(flow), SORT_KEY, key))
-    return store
-
-
 def answer(store: pyoxigraph.Store, query) -> list[tuple[str, ...]]:
     _names, table = run_select(store, query)
     return [tuple(v.value if v is not None else "" for v in r) for r in table]
@@ -147,7 +134,7 @@ def support_store() -> pyoxigraph.Store:
     store = pyoxigraph.Store()
     store.load(SUPPORT.encode(), format=pyoxigraph.RdfFormat.TURTLE)
     store.load(path=ONTOLOGY, format=pyoxigraph.RdfFormat.TURTLE)
-    return with_sort_keys(store)
+    return store
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +158,7 @@ def sorting_store() -> pyoxigraph.Store:
     store = pyoxigraph.Store()
     store.load("\n".join(lines).encode(), format=pyoxigraph.RdfFormat.TURTLE)
     store.load(path=ONTOLOGY, format=pyoxigraph.RdfFormat.TURTLE)
-    return with_sort_keys(store)
+    return store
 
 
 def test_every_rewritten_question_has_its_plain_form():
@@ -201,57 +188,14 @@ def test_rewrite_answers_as_the_plain_query_on_corner_cases(name: str, support_s
 
 
 @pytest.mark.parametrize("name", ["flow-support", "single-citation-flows"])
-def test_sorting_on_the_key_first_gives_the_labels_order(name: str, sorting_store) -> None:
+def test_rewrites_sort_as_the_plain_query_on_hard_labels(name: str, sorting_store) -> None:
     plain = answer(sorting_store, read_query(PLAIN / f"{name}.rq"))
     assert len(plain) == len(SORTING_LABELS)
     assert answer(sorting_store, find_query(name)) == plain
-
-
-def test_the_sort_keys_of_the_corner_cases_tie_and_differ(sorting_store) -> None:
-    # the comparison above proves something only if keys both differ and tie
-    keys = [sort_key(label) for label in SORTING_LABELS]
-    assert sort_key("Hub → ICM") == sort_key("hub → icm")  # case only: the labels decide
-    assert sort_key("{brace} → ICM") == sort_key("~tilde → ICM")  # one stretch of code points
-    assert sort_key("Long system name A → ICM") == sort_key("long system name a → ICM")
-    assert len(set(keys)) > len(keys) // 2
-
-
-def test_keys_never_order_labels_against_the_stores_own_lower_case() -> None:
-    # Python's lower() makes the keys; the store's LCASE orders the labels: on text drawn
-    # from letters whose lower case is special (İ, Σ at a word's end, the Kelvin sign, ß),
-    # combining marks, brackets, astral characters, a key never decreases along the
-    # store's order
-    import random
-
-    pick = random.Random(19)
-    letters = "aAbBzZ 09→éÉ€ßẞİıKΣσς\u0301-_.~{[😀\u212a"
-    labels = {
-        "".join(pick.choice(letters) for _ in range(pick.randint(0, 14))) for _ in range(3000)
-    }
-    store = pyoxigraph.Store()
-    values = " ".join('"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"' for s in labels)
-    ordered = [
-        s["l"].value
-        for s in store.query(
-            f"SELECT ?l WHERE {{ VALUES ?l {{ {values} }} }} ORDER BY STR(LCASE(?l))"
-        )
-    ]
-    assert len(ordered) == len(labels)
-    keys = [sort_key(label) for label in ordered]
-    assert all(a <= b for a, b in zip(keys, keys[1:], strict=False))
-    assert all(0 <= k < 10**20 for k in keys)  # whole numbers a store keeps exactly
-
-
-def test_every_flow_of_a_build_has_the_key_of_its_label(seed_store) -> None:
-    found = rows(
-        seed_store,
-        """SELECT ?f ?l ?k WHERE {
-        ?f a ig:InformationFlow ; rdfs:label ?l . OPTIONAL { ?f ig:sortKey ?k } }""",
-    )
-    assert found
-    assert {(f, int(k)) for f, label, k in found if k is not None} == {
-        (f, sort_key(label)) for f, label, _ in found
-    }
+    # and that order is the labels' in lower case (code point by code point), whatever
+    # settles the labels equal in lower case
+    labels = [r[1] for r in plain]
+    assert labels == sorted(labels, key=str.lower)
 
 
 def test_the_corner_cases_answer_what_they_mean(support_store) -> None:

@@ -10,7 +10,6 @@ from icegraph.catalogue import Catalogue
 from icegraph.mapping.catalogue_quads import source_node, strongest_confidence
 from icegraph.mapping.contradictions import Contradictions, Said, Subject
 from icegraph.mapping.iris import Resolver, input_graph, input_slug
-from icegraph.mapping.sort_keys import sort_key
 from icegraph.mapping.support import Support
 from icegraph.mapping.terms import (
     ALT_LABEL,
@@ -23,7 +22,6 @@ from icegraph.mapping.terms import (
     Term,
     Triple,
     boolean,
-    decimal,
     entity,
     ig,
     integer,
@@ -41,7 +39,6 @@ from icegraph.resolve.names import name_key
 # Terms of the hot path, built once.
 I_CLAIM = ig("Claim")
 I_INFORMATION_FLOW = ig("InformationFlow")
-I_SORT_KEY = ig("sortKey")
 I_REPAIR = ig("Repair")
 I_SYSTEM = ig("System")
 I_ABOUT = ig("about")
@@ -81,11 +78,9 @@ CLASSIFICATION_TERM = {"government": "governmentSource", "commercial": "commerci
 def flow_triples(q: Q, a: Entity, b: Entity) -> tuple[Term, list[Triple]]:
     """The flow of data from a to b, named after the two entities, and what describes it."""
     flow = entity(f"flow/{a.local}--{b.local}")
-    label = f"{a.label} → {b.label}"
     return flow, [
         q(flow, TYPE, I_INFORMATION_FLOW),
-        q(flow, LABEL, text(label)),
-        q(flow, I_SORT_KEY, decimal(str(sort_key(label)))),
+        q(flow, LABEL, text(f"{a.label} → {b.label}")),
         q(flow, I_DATA_FROM, entity(a.id)),
         q(flow, I_DATA_TO, entity(b.id)),
     ]
