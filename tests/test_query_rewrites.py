@@ -60,6 +60,17 @@ ex:f4 ig:claimCount 2 ; ig:documentCount 1 ; ig:publisherCount 1 ;
     ig:soleDocument ex:untitled .
 ex:x1 a ig:Contradiction ; dcterms:subject ex:f4 .
 ex:x2 a ig:Contradiction ; dcterms:subject ex:f4 .
+# what they say: two positions from one file and line, labels differing only in case, a
+# position without its line and a contradiction not typed as one (in neither answer)
+ex:x1 rdfs:label "Sources disagree on the operator: Alpha" ; ig:aspect "operator" ;
+    ig:hasPosition ex:p1 , ex:p2 .
+ex:p1 rdfs:label "Vendor" ; ig:statedBy ex:c7 ; ig:sourceFile "raw/a.txt" ; ig:sourceLine 3 .
+ex:p2 rdfs:label "Other" ; ig:statedBy ex:c8 ; ig:sourceFile "raw/a.txt" ; ig:sourceLine 3 .
+ex:x2 rdfs:label "sources disagree on the operator: alpha" ; ig:aspect "grade" ;
+    ig:hasPosition ex:p3 , ex:p4 .
+ex:p3 rdfs:label "primary" ; ig:statedBy ex:c7 ; ig:sourceFile "raw/b.txt" ; ig:sourceLine 12 .
+ex:p4 rdfs:label "secondary" ; ig:statedBy ex:c8 ; ig:sourceFile "raw/b.txt" .
+ex:x3 rdfs:label "A disagreement no build made" ; ig:aspect "operator" ; ig:hasPosition ex:p1 .
 # a relationship, not a flow: repeated, never a flow's support
 ex:r1 rdfs:label "Vendor operates Hub" ; ig:claimCount 2 ; ig:documentCount 1 ;
     ig:publisherCount 1 ; ig:strongestConfidence ig:primary ; ig:weakestConfidence ig:primary ;
@@ -168,6 +179,7 @@ def test_every_rewritten_question_has_its_plain_form():
         "repeated-or-disagreeing",
         "single-citation-flows",
         "weakest-link-to-icm",
+        "contradictions",
     } <= set(REWRITTEN)
     for name in REWRITTEN:
         assert find_query(name).text != read_query(PLAIN / f"{name}.rq").text, name
@@ -210,6 +222,12 @@ def test_the_corner_cases_answer_what_they_mean(support_store) -> None:
     }
     single = answer(support_store, find_query("single-citation-flows"))
     assert [(r[1], r[3]) for r in single] == [("Alpha → TECS", ""), ("broker → Hub", "A report")]
+    contradictions = answer(support_store, find_query("contradictions"))
+    assert [(r[0].rsplit("/", 1)[-1], r[2], r[3]) for r in contradictions] == [
+        ("x1", "operator", "Vendor"),  # same file and line: the claim settles the order
+        ("x1", "operator", "Other"),
+        ("x2", "grade", "primary"),  # its label differs from x1's only in case
+    ]
     commercial = answer(support_store, find_query("commercial-sources-feeding-icm"))
     assert [r[1:] for r in commercial] == [
         ("broker", "Vendor", "2", "addresses"),  # the first description, alphabetically
