@@ -180,6 +180,7 @@ def test_every_rewritten_question_has_its_plain_form():
         "single-citation-flows",
         "weakest-link-to-icm",
         "contradictions",
+        "reaches-system",
     } <= set(REWRITTEN)
     for name in REWRITTEN:
         assert find_query(name).text != read_query(PLAIN / f"{name}.rq").text, name
@@ -228,6 +229,8 @@ def test_the_corner_cases_answer_what_they_mean(support_store) -> None:
         ("x1", "operator", "Other"),
         ("x2", "grade", "primary"),  # its label differs from x1's only in case
     ]
+    reaching = answer(support_store, find_query("reaches-system"))
+    assert [r[1:] for r in reaching] == [("broker", "direct"), ("Silent", "through other systems")]
     commercial = answer(support_store, find_query("commercial-sources-feeding-icm"))
     assert [r[1:] for r in commercial] == [
         ("broker", "Vendor", "2", "addresses"),  # the first description, alphabetically
