@@ -150,7 +150,7 @@ def support_store() -> pyoxigraph.Store:
 
 @pytest.fixture(scope="module")
 def sorting_store() -> pyoxigraph.Store:
-    """Flows whose labels try the sort key: one claim each, one document, one publisher."""
+    """Flows whose labels try the questions' sort: one claim, document and publisher each."""
     lines = [
         "@prefix ig: <https://w3id.org/icegraph/ns#> .",
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
