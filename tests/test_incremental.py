@@ -5,6 +5,7 @@ is a full build, and says why."""
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 from pathlib import Path
 
@@ -14,8 +15,13 @@ from benchmarks import incremental as bench
 
 from icegraph import statement_count
 from icegraph.errors import ValidationFailed
+from icegraph.mapping.contradictions import DERIVED_GRAPH
+from icegraph.mapping.terms import TYPE
+from icegraph.namespaces import ID, IG
 from icegraph.pipeline import build
+from icegraph.produce import STATE_FILE, Block, _subtract, _together
 from icegraph.publish import metadata
+from icegraph.publish.metadata import Typed
 from tests.conftest import flows_table, row, rows
 
 # Rows the seeds do not have: a repeated flow (its support grows), a new system, a flow in
@@ -546,3 +552,60 @@ def test_the_benchmarks_digest_is_of_graphs_and_triples_in_any_order(tmp_path: P
     assert found["first"][one][0] == 2
     assert found["moved"] != found["first"]  # the same triples, one in another graph
     assert found["twice"] != found["first"]
+
+
+def derived_typed(out: Path) -> tuple[dict, int]:
+    state = pickle.loads((out / "current" / "state" / STATE_FILE).read_bytes())  # noqa: S301
+    kept = state.derived_typed
+    return dict(kept.minted), kept.minted_entities
+
+
+def test_the_derived_graphs_typed_entities_are_changed_by_difference_as_a_full_build_counts(
+    data_copy: Path, tmp_path: Path
+):
+    """The state keeps the derived graph's typed-entity counts; an incremental build takes
+    those of the contradictions and routes that went or changed and adds the new ones. After
+    adding a file (a contradiction comes), fixing it (a rewind) and removing it (one goes),
+    they are what a full build counts; a state without them (written before they were kept)
+    has them counted whole."""
+    out = tmp_path / "build"
+    raw = data_copy / "raw"
+    build(data_copy, out)
+    first = derived_typed(out)
+    contradiction = f"<{IG}Contradiction>"
+    steps = [
+        lambda: (raw / "900_added.txt").write_text(ADDED, encoding="utf-8"),
+        lambda: (raw / "900_added.txt").write_text(ADDED_FIXED, "utf-8"),
+        lambda: (raw / "900_added.txt").unlink(),
+    ]
+    for n, change in enumerate(steps):
+        change()
+        assert build(data_copy, out).report.build["mode"] == "incremental"
+        twin = build(data_copy, tmp_path / f"full-{n}", full=True).out_dir
+        assert derived_typed(out) == derived_typed(twin)
+        if n == 0:  # the direction ICM → AFI now contradicts the seeds
+            assert derived_typed(out)[0][contradiction] == first[0][contradiction] + 1
+        same(outcome(out), outcome(twin))
+    assert derived_typed(out) == first
+    # an earlier state without the counts: the added file's build counts them all again
+    path = out / "current" / "state" / STATE_FILE
+    state = pickle.loads(path.read_bytes())  # noqa: S301
+    state.derived_typed = None
+    path.write_bytes(pickle.dumps(state))
+    (raw / "900_added.txt").write_text(ADDED, encoding="utf-8")
+    assert build(data_copy, out).report.build["mode"] == "incremental"
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-again"))
+    assert derived_typed(out) == derived_typed(tmp_path / "full-again")
+
+
+def test_a_class_whose_last_entity_goes_is_not_counted_as_none():
+    """A full build lists no class it has no entity of: taking the last one away leaves
+    the class out of the description, not in it with 0."""
+    contradiction = (f"<{ID}c/1>", TYPE, f"<{IG}Contradiction>")
+    block = Block(DERIVED_GRAPH, [contradiction], [contradiction[0]])
+    kept = Typed()
+    kept.add(block.triples, block.minted)
+    _subtract(kept, block)
+    assert _together(Typed(), kept).summary() == Typed().summary()
+    # nor in the state the next build starts from, which is a full build's
+    assert (dict(kept.minted), kept.minted_entities) == ({}, 0)

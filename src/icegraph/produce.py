@@ -20,6 +20,7 @@ import pickle
 import sys
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -138,7 +139,8 @@ class Block(NamedTuple):
     of "load" (the store), "dump" (the streamed dumps), "check" (the shapes) and "count"
     (the dataset's typed entities): every block of a full build goes everywhere; an
     incremental build sends the derived graph's changes to the store, its changed parts to
-    the checks, and all of it to the dumps (see _derived_update)."""
+    the checks, and all of it to the dumps (see _derived_update); "subtract" alone takes a
+    block's typed entities from the derived graph's counts."""
 
     graph: Term
     triples: list[Triple]
@@ -171,6 +173,9 @@ class MapState:
     report: Report
     used_corrections: list[int]
     typed: Typed = field(default_factory=Typed)
+    # the derived graph's typed entities as this build left it, which the next build changes
+    # by difference (none in a checkpoint before the last input: its derived graph was not made)
+    derived_typed: Typed | None = None
     validator: dict[str, Any] | None = None
     # each system's best route to ICM as these inputs leave it (mapping/routes.py): the
     # routes in the store when a later build starts from this state
@@ -473,9 +478,17 @@ def _derived_update(
         dropped = {t[0] for t in itertools.chain(before, redo)}
         dropped_foci = {lexical(t) for t in dropped}
         resume.kept = [r for r in resume.derived_results if r.focus not in dropped_foci]
-    # the typed entities (contradictions, positions, routes) of the whole derived graph
-    for block in _by_subject(DERIVED_GRAPH, itertools.chain(tracker.quads(found), routes)):
-        yield block._replace(send="count")
+    # the typed entities (contradictions, positions, routes): those of the subjects that
+    # went or changed taken from the earlier build's counts, those that came or changed added
+    # (a subject's triples, and so its types, are all in one block: counts add up by subject)
+    if (resume.latest or resume.state).derived_typed is None:
+        typed_all = itertools.chain(tracker.quads(found), routes)
+        yield from (b._replace(send="count") for b in _by_subject(DERIVED_GRAPH, typed_all))
+        return
+    went = list(tracker.quads(gone)) + [t for t in routes_then if t[0] in moved]
+    yield Block(DERIVED_GRAPH, went, list({t[0]: None for t in went}), send="subtract")
+    came_subjects = list({t[0]: None for t in after_contradictions})
+    yield Block(DERIVED_GRAPH, after_contradictions, came_subjects, send="count")
 
 
 def _resolved_added(
@@ -671,6 +684,7 @@ def _produce(
                 buf.clear()
 
         typed = resume.state.typed if resume is not None else Typed()
+        derived_typed = _derived_typed(resume)
 
         def checkpoint(state: MapState, before: int | None) -> None:
             if state_dir is None:
@@ -710,7 +724,11 @@ def _produce(
                 gc.freeze()
             send = block.send
             if "count" in send:
-                typed.add(block.triples, block.minted)
+                into = derived_typed if block.graph == DERIVED_GRAPH else typed
+                into.add(block.triples, block.minted)
+            elif send == "subtract":
+                _subtract(derived_typed, block)
+                continue
             if validator is not None and "check" in send:
                 if block.graph == DERIVED_GRAPH and records_checked is None:
                     # the rest are not records
@@ -747,7 +765,9 @@ def _produce(
         conn.send_bytes(b"")
         ended = True
         removed = ([], []) if resume is None else (resume.removed, resume.removed_resolved)
-        conn.send(("counts", typed.summary(), *removed))
+        conn.send(("counts", _together(typed, derived_typed).summary(), *removed))
+        for _path, state in pending:
+            state.derived_typed = derived_typed
         if pending:
             # the loader finishes its load and describes the dataset meanwhile: the mapper
             # would only wait for it. Written here rather than by a forked copy of this
@@ -811,6 +831,41 @@ def _write_pickle(path: Path, value: object) -> None:
     with tmp.open("wb") as fh, _no_collection():
         pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
+
+
+def _derived_typed(resume: Resume | None) -> Typed:
+    """The derived graph's typed entities to start from: the earlier build's, which
+    _derived_update changes by difference, or none when it counts them all."""
+    if resume is None:
+        return Typed()
+    earlier = (resume.latest or resume.state).derived_typed
+    if earlier is None:
+        return Typed()
+    return Typed(Counter(earlier.minted), earlier.minted_entities, {})
+
+
+def _subtract(typed: Typed, block: Block) -> None:
+    """Take from `typed` what counting `block` added to it (its subjects are all minted: the
+    derived graph's, whole)."""
+    went = Typed()
+    went.add(block.triples, block.minted)
+    if went.shared:
+        raise ValueError(f"a typed subject not whole in the block: {sorted(went.shared)[0]}")
+    typed.minted.subtract(went.minted)
+    # a class none is left of is not in a full build's counts at all
+    typed.minted = Counter({c: n for c, n in typed.minted.items() if n > 0})
+    typed.minted_entities -= went.minted_entities
+
+
+def _together(typed: Typed, derived: Typed) -> Typed:
+    """The counts of the inputs' graphs and the derived graph as one."""
+    shared = typed.shared
+    if derived.shared:  # a derived block's subjects are all minted: never so far
+        shared = {c: set(s) for c, s in typed.shared.items()}
+        for c, subjects in derived.shared.items():
+            shared.setdefault(c, set()).update(subjects)
+    entities = typed.minted_entities + derived.minted_entities
+    return Typed(typed.minted + derived.minted, entities, shared)
 
 
 class _Taken:
