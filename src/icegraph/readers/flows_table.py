@@ -75,7 +75,7 @@ def read_flows(
                 continue
             cells = text.split("\t")
             values = [c.strip() for c in cells]
-            if values[0] == HEADER[0] and tuple(values) == HEADER:
+            if tuple(values) == HEADER:
                 seen_header = True
                 continue
             if not seen_header:

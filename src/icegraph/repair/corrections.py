@@ -39,11 +39,10 @@ class CorrectionBook:
             line: [(c, _FIELD_BY_TITLE[c.field]) for c in cs if c.field in _FIELD_BY_TITLE]
             for line, cs in self.by_line.items()
         }
-        every = self._fields.get(None, [])
-        self._every = every
+        self._every = self._fields.get(None, [])
         for line in self._fields:
             if line is not None:
-                self._fields[line] = self._fields[line] + every
+                self._fields[line] = self._fields[line] + self._every
         self.used: set[Correction] = set()
         # shared across the build's files, so '*' corrections are judged on all of them
         self.used_anywhere = used if used is not None else set()

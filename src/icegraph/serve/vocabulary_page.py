@@ -152,7 +152,7 @@ def vocabulary() -> Vocabulary:
                     ],
                     scheme=[_link(o) for o in props.get(SKOS + "inScheme", [])],
                     deprecated=any(
-                        isinstance(o, Literal) and o.value == "true"
+                        isinstance(o, Literal) and o.value in ("true", "1")
                         for o in props.get(OWL + "deprecated", [])
                     ),
                 )
