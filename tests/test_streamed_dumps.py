@@ -6,8 +6,10 @@ import hashlib
 from pathlib import Path
 
 import pyoxigraph
+import pytest
 from pyoxigraph import RdfFormat
 
+from icegraph.publish import dumps as dumps_module
 from icegraph.publish.dumps import StreamedDumps
 
 GOOD = (
@@ -88,3 +90,72 @@ def test_checksums_are_worked_out_as_the_dumps_are_written(tmp_path: Path):
     assert ttl.startswith(many) and _derived_line(7) in ttl and _derived_line(1) not in ttl
     parsed = pyoxigraph.parse(path=str(second / "icegraph.jsonld"), format=RdfFormat.JSON_LD)
     assert len(list(parsed)) == 20_000 + 1 + 3
+
+
+def _earlier_build(folder: Path, derived_lines: int) -> tuple[list[int], list[int]]:
+    """Streamed dumps of a small build with a derived graph; its prefix and derived range."""
+    folder.mkdir()
+    dumps = StreamedDumps(folder)
+    try:
+        _tee(dumps, GOOD)
+        derived = b"".join(_derived_line(n) for n in range(derived_lines))
+        dumps(b"%s {\n%s}\n" % (DERIVED, derived), derived)
+        dumps.wait()
+        assert dumps.prefix is not None and dumps.derived is not None
+        return dumps.prefix, dumps.derived
+    finally:
+        dumps.stop()
+
+
+METADATA = b"<https://w3id.org/icegraph/graph/metadata>"
+DESCRIBED = b'<https://w3id.org/icegraph/id/dataset> <%s> "the dataset" .\n' % LABEL
+
+
+@pytest.mark.parametrize("held_max", [1 << 26, 1])
+def test_blocks_after_a_drop_follow_the_kept_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held_max: int
+):
+    """The earlier derived lines are kept by a thread while the load goes on; the blocks
+    that come meanwhile (more derived lines, then the description) wait for them, in
+    memory or, past the limit, for the thread, and are written after them in their order.
+    The derived graph stays one range of the Turtle dump, which the next build keeps."""
+    monkeypatch.setattr(dumps_module, "_HELD_MAX", held_max)
+    prefix, where = _earlier_build(tmp_path / "first", 5_000)
+    second = tmp_path / "second"
+    second.mkdir()
+    continued = StreamedDumps(second, (tmp_path / "first", prefix), where)
+    try:
+        continued.drop(_derived_line(3) + _derived_line(4_000))
+        added = [_derived_line(n) for n in (7_001, 7_002)]
+        for line in added:
+            continued(b"%s {\n%s}\n" % (DERIVED, line), line)
+        continued(b"%s {\n%s}\n" % (METADATA, DESCRIBED), DESCRIBED)
+        continued.wait()
+        derived_range = continued.derived
+    finally:
+        continued.stop()
+    ttl = (second / "icegraph.ttl").read_bytes()
+    kept = [_derived_line(n) for n in range(5_000) if n not in (3, 4_000)]
+    assert ttl == GOOD + b"".join(kept + added) + DESCRIBED
+    assert derived_range == [len(GOOD), len(ttl) - len(DESCRIBED)]
+    trig = {
+        str(q) for q in pyoxigraph.parse(path=str(second / "icegraph.trig"), format=RdfFormat.TRIG)
+    }
+    assert len(trig) == 1 + len(kept) + len(added) + 1
+
+
+def test_an_earlier_derived_graph_cut_short_fails_the_build(tmp_path: Path):
+    """The thread that keeps the earlier lines finds the file shorter than its build said:
+    the error reaches the build when it waits for the dumps, not a silent half graph."""
+    prefix, where = _earlier_build(tmp_path / "first", 100)
+    ttl = tmp_path / "first" / "icegraph.ttl"
+    ttl.write_bytes(ttl.read_bytes()[: where[0] + 10])
+    second = tmp_path / "second"
+    second.mkdir()
+    continued = StreamedDumps(second, (tmp_path / "first", prefix), where)
+    try:
+        continued.drop(_derived_line(1))
+        with pytest.raises(OSError, match="shorter than its build recorded"):
+            continued.wait()
+    finally:
+        continued.stop()

@@ -9,6 +9,8 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
+from itertools import filterfalse
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -65,6 +67,7 @@ def write_readable(store: Store, staging: Path, context: dict[str, Any]) -> dict
 _WHOLE_BUILD = (f"{DERIVED_GRAPH} {{".encode(), f"{METADATA_GRAPH} {{".encode())
 _DESCRIPTION = f"{METADATA_GRAPH} {{".encode()
 _KEEP_CHUNK = 1 << 24  # bytes of the earlier derived graph read at a time
+_HELD_MAX = 1 << 26  # bytes of blocks held while the threads before them run
 
 
 def _copy_start(src: Path, dst: BinaryIO, size: int) -> None:
@@ -122,11 +125,14 @@ class StreamedDumps:
             self.earlier_derived = (seed[0] / "icegraph.ttl", earlier_derived)
         jsonld_seed = None
         self.copying: _Copying | None = None
+        self.keeping: _Keeping | None = None
+        self.held: list[tuple[bytes, bytes]] = []
+        self.held_bytes = 0
         prefixes: list[tuple[str, Path, int]] = []
         start = 0  # where the Turtle's own part begins
         if seed is not None:
             folder, (trig_bytes, ttl_bytes, jsonld_bytes) = seed
-            # copied while the mapper starts and reads its state: the first block waits
+            # copied while the mapper starts and reads its state; the blocks wait in memory
             self.copying = _Copying(
                 [(folder / "icegraph.trig", self.trig, trig_bytes),
                  (folder / "icegraph.ttl", self.ttl, ttl_bytes)]
@@ -160,15 +166,31 @@ class StreamedDumps:
         self.process.start()
         writer.close()
 
-    def _copied(self) -> None:
-        if self.copying is not None:
-            self.copying.join()
-            if self.copying.error is not None:
-                raise self.copying.error
-            self.copying = None
-
     def __call__(self, block: bytes, lines: bytes) -> None:
-        self._copied()
+        # in order, after what the threads before it write: held in memory while they run,
+        # so that the loader reading the stream never waits for them (until too many)
+        self.held.append((block, lines))
+        self.held_bytes += len(block) + len(lines)
+        if self.held_bytes > _HELD_MAX or not self._before_running():
+            self._settle()
+
+    def _before_running(self) -> bool:
+        """Whether a thread still writes or hashes what comes before the held blocks."""
+        before = (self.copying, self.keeping, self.hashing.earlier)
+        return any(t is not None and t.is_alive() for t in before)
+
+    def _settle(self) -> None:
+        """Waits for the threads before, then writes the held blocks; a thread's failure
+        fails the build."""
+        for thread in (self.copying, self.keeping):
+            if thread is not None:
+                thread.finish()
+        self.copying = self.keeping = None
+        held, self.held, self.held_bytes = self.held, [], 0
+        for block, lines in held:
+            self._write(block, lines)
+
+    def _write(self, block: bytes, lines: bytes) -> None:
         if self.prefix is None and block.startswith(_WHOLE_BUILD):
             self.prefix = [self.trig.tell(), self.ttl.tell()]
             # before the first byte after it is written: the follower never reads past
@@ -182,30 +204,17 @@ class StreamedDumps:
     def drop(self, removed: bytes) -> None:
         """The earlier build's derived graph, but for the lines in `removed` (the triples
         this build takes out of it), as this build's first derived blocks. Its lines are
-        N-Triples, one triple each, written by the same code as `removed`."""
+        N-Triples, one triple each, written by the same code as `removed`. Written by a
+        thread, while the store goes on loading: the blocks that follow wait in memory."""
         if self.earlier_derived is None:
             raise RuntimeError("no earlier derived graph to keep: the build cannot continue")
-        gone = set(removed.split(b"\n"))
-        path, (start, end) = self.earlier_derived
-        self.earlier_derived = None  # kept once: a second copy would be every line twice
-        head = f"{DERIVED_GRAPH} {{\n".encode()
-        with path.open("rb") as fh:
-            fh.seek(start)
-            left, rest = end - start, b""
-            while left > 0:
-                chunk = rest + fh.read(min(left, _KEEP_CHUNK))
-                if len(chunk) == len(rest):
-                    raise OSError(f"{path} is shorter than its build recorded")
-                left -= len(chunk) - len(rest)
-                cut = chunk.rfind(b"\n") + 1 if left > 0 else len(chunk)
-                rest = chunk[cut:]
-                kept = [line for line in chunk[:cut].split(b"\n")[:-1] if line not in gone]
-                if kept:
-                    lines = b"\n".join(kept) + b"\n"
-                    self(head + lines + b"}\n", lines)
+        earlier, self.earlier_derived = self.earlier_derived, None  # a second copy: twice
+        self._settle()
+        self.keeping = _Keeping(self._write, earlier, set(removed.split(b"\n")))
+        self.keeping.start()
 
     def close(self) -> None:
-        self._copied()  # a failed copy fails the build
+        self._settle()
         for fh in (self.trig, self.ttl):
             if not fh.closed:
                 if self.prefix is None:
@@ -247,21 +256,75 @@ class StreamedDumps:
         self.process.join()
 
 
-class _Copying(threading.Thread):
-    """The first bytes of earlier dumps onto the new ones, beside the build (the copy runs
-    in the kernel, without the GIL); `error` holds what stopped it."""
+class _Before(threading.Thread):
+    """Work on the dumps that comes before the blocks held meanwhile (StreamedDumps), run
+    beside the build; `finish` waits for it and raises what stopped it."""
 
-    def __init__(self, parts: list[tuple[Path, BinaryIO, int]]) -> None:
-        super().__init__(name="icegraph-copy-dumps", daemon=True)
-        self.parts = parts
+    def __init__(self, name: str) -> None:
+        super().__init__(name=name, daemon=True)
         self.error: OSError | None = None
 
     def run(self) -> None:
         try:
-            for src, dst, size in self.parts:
-                _copy_start(src, dst, size)
+            self.work()
         except OSError as exc:
             self.error = exc
+
+    def work(self) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+class _Copying(_Before):
+    """The first bytes of earlier dumps onto the new ones (the copy runs in the kernel,
+    without the GIL)."""
+
+    def __init__(self, parts: list[tuple[Path, BinaryIO, int]]) -> None:
+        super().__init__("icegraph-copy-dumps")
+        self.parts = parts
+
+    def work(self) -> None:
+        for src, dst, size in self.parts:
+            _copy_start(src, dst, size)
+
+
+class _Keeping(_Before):
+    """Writes the lines of an earlier derived graph (in the Turtle file `earlier`: path and
+    start and end) that are not `gone`, in blocks, with `write`. Its work is mostly
+    splitting and joining bytes, while the loader parses in threads of its own."""
+
+    def __init__(
+        self,
+        write: Callable[[bytes, bytes], None],
+        earlier: tuple[Path, list[int]],
+        gone: set[bytes],
+    ) -> None:
+        super().__init__("icegraph-keep-derived")
+        self.write = write
+        self.earlier = earlier
+        self.gone = gone
+
+    def work(self) -> None:
+        path, (start, end) = self.earlier
+        head = f"{DERIVED_GRAPH} {{\n".encode()
+        with path.open("rb") as fh:
+            fh.seek(start)
+            left, rest = end - start, b""
+            while left > 0:
+                chunk = rest + fh.read(min(left, _KEEP_CHUNK))
+                if len(chunk) == len(rest):
+                    raise OSError(f"{path} is shorter than its build recorded")
+                left -= len(chunk) - len(rest)
+                cut = chunk.rfind(b"\n") + 1 if left > 0 else len(chunk)
+                rest = chunk[cut:]
+                kept = list(filterfalse(self.gone.__contains__, chunk[:cut].split(b"\n")[:-1]))
+                if kept:
+                    lines = b"\n".join(kept) + b"\n"
+                    self.write(head + lines + b"}\n", lines)
 
 
 class _Hashing:
@@ -271,8 +334,9 @@ class _Hashing:
     interpreter's lock and the loader parses in threads of its own, and handing the blocks
     to a thread of ours made the load wait on the lock (11 s longer at 100,000 records). A
     continued build's copied first parts are hashed from the earlier build's files by a
-    thread, beside the mapping, finished before the first block is. `digests` lacks a dump
-    whose earlier part could not be read (it is then hashed whole)."""
+    thread beside the mapping; the blocks after them wait in memory
+    until it ends (StreamedDumps.__call__). `digests` lacks a dump whose earlier part could
+    not be read (it is then hashed whole)."""
 
     NAMES = ("icegraph.trig", "icegraph.ttl")
 
