@@ -18,6 +18,7 @@ import itertools
 import multiprocessing as mp
 import pickle
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -765,7 +766,9 @@ def _produce(
         conn.send_bytes(b"")
         ended = True
         removed = ([], []) if resume is None else (resume.removed, resume.removed_resolved)
-        conn.send(("counts", _together(typed, derived_typed).summary(), *removed))
+        counts = ("counts", _together(typed, derived_typed).summary(), *removed)
+        # read once the load has ended: the state is written meanwhile
+        sending = _Sending(conn, counts)
         for _path, state in pending:
             state.derived_typed = derived_typed
         if pending:
@@ -779,6 +782,7 @@ def _produce(
             pending.clear()
             spent = round(time.perf_counter() - started, 3)
             report.timings["state for the next build (while the load ends)"] = spent
+        sending.join()
         results = None
         last = last_conn.recv()
         if validator is not None:
@@ -878,6 +882,21 @@ class _Taken:
 
     def __reduce__(self) -> tuple[Callable[[bytes], Any], tuple[bytes]]:
         return pickle.loads, (self.data,)
+
+
+class _Sending(threading.Thread):
+    """Sends `message` on `conn` while the mapper goes on; `join` before the next message.
+    A reader gone (the build stopped) shows when the next message is sent."""
+
+    def __init__(self, conn: Connection, message: object) -> None:
+        super().__init__(name="icegraph-send", daemon=True)
+        self.conn = conn
+        self.message = message
+        self.start()
+
+    def run(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.send(self.message)
 
 
 def checkpoint_dir(n: int) -> str:
