@@ -17,6 +17,7 @@ import io
 import itertools
 import multiprocessing as mp
 import pickle
+import signal
 import sys
 import threading
 import time
@@ -633,6 +634,23 @@ STATE_FILE = "mapping.pickle"  # the MapState, in the build's state folder
 DERIVED_FILE = "derived.pickle"  # the derived graph's findings, and which waited for the end
 
 
+# Forked, the mapper starts at once with the modules this process has already imported; a
+# spawned one imported them all again, a second or more while the dumps' copying and the
+# JSON-LD writer's start-up shared the cores with it. It uses nothing of its parent's but
+# its pipes: the store, whose threads go on in the parent, is never touched in the child.
+_FORK = sys.platform.startswith("linux")
+
+
+def _mapper(parents: list[Connection], *args: Any) -> None:
+    """The mapper process's start: in a forked one, the parent's ends of its pipes are
+    closed first (held here too, the loader would not see the mapper end) and SIGTERM is
+    the default again, as in a spawned one."""
+    for conn in parents:
+        conn.close()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _produce(*args)
+
+
 def _produce(
     data_dir: str,
     inputs: list[tuple[str, str]],
@@ -990,12 +1008,13 @@ def load_mapped(
     teed and checked like the rest. Returns
     the mapper's report and, with `validate`, what the shapes found in the whole graph.
     """
-    ctx = mp.get_context("spawn")
+    ctx = mp.get_context("fork") if _FORK else mp.get_context("spawn")
     reader, writer = ctx.Pipe(duplex=False)
     last_in, last_out = ctx.Pipe(duplex=False)
     process = ctx.Process(
-        target=_produce,
+        target=_mapper,
         args=(
+            [reader, last_out] if _FORK else [],
             str(data_dir),
             [(str(p), r) for p, r in inputs],
             writer,
