@@ -358,12 +358,31 @@ def test_a_cycle_closed_by_the_added_flows() -> None:
     assert after.paths("c") == ["C → ICM"]
 
 
+def test_stops_that_read_the_same_are_taken_by_iri_whichever_flow_came_first() -> None:
+    # s → x1 and s → x2, both named "Same", each on to m: the routes read the same, and the
+    # one through x1 is taken, as when every route is worked out, though its flow came last
+    same = {("x2", "m"): 1, ("x1", "m"): 1, ("m", "icm"): 1, ("s", "x2"): 2}
+    names = {"s": ["S"], "x1": ["Same"], "x2": ["Same"], "m": ["M"]}
+    before = Net(same, names, {"s", "x1", "x2", "m"})
+    after = before.plus({("s", "x1"): 2})
+    brought_up(before, after)
+    assert after.routing().best[node("s")] == ("2 3 → Same → M", (node("x1"), node("m")))
+    # and so between two-flow routes: s → m1 → ICM and s → m2 → ICM, m1 and m2 both "Same"
+    same = {("m1", "icm"): 1, ("m2", "icm"): 1, ("s", "m2"): 2}
+    before = Net(same, {"s": ["S"], "m1": ["Same"], "m2": ["Same"]}, {"s", "m1", "m2"})
+    after = before.plus({("s", "m1"): 2})
+    brought_up(before, after)
+    assert after.routing().best[node("s")] == ("2 2 → Same", (node("m1"),))
+
+
 def random_net(rng: random.Random) -> Net:
     names = ["icm"] + [f"s{i}" for i in range(rng.randint(2, 8))]
     flows: Grades = {
         (a, b): rng.choice([1, 2, 3, None]) for a in names for b in names if rng.random() < 0.3
     }
-    labels = {x: sorted(set(rng.sample(NAMES, rng.randint(0, 2)))) for x in names}
+    # few names, often the same: routes that read the same, settled by their stops' IRIs
+    pool = NAMES if rng.random() < 0.5 else NAMES[:2]
+    labels = {x: sorted(set(rng.sample(pool, rng.randint(0, 2)))) for x in names}
     return Net(flows, labels, {x for x in names if rng.random() < 0.7})
 
 
