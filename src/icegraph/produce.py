@@ -400,6 +400,7 @@ def graph_blocks(
     spent = time.thread_time()
     if resume is None or noted is None:
         routing = Routing.worked_out(stated, support.best, flows)
+        every_route = routing.quads()
         moved_routes: tuple[list[Triple], list[Triple]] = ([], [])
     else:
         # only the routes the inputs' edges, labels, systems and grades can reach; they are
@@ -427,7 +428,7 @@ def graph_blocks(
     # worked out over every document, so they come last: the support each flow and
     # relationship has, where the documents disagree, each system's best route to ICM
     if resume is None:
-        every = _derived(support, tracker, found, routing.quads())
+        every = _derived(support, tracker, found, every_route)
         yield from _by_subject(DERIVED_GRAPH, every)
         return
     if resume.latest is not None:  # what differs from the store's, as if added

@@ -383,9 +383,11 @@ class Routing:
         then: list[Triple] = []
         now: list[Triple] = []
         for start, earlier in before.items():
+            facts = self.facts(start)
+            if facts == earlier:  # the same facts make the same triples
+                continue
             if earlier is not None:
                 then += route_quads(_in_order(_rows(start, earlier)))
-            facts = self.facts(start)
             if facts is not None:
                 now += route_quads(_in_order(_rows(start, facts)))
         moved = {t[0] for t in set(then).symmetric_difference(now)}
