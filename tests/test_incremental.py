@@ -22,7 +22,7 @@ from icegraph.pipeline import build
 from icegraph.produce import STATE_FILE, Block, _subtract, _together
 from icegraph.publish import metadata
 from icegraph.publish.metadata import Typed
-from tests.conftest import flows_table, row, rows
+from tests.conftest import flows_table, only_flows, row, rows
 
 # Rows the seeds do not have: a repeated flow (its support grows), a new system, a flow in
 # the other direction (a contradiction on direction), a row a correction could touch.
@@ -448,6 +448,84 @@ def test_an_added_flow_changes_routes_far_from_it_as_a_full_build_does(
     removed = build(data_copy, out)
     assert removed.report.build["why"] == "raw/901_ncic.txt was removed"
     assert route() == ["Upstream Feed → NCIC → ACRIMe → ICM"]
+    same(outcome(out), full_twin(data_copy, tmp_path, "full-removed"))
+
+
+REFERENCES = {
+    "primary": "ICE Investigative Case Management DHS/ICE/PIA-045",
+    "secondary": "The Intercept, Spencer Woodman",
+    "inferential": "Knowledge base digest",  # AI_SOURCE, an automated analysis
+}
+AI_SOURCE = "kb-digest,Knowledge base digest,Knowledge base digest,,,automated-analysis,,,\n"
+
+
+def flow(a: str, b: str, grade: str = "primary") -> str:
+    """A row: a sends b its records, on a claim of that grade (systems of the test's own)."""
+    described = b if a == "ICM" else a
+    return row(source=a, destination=b, full_name=f"{described} System",
+               classification="Commercial", agency="N/A", sub_agency="N/A",
+               description=f"{a} sends {b} its records.", reference=REFERENCES[grade])  # fmt: skip
+
+
+# Far Start → Relay → (Hub Beta or Hub Gamma, as strong: Beta's name first) → ICM; Distant is
+# four flows from ICM but for its own inferential one; Loop A and Loop B send to each other
+ROUTES_BASE = flows_table(
+    flow("Far Start", "Relay"), flow("Relay", "Hub Beta", "secondary"),
+    flow("Hub Beta", "ICM", "secondary"), flow("Relay", "Hub Gamma", "secondary"),
+    flow("Hub Gamma", "ICM"),
+    flow("Distant", "Step One"), flow("Step One", "Step Two"), flow("Step Two", "Step Three"),
+    flow("Step Three", "ICM"), flow("Distant", "ICM", "inferential"),
+    flow("Loop A", "Loop B"), flow("Loop B", "Loop A"), flow("Loop B", "ICM", "inferential"),
+)  # fmt: skip
+ROUTE_STEPS = [
+    # a flow into ICM from a new system
+    ("900_fresh.txt", flows_table(flow("Fresh Feed", "ICM")),
+     {"Fresh Feed": ["Fresh Feed → ICM"]}),
+    # a new stop, as strong, whose name sorts first: the routes through Relay take it
+    ("901_alpha.txt", flows_table(flow("Relay", "Alpha Hub", "secondary"),
+                                  flow("Alpha Hub", "ICM", "secondary")),
+     {"Far Start": ["Far Start → Relay → Alpha Hub → ICM"],
+      "Relay": ["Relay → Alpha Hub → ICM"]}),
+    # a flow far downstream: Distant's three-flow route, stronger than its own flow
+    ("902_step.txt", flows_table(flow("Step Two", "ICM")),
+     {"Distant": ["Distant → Step One → Step Two → ICM"]}),
+    # cycles: Hub Gamma sends back to Relay, Loop A sends to ICM
+    ("903_cycle.txt", flows_table(flow("Hub Gamma", "Relay"), flow("Loop A", "ICM", "secondary")),
+     {"Loop B": ["Loop B → Loop A → ICM"], "Hub Gamma": ["Hub Gamma → ICM"]}),
+    # the middle flow of a three-flow route gets a primary claim: its grade rises
+    ("904_graded.txt", flows_table(flow("Relay", "Hub Gamma")),
+     {"Far Start": ["Far Start → Relay → Hub Gamma → ICM"]}),
+]  # fmt: skip
+
+
+def routes_from(out: Path, name: str) -> list[str]:
+    store = pyoxigraph.Store.read_only(str((out / "store").resolve()))
+    query = f"""SELECT ?path WHERE {{ ?r ig:routeFrom ?s ; rdfs:label ?path .
+                 ?s rdfs:label "{name}" }}"""  # fmt: skip
+    return sorted(r[0] for r in rows(store, query))
+
+
+def test_routes_brought_up_to_date_equal_a_full_builds(data_copy: Path, tmp_path: Path):
+    """Each added file changes routes in its own way (mapping/routes.py, Routing.update);
+    the incremental build must equal the full one each time, and after a rewind that lowers
+    a grade again."""
+    only_flows(data_copy, ROUTES_BASE)
+    with (data_copy / "sources.csv").open("a", encoding="utf-8") as fh:
+        fh.write(AI_SOURCE)
+    out = tmp_path / "build"
+    build(data_copy, out)
+    assert routes_from(out, "Far Start") == ["Far Start → Relay → Hub Beta → ICM"]
+    assert routes_from(out, "Distant") == ["Distant → ICM"]
+    assert routes_from(out, "Loop A") == ["Loop A → Loop B → ICM"]
+    for name, text, want in ROUTE_STEPS:
+        (data_copy / "raw" / name).write_text(text, encoding="utf-8")
+        assert build(data_copy, out).report.build["redone"] == [name]
+        assert {start: routes_from(out, start) for start in want} == want
+        same(outcome(out), full_twin(data_copy, tmp_path, f"full-{name}"))
+    # taken away again (a rewind): the grade falls back, the route with it
+    (data_copy / "raw" / "904_graded.txt").unlink()
+    assert build(data_copy, out).report.build["why"] == "raw/904_graded.txt was removed"
+    assert routes_from(out, "Far Start") == ["Far Start → Relay → Alpha Hub → ICM"]
     same(outcome(out), full_twin(data_copy, tmp_path, "full-removed"))
 
 

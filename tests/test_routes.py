@@ -1,17 +1,22 @@
 """Each system's best route to ICM, worked out by the build (mapping/routes.py), answers
 `weakest-link-to-icm` exactly as the question worked out at query time does
 (tests/fixtures/plain_queries/weakest-link-to-icm.rq): on a hand-made network of corner cases,
-on a build whose retracted claim took a route away, and after an incremental build."""
+on a build whose retracted claim took a route away, and after an incremental build. An
+incremental build brings the routes up to date where its inputs change them: the same routes
+as worked out anew, on hand-made and on random networks."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph
 import pytest
 
-from icegraph.mapping.routes import routes
-from icegraph.mapping.terms import lines
+from icegraph.mapping.routes import SENDS, SYSTEM, Additions, Routing, Strength, flow_of, routes
+from icegraph.mapping.terms import LABEL, TYPE, Term, Triple, entity, lines, text
 from icegraph.namespaces import ID
 from icegraph.pipeline import build
 from icegraph.queries import find_query, read_query, run_select
@@ -179,3 +184,237 @@ def test_a_retracted_claim_takes_its_route_away(data_copy: Path, tmp_path: Path)
         ("Feeder → Middle → ICM", "2", "secondary")
     ]
     assert weakest(after) == answer(after, read_query(PLAIN))
+
+
+# An incremental build works out again only the routes its inputs can change
+# (Routing.update). Each case below brings the routes of one network to another's as such a
+# build does and requires what working them out anew gives: the same triples in the same
+# order, the same state for the next build, and exactly the routes that differ sent on.
+
+Grades = dict[tuple[str, str], int | None]  # (from, to) → its flow's grade (None: no claim)
+
+
+def node(x: str) -> Term:
+    return entity(f"system/{x}")
+
+
+class Net(NamedTuple):
+    """A hand-made network: each flow's grade, each entity's labels, the systems."""
+
+    flows: Grades
+    labels: dict[str, list[str]]
+    systems: set[str]
+
+    def stated(self) -> set[Triple]:
+        out = {(node(a), SENDS, node(b)) for a, b in self.flows}
+        out |= {(node(x), LABEL, text(n)) for x, names in self.labels.items() for n in names}
+        return out | {(node(x), TYPE, SYSTEM) for x in self.systems}
+
+    def strength(self) -> Strength:
+        return {flow_of(node(a), node(b)): g for (a, b), g in self.flows.items()}.get
+
+    def routing(self) -> Routing:
+        return Routing.worked_out(self.stated(), self.strength())
+
+    def plus(
+        self, flows: Grades | None = None, labels: dict[str, list[str]] | None = None,
+        systems: Iterable[str] = (),
+    ) -> Net:  # fmt: skip
+        more = labels or {}
+        merged = {
+            x: sorted({*self.labels.get(x, []), *more.get(x, [])}) for x in {*self.labels, *more}
+        }
+        return Net({**self.flows, **(flows or {})}, merged, self.systems | set(systems))
+
+    def paths(self, start: str) -> list[str]:
+        return [r.path for r in self.routing().rows() if r.start == node(start)]
+
+
+def corner_net() -> Net:
+    """The corner cases above (m2 labelled "alpha" plainly)."""
+    flows: Grades = {(a, b): GRADE[g] for a, b, g in FLOWS}
+    flows.update(dict.fromkeys(UNGRADED))
+    names = {x for flow in flows for x in flow}
+    labels = {x: sorted(LABELS.get(x, [x.upper()])) for x in names}
+    labels["m2"] = ["alpha"]
+    return Net(flows, labels, names - {"k"})
+
+
+def sent_for(old: list[Triple], new: list[Triple]) -> tuple[set[Triple], set[Triple]]:
+    """The triples, before and after, of the routes whose triples differ."""
+    moved = {t[0] for t in set(old) ^ set(new)}
+    return {t for t in old if t[0] in moved}, {t for t in new if t[0] in moved}
+
+
+def brought_up(before: Net, after: Net, regraded: Iterable[tuple[str, str]] = ()) -> set[Term]:
+    """Brings the routes of `before` to `after` as an incremental build does (told of the
+    flows whose grade changed, and of `regraded` too: flows given a claim that changes
+    nothing), checks the outcome, and returns the starts it worked out again."""
+    routing = before.routing()
+    stated = after.stated()
+    added = Additions()
+    added.note(sorted(stated - before.stated()), stated)
+    again = [flow for flow, grade in after.flows.items() if before.flows.get(flow) != grade]
+    told = [flow_of(node(a), node(b)) for a, b in [*again, *regraded]]
+    earlier = routing.update(added, told, after.strength())
+    full = after.routing()
+    assert routing.quads() == full.quads()
+    assert (routing.out, routing.labels, routing.systems) == (full.out, full.labels, full.systems)
+    assert (routing.two, routing.best) == (full.two, full.best)
+    assert {f: set(e) for f, e in routing.flows.items()} == {
+        f: set(e) for f, e in full.flows.items()
+    }
+    want = sent_for(before.routing().quads(), full.quads())
+    then, now = routing.moved(earlier)
+    assert (set(then), set(now)) == want
+    # a rewind compares the routes with those in the store (the latest build's) instead
+    then, now = full.moved(full.differing(before.routing()))
+    assert (set(then), set(now)) == want
+    return set(earlier)
+
+
+def test_a_flow_into_icm_from_a_new_system_redoes_that_start_alone() -> None:
+    before = corner_net()
+    after = before.plus({("new", "icm"): 1}, {"new": ["New"]}, {"new"})
+    assert brought_up(before, after) == {node("new")}
+    assert after.paths("new") == ["New → ICM"]
+
+
+@pytest.mark.parametrize(
+    ("flow", "grade", "path"),
+    [
+        (("b", "m2"), 1, "G → B → alpha → ICM"),  # raised: now the primary stop
+        (("b", "m1"), 3, "G → B → alpha → ICM"),  # lowered: the other stop, as strong
+        (("b", "m1"), None, "G → B → alpha → ICM"),  # its last graded claim gone
+        (("m2", "icm"), 3, "G → B → Beta → ICM"),  # lowered, off the route: no change
+        (("g", "b"), 3, "G → B → Beta → ICM"),  # the start's own flow
+    ],
+)
+def test_a_flow_in_the_middle_of_a_three_flow_route_graded_again(
+    flow: tuple[str, str], grade: int | None, path: str
+) -> None:
+    before = corner_net()
+    assert before.paths("g") == ["G → B → Beta → ICM"]
+    redone = brought_up(before, before.plus({flow: grade}))
+    assert before.plus({flow: grade}).paths("g") == [path]
+    # only starts whose route can pass the flow: its own start, or one or two flows up
+    assert redone <= upstream(before, flow[0], 2)
+    if path != "G → B → Beta → ICM":
+        assert node("g") in redone
+
+
+def upstream(net: Net, x: str, hops: int) -> set[Term]:
+    """x and the entities `hops` flows or fewer upstream of it."""
+    found = {x}
+    for _ in range(hops):
+        found |= {a for a, b in net.flows if b in found}
+    return {node(y) for y in found}
+
+
+@pytest.mark.parametrize(
+    ("labels", "paths"),
+    [
+        ({"m2": ["Aardvark"]}, ["G → B → Aardvark → ICM"]),  # a stop's name sorts first
+        ({"b": ["A"]}, ["A → Beta → ICM"]),  # the first stop's: a row per label for b too
+        ({"g": ["Gee"]}, ["G → B → Beta → ICM", "Gee → B → Beta → ICM"]),  # the start's
+    ],
+)
+def test_a_label_added_changes_the_routes_through_it(labels: dict, paths: list[str]) -> None:
+    before = corner_net()
+    after = before.plus(labels=labels)
+    brought_up(before, after)
+    shown = after.paths("g") if "g" in labels or "m2" in labels else after.paths("b")[:1]
+    assert shown == paths
+
+
+def test_a_label_numbers_a_starts_routes_anew() -> None:
+    before = corner_net()
+    after = before.plus(labels={"m2": ["Aardvark"]})
+    brought_up(before, after)
+    quads = after.routing().quads()
+    first, second = entity("route/to-icm/system/m2"), entity("route/to-icm/system/m2/2")
+    assert (first, LABEL, text("Aardvark → ICM")) in quads
+    assert (second, LABEL, text("alpha → ICM")) in quads
+
+
+def test_an_edge_far_downstream_gives_a_far_start_a_better_three_flow_route() -> None:
+    chain = {("z", "y"): 1, ("y", "w"): 1, ("w", "v"): 1, ("v", "icm"): 1, ("z", "icm"): 3}
+    names = {x: [x.upper()] for x in "zywv"}
+    before = corner_net().plus(chain, names, "zywv")
+    assert before.paths("z") == ["Z → ICM"]  # Z → Y → W → V → ICM is four flows
+    after = before.plus({("w", "icm"): 1})
+    redone = brought_up(before, after)
+    assert after.paths("z") == ["Z → Y → W → ICM"]  # stronger, though longer
+    assert node("z") in redone
+    assert redone <= upstream(after, "w", 2)
+
+
+def test_a_cycle_closed_by_the_added_flows() -> None:
+    before = corner_net()
+    after = before.plus({("c", "icm"): 2, ("p", "d"): 1, ("d", "p"): 1}, {"p": ["P"]}, {"p"})
+    brought_up(before, after)
+    assert after.paths("d") == ["D → C → ICM"]  # secondary beats the inferential D → ICM
+    assert after.paths("p") == ["P → D → C → ICM"]
+    assert after.paths("c") == ["C → ICM"]
+
+
+def test_stops_that_read_the_same_are_taken_by_iri_whichever_flow_came_first() -> None:
+    # s → x1 and s → x2, both named "Same", each on to m: the routes read the same, and the
+    # one through x1 is taken, as when every route is worked out, though its flow came last
+    same = {("x2", "m"): 1, ("x1", "m"): 1, ("m", "icm"): 1, ("s", "x2"): 2}
+    names = {"s": ["S"], "x1": ["Same"], "x2": ["Same"], "m": ["M"]}
+    before = Net(same, names, {"s", "x1", "x2", "m"})
+    after = before.plus({("s", "x1"): 2})
+    brought_up(before, after)
+    assert after.routing().best[node("s")] == ("2 3 → Same → M", (node("x1"), node("m")))
+    # and so between two-flow routes: s → m1 → ICM and s → m2 → ICM, m1 and m2 both "Same"
+    same = {("m1", "icm"): 1, ("m2", "icm"): 1, ("s", "m2"): 2}
+    before = Net(same, {"s": ["S"], "m1": ["Same"], "m2": ["Same"]}, {"s", "m1", "m2"})
+    after = before.plus({("s", "m1"): 2})
+    brought_up(before, after)
+    assert after.routing().best[node("s")] == ("2 2 → Same", (node("m1"),))
+
+
+def random_net(rng: random.Random) -> Net:
+    names = ["icm"] + [f"s{i}" for i in range(rng.randint(2, 8))]
+    flows: Grades = {
+        (a, b): rng.choice([1, 2, 3, None]) for a in names for b in names if rng.random() < 0.3
+    }
+    # few names, often the same: routes that read the same, settled by their stops' IRIs
+    pool = NAMES if rng.random() < 0.5 else NAMES[:2]
+    labels = {x: sorted(set(rng.sample(pool, rng.randint(0, 2)))) for x in names}
+    return Net(flows, labels, {x for x in names if rng.random() < 0.7})
+
+
+NAMES = ["A", "a", "B", "b", "Á", "AB", "A B"]  # upper before lower, accents after both
+
+
+def random_change(rng: random.Random, net: Net) -> Net:
+    """Flows added (some from or to new entities), grades changed any way, labels and
+    systems added: what an added document, or a rewind from an earlier state, can do."""
+    names = sorted({x for flow in net.flows for x in flow} | {"icm", "t0", "t1"})
+    flows: Grades = {}
+    for _ in range(rng.randint(0, 3)):
+        flows[(rng.choice(names), rng.choice(names))] = rng.choice([1, 2, 3, None])
+    for flow in rng.sample(sorted(net.flows), min(len(net.flows), rng.randint(0, 2))):
+        flows[flow] = rng.choice([1, 2, 3, None])
+    labels = {rng.choice(names): [rng.choice(NAMES)] for _ in range(rng.randint(0, 2))}
+    return net.plus(flows, labels, rng.sample(names, rng.randint(0, 2)))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_random_networks_brought_up_to_date_equal_those_worked_out_anew(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(50):
+        before = random_net(rng)
+        after = random_change(rng, before)
+        regraded = rng.sample(sorted(before.flows), min(len(before.flows), 2))
+        brought_up(before, after, regraded)
+
+
+def test_only_what_is_stated_is_noted() -> None:
+    edge = (node("a"), SENDS, node("icm"))
+    claims_label = (entity("claim/x"), LABEL, text("a claim's own label"))  # never stated
+    added = Additions()
+    added.note([claims_label, edge, (node("a"), TYPE, SYSTEM)], {edge})
+    assert added == Additions([(node("a"), node("icm"))], [], [])

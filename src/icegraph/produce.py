@@ -48,7 +48,7 @@ from icegraph.mapping.dossier_quads import DossierMapper
 from icegraph.mapping.flows_quads import FlowMapper
 from icegraph.mapping.link_quads import LINKS_GRAPH, link_quads
 from icegraph.mapping.resolved_quads import RESOLVED_GRAPH, resolved_quads
-from icegraph.mapping.routes import routes as best_routes
+from icegraph.mapping.routes import Additions, Routing
 from icegraph.mapping.screen import Screen, unmentioned
 from icegraph.mapping.statements_quads import StatementMapper
 from icegraph.mapping.support import Support, voices
@@ -179,9 +179,10 @@ class MapState:
     # by difference (none in a checkpoint before the last input: its derived graph was not made)
     derived_typed: Typed | None = None
     validator: dict[str, Any] | None = None
-    # each system's best route to ICM as these inputs leave it (mapping/routes.py): the
-    # routes in the store when a later build starts from this state
-    routes: list[Triple] = field(default_factory=list)
+    # each system's best route to ICM as these inputs leave it, and what it was chosen from
+    # (mapping/routes.py): the routes in the store when a later build starts from this state,
+    # which it brings up to date where its inputs change them
+    routing: Routing | None = None
 
 
 class Incompatible(IcegraphError):
@@ -218,7 +219,7 @@ def _vocabulary() -> list[Triple]:
 
 
 def _derived(
-    support: Support, tracker: Contradictions, found: list, routes: list[Triple]
+    support: Support, tracker: Contradictions, found: list, routes: Iterable[Triple]
 ) -> Iterator[Triple]:
     return itertools.chain(support.quads(), tracker.quads(found), routes)
 
@@ -338,6 +339,7 @@ def graph_blocks(
         last_apart = _same_without_last(
             cat, names_early, decided, same_as_file, hold, ids, resolved
         )
+    noted: Additions | None = None  # what the inputs state that routes are made of
     if resume is None:
         yield Block(RESOLVED_GRAPH, list(unstated(resolved, stated)))
         tracker = Contradictions()
@@ -347,7 +349,11 @@ def graph_blocks(
         files: list[str] = []
     else:
         old = resume.state
+        if old.routing is None or (resume.latest is not None and resume.latest.routing is None):
+            raise Incompatible("the earlier build kept no routes to ICM")
         added = _resolved_added(old, ids.entities, resolved)
+        noted = Additions()
+        noted.note(added, stated)
         if resume.latest is not None:
             # the store holds the latest build's resolved graph, the dumps (from the
             # checkpoint's build) and the checks (its shared graph) the checkpoint's
@@ -363,30 +369,52 @@ def graph_blocks(
         cat.used_corrections.update(cat.corrections[i] for i in old.used_corrections)
         # what the store's derived graph was made from
         old_found = set((resume.latest or old).tracker.found())
-        support.touched = None if resume.latest is not None else {}
+        # the flows the inputs add claims to: their routes are worked out again (a rewind
+        # compares the derived graph with the latest build's support below)
+        support.touched = {}
     total = sum(count_lines(p) for p, reader in inputs if reader == "flows_table")
     counter = Progressor(progress, total)
     index = {c: i for i, c in enumerate(cat.corrections)}
 
-    def state(gathered_names: bytes, settled_names: bytes, routes: list[Triple]) -> MapState:
+    def state(gathered_names: bytes, settled_names: bytes, routing: Routing) -> MapState:
         return MapState(
             list(files), gathered_names, settled_names, stated, pre_resolved, resolved,
             dict(ids.entities),
             duplicates, flows, tracker, support, inputs_report,
-            sorted(index[c] for c in cat.used_corrections), routes=routes,
+            sorted(index[c] for c in cat.used_corrections), routing=routing,
         )  # fmt: skip
 
     for n, (path, reader) in enumerate(inputs):
         if last_apart and checkpoint is not None and n == len(inputs) - 1:
             # taken and written as it is now: the last input goes on changing it
-            checkpoint(state(names_early, b"", best_routes(stated, support.best)), n)
-        yield from _input_blocks(
+            routing = Routing.worked_out(stated, support.best, flows)
+            checkpoint(state(names_early, b"", routing), n)
+        blocks = _input_blocks(
             cat, ids, path, reader, stated, flows, tracker, support, inputs_report, counter, screen
         )
+        if noted is None:
+            yield from blocks
+        else:
+            for block in blocks:
+                noted.note(block.triples, stated)
+                yield block
         files.append(path.name)
-    routes = best_routes(stated, support.best)
+    spent = time.thread_time()
+    if resume is None or noted is None:
+        routing = Routing.worked_out(stated, support.best, flows)
+        every_route = routing.quads()
+        moved_routes: tuple[list[Triple], list[Triple]] = ([], [])
+    else:
+        # only the routes the inputs' edges, labels, systems and grades can reach; they are
+        # compared with the routes in the store: the state's, or in a rewind the latest's
+        routing = cast(Routing, resume.state.routing)
+        earlier = routing.update(noted, support.touched or (), support.best)
+        if resume.latest is not None:
+            earlier = routing.differing(cast(Routing, resume.latest.routing))
+        moved_routes = routing.moved(earlier)
+    report.timings["routes to ICM, CPU time"] = round(time.thread_time() - spent, 3)
     if checkpoint is not None:
-        checkpoint(state(names, settled, routes), None)
+        checkpoint(state(names, settled, routing), None)
     report.merge(inputs_report)
     for finding in unused_everywhere(cat):
         report.add_finding(finding)
@@ -402,12 +430,12 @@ def graph_blocks(
     # worked out over every document, so they come last: the support each flow and
     # relationship has, where the documents disagree, each system's best route to ICM
     if resume is None:
-        every = _derived(support, tracker, found, routes)
+        every = _derived(support, tracker, found, every_route)
         yield from _by_subject(DERIVED_GRAPH, every)
         return
     if resume.latest is not None:  # what differs from the store's, as if added
         support.touched = support.differing(resume.latest.support)
-    yield from _derived_update(resume, support, tracker, old_found, found, routes)
+    yield from _derived_update(resume, support, tracker, old_found, found, routing, moved_routes)
 
 
 def _same_without_last(
@@ -436,27 +464,24 @@ def _derived_update(
     tracker: Contradictions,
     old_found: set[Contradiction],
     found: list[Contradiction],
-    routes: list[Triple],
+    routing: Routing,
+    moved_routes: tuple[list[Triple], list[Triple]],
 ) -> Iterator[Block]:
     """The derived graph of an incremental build: only what the added claims changed. The
     store gets the changed triples (`resume.removed` those to remove); the checks get the
-    flows and contradictions whose triples changed, whole, and keep the previous findings
-    of the rest (`resume.kept`), which depend on their own triples only; the dumps, when
-    streamed, get the whole graph."""
+    flows, contradictions and routes whose triples changed, whole, and keep the previous
+    findings of the rest (`resume.kept`), which depend on their own triples only; the dumps,
+    when streamed, get the whole graph. `moved_routes` are the triples of the routes that
+    differ from the store's, as the store has them and as they are now (Routing.moved)."""
     touched = support.touched or {}
     support.touched = None
-    # a route can change far from the added flows: every route worked out again and compared
-    # with those in the store, the routes of the build the state is from (in a rewind, the
-    # latest), and only those that differ sent on
-    routes_then = set((resume.latest or resume.state).routes)
-    moved = {t[0] for t in routes_then.symmetric_difference(routes)}
-    after_routes = [t for t in routes if t[0] in moved]
+    routes_then, after_routes = moved_routes
     new_found = set(found)
     gone = sorted(old_found - new_found, key=lambda c: c.path)
     came = [c for c in found if c not in old_found]
     before = list(Support.quads_of({n: e for n, e in touched.items() if e is not None}))
     before += tracker.quads(gone)
-    before += [t for t in routes_then if t[0] in moved]
+    before += routes_then
     after = list(Support.quads_of(support.now(touched)))
     # the contradictions that came and the routes that moved, each subject whole
     after_contradictions = list(tracker.quads(came)) + after_routes
@@ -471,7 +496,7 @@ def _derived_update(
         yield Block(DERIVED_GRAPH, added[start : start + 50_000], send=to)
     if resume.derived_deferred:
         # some waited for the end last time: check the whole graph again, as a full build
-        every = _by_subject(DERIVED_GRAPH, _derived(support, tracker, found, routes))
+        every = _by_subject(DERIVED_GRAPH, _derived(support, tracker, found, routing.quads()))
         yield from (b._replace(send="check") for b in every)
     else:
         changed = {t[0] for t in itertools.chain(resume.removed, added) if t[0] in touched}
@@ -484,10 +509,10 @@ def _derived_update(
     # went or changed taken from the earlier build's counts, those that came or changed added
     # (a subject's triples, and so its types, are all in one block: counts add up by subject)
     if (resume.latest or resume.state).derived_typed is None:
-        typed_all = itertools.chain(tracker.quads(found), routes)
+        typed_all = itertools.chain(tracker.quads(found), routing.quads())
         yield from (b._replace(send="count") for b in _by_subject(DERIVED_GRAPH, typed_all))
         return
-    went = list(tracker.quads(gone)) + [t for t in routes_then if t[0] in moved]
+    went = list(tracker.quads(gone)) + routes_then
     yield Block(DERIVED_GRAPH, went, list({t[0]: None for t in went}), send="subtract")
     came_subjects = list({t[0]: None for t in after_contradictions})
     yield Block(DERIVED_GRAPH, after_contradictions, came_subjects, send="count")
