@@ -271,6 +271,24 @@ def test_streamed_dumps_are_continued_with_the_same_quads(data_copy: Path, tmp_p
         assert len(dumped(out, "icegraph.trig", pyoxigraph.RdfFormat.TRIG)) == len(nquads(out))
 
 
+def test_earlier_dumps_not_as_recorded_make_a_full_build(data_copy: Path, tmp_path: Path):
+    """The earlier Turtle dump cut short inside its derived graph (a disk that filled, a
+    hand that edited it): the lines to keep cannot be read, so the build starts again from
+    nothing and says why, and its dumps are a full build's."""
+    out = tmp_path / "build"
+    build(data_copy, out, stream_dumps=True)
+    manifest = json.loads((out / "current" / "state" / "manifest.json").read_text("utf-8"))
+    start, _end = manifest["dumps_derived"]
+    ttl = out / "current" / "icegraph.ttl"
+    ttl.write_bytes(ttl.read_bytes()[: start + 10])
+    (data_copy / "raw" / "900_added.txt").write_text(ADDED, encoding="utf-8")
+    result = build(data_copy, out, stream_dumps=True)
+    assert result.report.build["mode"] == "full"
+    assert "cannot be continued" in result.report.build["why"]
+    assert "shorter than its build recorded" in result.report.build["why"]
+    same_streamed_dumps(out, build(data_copy, tmp_path / "full", stream_dumps=True).out_dir)
+
+
 def test_an_added_file_that_renames_an_earlier_entity_rebuilds_in_full(
     data_copy: Path, tmp_path: Path
 ):

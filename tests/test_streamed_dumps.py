@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 import pyoxigraph
 import pytest
 from pyoxigraph import RdfFormat
 
+from icegraph.errors import Incompatible
 from icegraph.publish import dumps as dumps_module
 from icegraph.publish.dumps import StreamedDumps
 
@@ -144,9 +146,10 @@ def test_blocks_after_a_drop_follow_the_kept_lines(
     assert len(trig) == 1 + len(kept) + len(added) + 1
 
 
-def test_an_earlier_derived_graph_cut_short_fails_the_build(tmp_path: Path):
+def test_an_earlier_derived_graph_cut_short_cannot_be_continued(tmp_path: Path):
     """The thread that keeps the earlier lines finds the file shorter than its build said:
-    the error reaches the build when it waits for the dumps, not a silent half graph."""
+    the build hears it when it waits for the dumps (and starts again from nothing), not a
+    silent half graph."""
     prefix, where = _earlier_build(tmp_path / "first", 100)
     ttl = tmp_path / "first" / "icegraph.ttl"
     ttl.write_bytes(ttl.read_bytes()[: where[0] + 10])
@@ -155,7 +158,41 @@ def test_an_earlier_derived_graph_cut_short_fails_the_build(tmp_path: Path):
     continued = StreamedDumps(second, (tmp_path / "first", prefix), where)
     try:
         continued.drop(_derived_line(1))
-        with pytest.raises(OSError, match="shorter than its build recorded"):
+        with pytest.raises(Incompatible, match="shorter than its build recorded"):
             continued.wait()
     finally:
         continued.stop()
+
+
+def test_blocks_wait_in_memory_while_the_earlier_lines_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """While the thread keeping the earlier derived lines has not run, the blocks that come
+    are held and nothing is written after the copied first part: the loader handing them
+    over does not wait. Once it has run, they follow its lines."""
+    prefix, where = _earlier_build(tmp_path / "first", 50)
+    gate = threading.Event()
+    keep = dumps_module._Keeping.__call__
+
+    def gated(self: dumps_module._Keeping) -> None:
+        gate.wait(timeout=60)
+        keep(self)
+
+    monkeypatch.setattr(dumps_module._Keeping, "__call__", gated)
+    second = tmp_path / "second"
+    second.mkdir()
+    continued = StreamedDumps(second, (tmp_path / "first", prefix), where)
+    try:
+        continued.drop(_derived_line(3))
+        added = _derived_line(7_001)
+        continued(b"%s {\n%s}\n" % (DERIVED, added), added)
+        continued(b"%s {\n%s}\n" % (METADATA, DESCRIBED), DESCRIBED)
+        assert len(continued.held) == 2
+        assert continued.ttl.tell() == len(GOOD)
+        gate.set()
+        continued.wait()
+    finally:
+        gate.set()
+        continued.stop()
+    kept = [_derived_line(n) for n in range(50) if n != 3]
+    assert (second / "icegraph.ttl").read_bytes() == GOOD + b"".join(kept) + added + DESCRIBED

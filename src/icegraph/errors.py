@@ -59,6 +59,10 @@ class IcegraphError(Exception):
         return text
 
 
+class Incompatible(IcegraphError):
+    """The previous build cannot be continued: the build starts again from nothing."""
+
+
 class InputError(IcegraphError):
     """A raw input file does not have the shape its reader expects."""
 

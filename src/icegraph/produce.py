@@ -33,7 +33,7 @@ import pyoxigraph
 from pyoxigraph import Store
 
 from icegraph.catalogue import Catalogue, load_catalogue
-from icegraph.errors import IcegraphError
+from icegraph.errors import IcegraphError, Incompatible
 from icegraph.lifetime import die_with_parent
 from icegraph.link.review import read_review
 from icegraph.mapping.catalogue_quads import (
@@ -183,10 +183,6 @@ class MapState:
     # (mapping/routes.py): the routes in the store when a later build starts from this state,
     # which it brings up to date where its inputs change them
     routing: Routing | None = None
-
-
-class Incompatible(IcegraphError):
-    """The previous build cannot be continued: the build starts again from nothing."""
 
 
 @dataclass
@@ -662,14 +658,16 @@ DERIVED_FILE = "derived.pickle"  # the derived graph's findings, and which waite
 # Forked, the mapper starts at once with the modules this process has already imported; a
 # spawned one imported them all again, a second or more while the dumps' copying and the
 # JSON-LD writer's start-up shared the cores with it. It uses nothing of its parent's but
-# its pipes: the store, whose threads go on in the parent, is never touched in the child.
+# its pipes: the store and the dumps' files, whose threads go on in the parent, are never
+# touched in the child, which ends without flushing or closing them (os._exit).
 _FORK = sys.platform.startswith("linux")
 
 
 def _mapper(parents: list[Connection], *args: Any) -> None:
     """The mapper process's start: in a forked one, the parent's ends of its pipes are
-    closed first (held here too, the loader would not see the mapper end) and SIGTERM is
-    the default again, as in a spawned one."""
+    closed first (with the write end of `last_conn` held here, the mapper would wait for
+    ever on a parent that closed its own) and SIGTERM is the default again, as in a
+    spawned one."""
     for conn in parents:
         conn.close()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -702,6 +700,7 @@ def _produce(
     ended = False
     # the state after the last input, to write once the stream has ended
     pending: list[tuple[Path, MapState]] = []
+    sending: _Sending | None = None  # the counts, sent by a thread
     try:
         cat = load_catalogue(Path(data_dir))
         validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
@@ -812,6 +811,7 @@ def _produce(
         counts = ("counts", _together(typed, derived_typed).summary(), *removed)
         # read once the load has ended: the state is written meanwhile
         sending = _Sending(conn, counts)
+        sending.start()
         for _path, state in pending:
             state.derived_typed = derived_typed
         if pending:
@@ -825,7 +825,7 @@ def _produce(
             pending.clear()
             spent = round(time.perf_counter() - started, 3)
             report.timings["state for the next build (while the load ends)"] = spent
-        sending.join()
+        sending.finish()
         results = None
         last = last_conn.recv()
         if validator is not None:
@@ -847,11 +847,15 @@ def _produce(
         with contextlib.suppress(BrokenPipeError):
             if not ended:
                 conn.send_bytes(b"")
+            if sending is not None:
+                sending.join()
             conn.send(("error", exc))
     except Exception:  # a bug: say where, so it can be fixed
         with contextlib.suppress(BrokenPipeError):
             if not ended:
                 conn.send_bytes(b"")
+            if sending is not None:
+                sending.join()
             conn.send(("crash", traceback.format_exc()))
     finally:
         conn.close()
@@ -928,18 +932,28 @@ class _Taken:
 
 
 class _Sending(threading.Thread):
-    """Sends `message` on `conn` while the mapper goes on; `join` before the next message.
-    A reader gone (the build stopped) shows when the next message is sent."""
+    """Sends `message` on `conn` while the mapper goes on; `finish` before anything else is
+    sent on it (a connection is not for two threads at once). A reader gone (the build
+    stopped) shows when the next message is sent; any other failure is raised by `finish`."""
 
     def __init__(self, conn: Connection, message: object) -> None:
         super().__init__(name="icegraph-send", daemon=True)
         self.conn = conn
         self.message = message
-        self.start()
+        self.error: Exception | None = None
 
     def run(self) -> None:
-        with contextlib.suppress(OSError):
+        try:
             self.conn.send(self.message)
+        except OSError:
+            pass
+        except Exception as exc:  # raised again by `finish`, in the mapper
+            self.error = exc
+
+    def finish(self) -> None:
+        self.join()
+        if self.error is not None:
+            raise self.error
 
 
 def checkpoint_dir(n: int) -> str:
@@ -1079,13 +1093,16 @@ def load_mapped(
                 _load_block(store, block, tee)
                 last.append(block)
         timings["dataset description"] = round(time.perf_counter() - started, 3)
-    except (SyntaxError, OSError) as exc:
-        # text the loader cannot parse is a bug in the mapper: stop it, say what broke
+    except BaseException as exc:
+        # the load stopped (a broken stream, the dumps, Ctrl-C): the mapper stops with it
         process.kill()
         process.join()
         reader.close()
         last_out.close()
-        raise RuntimeError(f"the mapped triples did not load: {exc}") from exc
+        if isinstance(exc, SyntaxError | OSError):
+            # text the loader cannot parse is a bug in the mapper: say what broke
+            raise RuntimeError(f"the mapped triples did not load: {exc}") from exc
+        raise
     with contextlib.suppress(OSError):  # the mapper stopped early; its outcome below says why
         last_out.send(last)
     started = time.perf_counter()

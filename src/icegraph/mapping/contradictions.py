@@ -103,6 +103,10 @@ class Contradiction:
         ]  # fmt: skip
 
 
+def _position(s: Said) -> tuple[str, int, str]:
+    return s.file, s.line, s.value
+
+
 class Contradictions:
     """Collects what claims say; `found()` lists the disagreements."""
 
@@ -141,10 +145,9 @@ class Contradictions:
         out = list(self._within)
         for (key, aspect), values in self._said.items():
             if len(values) > 1:
-                # by file, line and value
-                ordered = sorted(values.values(), key=lambda s: (s[3], s[4], s[1]))
+                said = sorted(map(Said._make, values.values()), key=_position)
                 subject = Subject(key, *self._subjects[key])
-                out.append(Contradiction(subject, aspect, tuple(Said(*s) for s in ordered)))
+                out.append(Contradiction(subject, aspect, tuple(said)))
         return sorted(out, key=lambda c: (c.subject.label.casefold(), c.aspect, c.path))
 
     def quads(self, found: list[Contradiction]) -> Iterator[Triple]:

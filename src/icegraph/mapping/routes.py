@@ -22,7 +22,7 @@ edge has one flow, named `flow/{from}--{to}` after the two entities) and each fl
 grade. The build keeps what it worked the routes out from (`Routing`, in the mapper's state):
 an incremental build notes the edges, labels and systems the added inputs state and the flows
 whose claims they add to, and works out again only the starts whose route can depend on
-them, at most three flows upstream (`Routing.update`).
+them, at most two flows upstream of a changed flow's source (`Routing.update`).
 """
 
 from __future__ import annotations
@@ -112,16 +112,6 @@ class Row(NamedTuple):
     hops: int
     weakest: int
     via: tuple[Term, ...]
-
-
-def graded_flows(net: Network, strength: Strength) -> list[tuple[Term, Term, int]]:
-    """(from, to, grade) of every flow with a grade; a flow without one is on no route."""
-    graded = []
-    for a, b in net.edges:
-        grade = strength(flow_of(a, b))
-        if grade is not None:
-            graded.append((a, b, grade))
-    return graded
 
 
 def best_two(x: Term, out: Graded, labels: dict[Term, list[str]]) -> Two | None:

@@ -9,7 +9,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import filterfalse
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import pyoxigraph
 from pyoxigraph import RdfFormat, Store
 
+from icegraph.errors import Incompatible
 from icegraph.lifetime import die_with_parent
 from icegraph.mapping.contradictions import DERIVED_GRAPH
 from icegraph.namespaces import PREFIXES
@@ -70,6 +71,10 @@ _KEEP_CHUNK = 1 << 24  # bytes of the earlier derived graph read at a time
 _HELD_MAX = 1 << 26  # bytes of blocks held while the threads before them run
 
 
+class _EarlierUnreadable(OSError):
+    """An earlier build's dump is not as its build recorded it (shorter, or unreadable)."""
+
+
 def _copy_start(src: Path, dst: BinaryIO, size: int) -> None:
     """The first `size` bytes of `src` onto `dst` (in the kernel where it can)."""
     with src.open("rb") as fh:
@@ -81,7 +86,7 @@ def _copy_start(src: Path, dst: BinaryIO, size: int) -> None:
             except OSError:
                 n = dst.write(fh.read(min(left, 1 << 24)))
             if n == 0:
-                raise OSError(f"{src} is shorter than its build recorded")
+                raise _EarlierUnreadable(f"{src} is shorter than its build recorded")
             left -= n
         dst.seek(0, os.SEEK_END)
 
@@ -124,8 +129,10 @@ class StreamedDumps:
         if seed is not None and earlier_derived is not None:
             self.earlier_derived = (seed[0] / "icegraph.ttl", earlier_derived)
         jsonld_seed = None
-        self.copying: _Copying | None = None
-        self.keeping: _Keeping | None = None
+        # threads whose writes come before the held blocks; `keeper` stops the keeping
+        self.copying: _Before | None = None
+        self.keeping: _Before | None = None
+        self.keeper: _Keeping | None = None
         self.held: list[tuple[bytes, bytes]] = []
         self.held_bytes = 0
         prefixes: list[tuple[str, Path, int]] = []
@@ -133,10 +140,9 @@ class StreamedDumps:
         if seed is not None:
             folder, (trig_bytes, ttl_bytes, jsonld_bytes) = seed
             # copied while the mapper starts and reads its state; the blocks wait in memory
-            self.copying = _Copying(
-                [(folder / "icegraph.trig", self.trig, trig_bytes),
-                 (folder / "icegraph.ttl", self.ttl, ttl_bytes)]
-            )  # fmt: skip
+            copies = [(folder / "icegraph.trig", self.trig, trig_bytes),
+                      (folder / "icegraph.ttl", self.ttl, ttl_bytes)]  # fmt: skip
+            self.copying = _Before("icegraph-copy-dumps", _copying(copies), folder)
             self.copying.start()
             start = ttl_bytes
             jsonld_seed = (str(folder / "icegraph.jsonld"), jsonld_bytes)
@@ -181,11 +187,12 @@ class StreamedDumps:
 
     def _settle(self) -> None:
         """Waits for the threads before, then writes the held blocks; a thread's failure
-        fails the build."""
-        for thread in (self.copying, self.keeping):
+        fails the build (once: the threads are forgotten first)."""
+        before = (self.copying, self.keeping)
+        self.copying = self.keeping = self.keeper = None
+        for thread in before:
             if thread is not None:
                 thread.finish()
-        self.copying = self.keeping = None
         held, self.held, self.held_bytes = self.held, [], 0
         for block, lines in held:
             self._write(block, lines)
@@ -208,9 +215,11 @@ class StreamedDumps:
         thread, while the store goes on loading: the blocks that follow wait in memory."""
         if self.earlier_derived is None:
             raise RuntimeError("no earlier derived graph to keep: the build cannot continue")
-        earlier, self.earlier_derived = self.earlier_derived, None  # a second copy: twice
+        # kept once: a second time would write every line twice
+        earlier, self.earlier_derived = self.earlier_derived, None
         self._settle()
-        self.keeping = _Keeping(self._write, earlier, set(removed.split(b"\n")))
+        self.keeper = _Keeping(self._write, earlier, set(removed.split(b"\n")))
+        self.keeping = _Before("icegraph-keep-derived", self.keeper, earlier[0].parent)
         self.keeping.start()
 
     def close(self) -> None:
@@ -249,53 +258,67 @@ class StreamedDumps:
         return found
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError):  # stopping a failed build: its error is told
-            self.close()
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join()
+        """Ends a build's dumps, failed or not: what is still held or kept is thrown away
+        with the staging folder, the files are closed and the JSON-LD writer is ended."""
+        if self.keeper is not None:
+            self.keeper.stop.set()
+        self.held.clear()
+        try:
+            with contextlib.suppress(Exception):  # stopping a failed build: its error is told
+                self.close()
+        finally:
+            for fh in (self.trig, self.ttl):
+                fh.close()
+            self.done.set()
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join()
 
 
 class _Before(threading.Thread):
     """Work on the dumps that comes before the blocks held meanwhile (StreamedDumps), run
-    beside the build; `finish` waits for it and raises what stopped it."""
+    beside the build; `finish` waits for it and raises what stopped it: a file of the
+    earlier build it could not read as recorded makes the build start again from nothing
+    (Incompatible), anything else fails it."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, work: Callable[[], None], earlier: Path) -> None:
         super().__init__(name=name, daemon=True)
-        self.error: OSError | None = None
+        self.work = work
+        self.earlier = earlier
+        self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
             self.work()
-        except OSError as exc:
+        except BaseException as exc:  # raised again by `finish`, in the build
             self.error = exc
-
-    def work(self) -> None:
-        raise NotImplementedError
 
     def finish(self) -> None:
         self.join()
+        if isinstance(self.error, _EarlierUnreadable):
+            raise Incompatible(
+                f"the dumps of the build in {self.earlier} cannot be continued ({self.error})"
+            ) from self.error
         if self.error is not None:
             raise self.error
 
 
-class _Copying(_Before):
+def _copying(parts: Sequence[tuple[Path, BinaryIO, int]]) -> Callable[[], None]:
     """The first bytes of earlier dumps onto the new ones (the copy runs in the kernel,
     without the GIL)."""
 
-    def __init__(self, parts: list[tuple[Path, BinaryIO, int]]) -> None:
-        super().__init__("icegraph-copy-dumps")
-        self.parts = parts
-
-    def work(self) -> None:
-        for src, dst, size in self.parts:
+    def work() -> None:
+        for src, dst, size in parts:
             _copy_start(src, dst, size)
 
+    return work
 
-class _Keeping(_Before):
+
+class _Keeping:
     """Writes the lines of an earlier derived graph (in the Turtle file `earlier`: path and
-    start and end) that are not `gone`, in blocks, with `write`. Its work is mostly
-    splitting and joining bytes, while the loader parses in threads of its own."""
+    start and end) that are not `gone`, in blocks, with `write`, until `stop` is set. Its
+    work is mostly splitting and joining bytes, while the loader parses in threads of its
+    own."""
 
     def __init__(
         self,
@@ -303,21 +326,28 @@ class _Keeping(_Before):
         earlier: tuple[Path, list[int]],
         gone: set[bytes],
     ) -> None:
-        super().__init__("icegraph-keep-derived")
         self.write = write
         self.earlier = earlier
         self.gone = gone
+        self.stop = threading.Event()  # the build failed: the rest is thrown away
 
-    def work(self) -> None:
+    def __call__(self) -> None:
         path, (start, end) = self.earlier
         head = f"{DERIVED_GRAPH} {{\n".encode()
-        with path.open("rb") as fh:
+        try:
+            fh = path.open("rb")
+        except OSError as exc:
+            raise _EarlierUnreadable(str(exc)) from exc
+        with fh:
             fh.seek(start)
             left, rest = end - start, b""
-            while left > 0:
-                chunk = rest + fh.read(min(left, _KEEP_CHUNK))
+            while left > 0 and not self.stop.is_set():
+                try:
+                    chunk = rest + fh.read(min(left, _KEEP_CHUNK))
+                except OSError as exc:
+                    raise _EarlierUnreadable(str(exc)) from exc
                 if len(chunk) == len(rest):
-                    raise OSError(f"{path} is shorter than its build recorded")
+                    raise _EarlierUnreadable(f"{path} is shorter than its build recorded")
                 left -= len(chunk) - len(rest)
                 cut = chunk.rfind(b"\n") + 1 if left > 0 else len(chunk)
                 rest = chunk[cut:]
