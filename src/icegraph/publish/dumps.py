@@ -174,7 +174,7 @@ class StreamedDumps:
 
     def __call__(self, block: bytes, lines: bytes) -> None:
         # in order, after what the threads before it write: held in memory while they run,
-        # so that the loader reading the stream never waits for them (until too many)
+        # so that the loader handing the blocks over does not wait for them (up to a limit)
         self.held.append((block, lines))
         self.held_bytes += len(block) + len(lines)
         if self.held_bytes > _HELD_MAX or not self._before_running():
@@ -364,9 +364,9 @@ class _Hashing:
     interpreter's lock and the loader parses in threads of its own, and handing the blocks
     to a thread of ours made the load wait on the lock (11 s longer at 100,000 records). A
     continued build's copied first parts are hashed from the earlier build's files by a
-    thread beside the mapping; the blocks after them wait in memory
-    until it ends (StreamedDumps.__call__). `digests` lacks a dump whose earlier part could
-    not be read (it is then hashed whole)."""
+    thread beside the mapping; the blocks after them wait in memory until it ends
+    (StreamedDumps.__call__). `digests` lacks a dump whose earlier part could not be read (it
+    is then hashed whole)."""
 
     NAMES = ("icegraph.trig", "icegraph.ttl")
 
