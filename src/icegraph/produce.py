@@ -19,7 +19,6 @@ import multiprocessing as mp
 import pickle
 import signal
 import sys
-import threading
 import time
 import traceback
 from collections import Counter
@@ -32,6 +31,7 @@ from typing import IO, Any, NamedTuple, Protocol, TypeVar, cast
 import pyoxigraph
 from pyoxigraph import Store
 
+from icegraph.beside import Beside
 from icegraph.catalogue import Catalogue, load_catalogue
 from icegraph.errors import IcegraphError, Incompatible
 from icegraph.lifetime import die_with_parent
@@ -700,7 +700,7 @@ def _produce(
     ended = False
     # the state after the last input, to write once the stream has ended
     pending: list[tuple[Path, MapState]] = []
-    sending: _Sending | None = None  # the counts, sent by a thread
+    sending: Beside | None = None  # the counts, sent by a thread
     try:
         cat = load_catalogue(Path(data_dir))
         validator = StreamValidator(load_shapes(shapes_dir())) if validate else None
@@ -810,7 +810,7 @@ def _produce(
         removed = ([], []) if resume is None else (resume.removed, resume.removed_resolved)
         counts = ("counts", _together(typed, derived_typed).summary(), *removed)
         # read once the load has ended: the state is written meanwhile
-        sending = _Sending(conn, counts)
+        sending = Beside("icegraph-send", lambda: _send(conn, counts))
         sending.start()
         for _path, state in pending:
             state.derived_typed = derived_typed
@@ -844,19 +844,9 @@ def _produce(
     except (BrokenPipeError, EOFError):
         pass  # the build stopped (Ctrl-C, SIGTERM, killed): nobody is left to tell
     except IcegraphError as exc:
-        with contextlib.suppress(BrokenPipeError):
-            if not ended:
-                conn.send_bytes(b"")
-            if sending is not None:
-                sending.join()
-            conn.send(("error", exc))
+        _tell(conn, ended, sending, ("error", exc))
     except Exception:  # a bug: say where, so it can be fixed
-        with contextlib.suppress(BrokenPipeError):
-            if not ended:
-                conn.send_bytes(b"")
-            if sending is not None:
-                sending.join()
-            conn.send(("crash", traceback.format_exc()))
+        _tell(conn, ended, sending, ("crash", traceback.format_exc()))
     finally:
         conn.close()
         last_conn.close()
@@ -931,29 +921,20 @@ class _Taken:
         return pickle.loads, (self.data,)
 
 
-class _Sending(threading.Thread):
-    """Sends `message` on `conn` while the mapper goes on; `finish` before anything else is
-    sent on it (a connection is not for two threads at once). A reader gone (the build
-    stopped) shows when the next message is sent; any other failure is raised by `finish`."""
+def _send(conn: Connection, message: object) -> None:
+    with contextlib.suppress(OSError):  # a reader gone shows when the next message is sent
+        conn.send(message)
 
-    def __init__(self, conn: Connection, message: object) -> None:
-        super().__init__(name="icegraph-send", daemon=True)
-        self.conn = conn
-        self.message = message
-        self.error: Exception | None = None
 
-    def run(self) -> None:
-        try:
-            self.conn.send(self.message)
-        except OSError:
-            pass
-        except Exception as exc:  # raised again by `finish`, in the mapper
-            self.error = exc
-
-    def finish(self) -> None:
-        self.join()
-        if self.error is not None:
-            raise self.error
+def _tell(conn: Connection, ended: bool, sending: Beside | None, outcome: object) -> None:
+    """A failure's outcome, after the end of the stream if it had not ended, and after the
+    counts if they are being sent (a connection is not for two threads at once)."""
+    with contextlib.suppress(BrokenPipeError):
+        if not ended:
+            conn.send_bytes(b"")
+        if sending is not None:
+            sending.join()
+        conn.send(outcome)
 
 
 def checkpoint_dir(n: int) -> str:

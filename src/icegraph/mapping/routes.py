@@ -265,9 +265,7 @@ class Routing:
 
     def rows(self) -> list[Row]:
         """The answer of `weakest-link-to-icm`, in its order: one row per start and label."""
-        rows = [Row(s, f"{n}{k[3:]} → ICM", int(k[2]), int(k[0]), via)
-                for s, (k, via) in self.best.items() for n in self.labels.get(s, ())]  # fmt: skip
-        return _in_order(rows)
+        return _in_order([r for s in self.best if (f := self.facts(s)) for r in _rows(s, f)])
 
     def quads(self) -> list[Triple]:
         """The derived triples of every route."""

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import pyoxigraph
 from pyoxigraph import RdfFormat, Store
 
+from icegraph.beside import Beside
 from icegraph.errors import Incompatible
 from icegraph.lifetime import die_with_parent
 from icegraph.mapping.contradictions import DERIVED_GRAPH
@@ -275,32 +276,22 @@ class StreamedDumps:
             self.process.join()
 
 
-class _Before(threading.Thread):
-    """Work on the dumps that comes before the blocks held meanwhile (StreamedDumps), run
-    beside the build; `finish` waits for it and raises what stopped it: a file of the
-    earlier build it could not read as recorded makes the build start again from nothing
-    (Incompatible), anything else fails it."""
+class _Before(Beside):
+    """Work on the dumps that comes before the blocks held meanwhile (StreamedDumps): a file
+    of the earlier build it could not read as recorded makes the build start again from
+    nothing (Incompatible), anything else fails it."""
 
     def __init__(self, name: str, work: Callable[[], None], earlier: Path) -> None:
-        super().__init__(name=name, daemon=True)
-        self.work = work
+        super().__init__(name, work)
         self.earlier = earlier
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.work()
-        except BaseException as exc:  # raised again by `finish`, in the build
-            self.error = exc
 
     def finish(self) -> None:
-        self.join()
-        if isinstance(self.error, _EarlierUnreadable):
+        try:
+            super().finish()
+        except _EarlierUnreadable as exc:
             raise Incompatible(
-                f"the dumps of the build in {self.earlier} cannot be continued ({self.error})"
-            ) from self.error
-        if self.error is not None:
-            raise self.error
+                f"the dumps of the build in {self.earlier} cannot be continued ({exc})"
+            ) from exc
 
 
 def _copying(parts: Sequence[tuple[Path, BinaryIO, int]]) -> Callable[[], None]:
