@@ -129,6 +129,33 @@ def test_an_added_file_naming_only_known_systems_equals_a_full_build(
     same(outcome(out), full_twin(data_copy, tmp_path, "full-2"))
 
 
+def test_a_conflict_an_added_file_says_again_is_kept_for_the_next_build(
+    data_copy: Path, tmp_path: Path
+):
+    # a name read as two curated entities is reported at each mention; an added file that
+    # only repeats names says it again, and the state the next build continues from has it
+    out = tmp_path / "build"
+    falcon = flows_table(row(source="ICM (FALCON)", destination="EID", full_name="N/A"))
+    (data_copy / "raw" / "900_falcon.txt").write_text(falcon, encoding="utf-8")
+    build(data_copy, out)
+    for added, table in (("901_falcon.txt", falcon), ("902_known.txt", KNOWN)):
+        (data_copy / "raw" / added).write_text(table, encoding="utf-8")
+        assert build(data_copy, out).report.build["redone"] == [added]
+    got = outcome(out)
+    assert str(got["report"]).count("reads as two curated entities") == 2
+    same(got, full_twin(data_copy, tmp_path, "full"))
+    # what the next build settles names from: as the full build's
+    conflicts = [settled_conflicts(b) for b in (out, tmp_path / "full")]
+    assert conflicts[0] == conflicts[1]
+    assert len(conflicts[0]) == 2
+
+
+def settled_conflicts(out: Path) -> list[str]:
+    with (out / "current" / "state" / STATE_FILE).open("rb") as fh:
+        state = pickle.load(fh)  # noqa: S301 - the test's own build
+    return pickle.loads(state.settled)[0].conflicts  # noqa: S301
+
+
 def test_after_a_full_build_its_last_input_is_redone_alone_and_other_changes_in_full(
     data_copy: Path, tmp_path: Path
 ):

@@ -298,8 +298,13 @@ def graph_blocks(
             as_before = settled_as_before(gathered, then, resume.state.settled, cat, hold)
     settled_now = as_before or settle(gathered, accepted_pairs(decisions), str(same_as_file), hold)
     ids, unknown_operator = settled_now
-    with _no_collection():  # taken now: mapping may settle a name the gathering missed
-        settled = pickle.dumps(settled_now, protocol=pickle.HIGHEST_PROTOCOL) if checkpoint else b""
+    settled = b""
+    if as_before is not None and len(gathered[0].conflicts) == then.conflicts:
+        # no conflict said again: the same entities and conflicts, whose bytes the state has
+        settled = cast(Resume, resume).state.settled
+    elif checkpoint:
+        with _no_collection():  # taken now: mapping may settle a name the gathering missed
+            settled = pickle.dumps(settled_now, protocol=pickle.HIGHEST_PROTOCOL)
     hold.check_all_listed()
     screen = Screen(hold)
     if hold.public:  # known only now: the entities a public build has (no link tells of others)
