@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -353,6 +354,24 @@ def test_the_command_line_says_how_it_built(data_copy: Path, tmp_path: Path):
     assert forced.exit_code == 0, forced.output
     assert "full rebuild: asked for (--full)" in forced.output
     assert "This build: full (asked for (--full))" in (out / "report.md").read_text()
+
+
+def test_the_same_data_folder_given_another_way_says_how_to_continue(
+    data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    out = tmp_path / "build"
+    build(data_copy, out)
+    monkeypatch.chdir(tmp_path)
+    why = build(Path("data"), out).report.build["why"]
+    # the reports name inputs by the path given: continuing would mix two spellings
+    assert why == (
+        "the data folder is given as 'data', the earlier build's as "
+        f"'{data_copy}': the same folder, but the report names each input by the path it "
+        f"was read from (give --data '{data_copy}' to continue that build)"
+    )
+    assert build(Path("data"), out).report.build["mode"] == "incremental"
+    elsewhere = shutil.copytree(data_copy, tmp_path / "elsewhere")
+    assert build(elsewhere, out).report.build["why"] == "data folder changed (it was 'data')"
 
 
 def test_changed_and_removed_inputs_are_mapped_again_from_the_state_before_them(

@@ -162,7 +162,7 @@ def plan(
         k for k in before.keys() | now.keys() if k != "inputs" and before.get(k) != now.get(k)
     )
     if changed:
-        return Plan(_why_full(changed), now)
+        return Plan(_why_full(changed, before, now), now)
     derived = manifest.get("dumps_derived")
     if streamed and (not isinstance(derived, list) or len(derived) != 2):
         return Plan("the earlier build's dumps cannot be continued", now)
@@ -209,13 +209,28 @@ REACH = {
 }
 
 
-def _why_full(changed: list[str]) -> str:
+def _why_full(changed: list[str], before: dict[str, str], now: dict[str, str]) -> str:
     """`changed` fingerprints as the reason for a full build, each table with its reach."""
     parts = []
     for key in changed:
+        if key == "data folder":
+            parts.append(_folder_named(before.get(key), now[key]))
+            continue
         reach = REACH.get(key.removeprefix("data/")) if key.startswith("data/") else None
         parts.append(f"{key} changed" + (f" ({reach})" if reach else ""))
     return ", ".join(parts)
+
+
+def _folder_named(then: str | None, now: str) -> str:
+    """The data folder changed, or only the way it is given: the reports name each input by
+    the path it was read from, so either is a full build; the second says how to avoid it."""
+    if then is not None and Path(then).resolve() == Path(now).resolve():
+        return (
+            f"the data folder is given as '{now}', the earlier build's as '{then}': the same "
+            f"folder, but the report names each input by the path it was read from "
+            f"(give --data '{then}' to continue that build)"
+        )
+    return "data folder changed" + (f" (it was '{then}')" if then is not None else "")
 
 
 def _first_difference(old: list[list[str]], now: list[list[str]]) -> tuple[int, str | None]:
