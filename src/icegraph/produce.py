@@ -315,7 +315,8 @@ def graph_blocks(
         yield Block(LINKS_GRAPH, list(unstated(link_quads(links), stated)))
     for conflict in ids.conflicts:
         report.add_finding(Finding(None, "identity", conflict))
-    if resume is not None and resume.state.entities == ids.entities:
+    same_entities = resume is not None and resume.state.entities == ids.entities
+    if resume is not None and same_entities:
         duplicates = resume.state.duplicates  # the same entities: the same candidates
     else:
         duplicates = Report()
@@ -352,7 +353,9 @@ def graph_blocks(
         old = resume.state
         if old.routing is None or (resume.latest is not None and resume.latest.routing is None):
             raise Incompatible("the earlier build kept no routes to ICM")
-        added = _resolved_added(old, ids.entities, resolved)
+        added: list[Triple] = []  # the state's entities and resolved graph: nothing added
+        if not (same_entities and resolved is old.resolved):
+            added = _resolved_added(old, ids.entities, resolved)
         noted = Additions()
         noted.note(added, stated)
         if resume.latest is not None:
