@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 import pyoxigraph  # noqa: E402
 
 from benchmarks.generate import flows_file, system_count  # noqa: E402
-from benchmarks.measure import run  # noqa: E402
+from benchmarks.measure import installed_bytecode, run  # noqa: E402
 
 PY = sys.executable
 ADDED_FILE = "flows-900-added.txt"  # after flows-000.txt …: the build can continue
@@ -259,6 +259,7 @@ def main() -> int:
     ap.add_argument("--added", type=int, default=1000)
     ap.add_argument("--check-edit", action="store_true", help="rebuild the edit in full too")
     args = ap.parse_args()
+    installed_bytecode()
     with tempfile.TemporaryDirectory(prefix="icegraph-incremental-") as work:
         found = measure(
             args.data, args.out, Path(work), args.rows, args.added, check_edit=args.check_edit

@@ -37,7 +37,7 @@ from tests.servers import oxigraph_binary  # noqa: E402
 
 from benchmarks import incremental  # noqa: E402
 from benchmarks.generate import system_count, system_name  # noqa: E402
-from benchmarks.measure import run  # noqa: E402
+from benchmarks.measure import installed_bytecode, run  # noqa: E402
 from icegraph.queries import catalogue, stream_select  # noqa: E402
 from icegraph.result_text import PAGE  # noqa: E402
 
@@ -390,6 +390,7 @@ def main() -> int:
     ap.add_argument("--json", type=Path, default=ROOT / "build" / "benchmark.json")
     ap.add_argument("--keep", action="store_true", help="Keep the generated inputs and builds.")
     args = ap.parse_args()
+    installed_bytecode()
     results = []
     for rows in (int(r) for r in args.rows.split(",")):
         work = Path(tempfile.mkdtemp(prefix=f"icegraph-bench-{rows}-"))
