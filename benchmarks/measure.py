@@ -44,8 +44,8 @@ def _own_kib(pid: int) -> int:
 def installed_bytecode() -> None:
     """icegraph's modules compiled to bytecode, as installing its wheel leaves them. An
     editable install (`make`) where PYTHONDONTWRITEBYTECODE is set never writes them, and
-    then every process of every build compiled each module from source again (about 0.4 s
-    of CPU in each of a build's three processes), which no installed copy does."""
+    then every build compiled each module from source again (about 0.4 s of CPU in its own
+    process and again in its JSON-LD writer), which no installed copy does."""
     spec = importlib.util.find_spec("icegraph")
     folders = spec.submodule_search_locations if spec is not None else None
     for folder in folders or ():
