@@ -65,7 +65,7 @@ from icegraph.repair.dossier import repair_dossier
 from icegraph.repair.withhold import Withholding
 from icegraph.report import LIST_LIMIT, Report
 from icegraph.resolve.duplicates import report_duplicates
-from icegraph.resolve.gather import mark, mention_all, settle, settled_as_before
+from icegraph.resolve.gather import as_settled, mark, mention_all, settle, settled_as_before
 from icegraph.resolve.identity import Entity, Identities
 from icegraph.resolve.same_as import accepted_pairs, read_same_as
 from icegraph.validate.literals import lexical
@@ -299,9 +299,8 @@ def graph_blocks(
     settled_now = as_before or settle(gathered, accepted_pairs(decisions), str(same_as_file), hold)
     ids, unknown_operator = settled_now
     settled = b""
-    if as_before is not None and len(gathered[0].conflicts) == then.conflicts:
-        # no conflict said again: the same entities and conflicts, whose bytes the state has
-        settled = cast(Resume, resume).state.settled
+    if as_before is not None and as_settled(gathered, then):
+        settled = cast(Resume, resume).state.settled  # not pickled again
     elif checkpoint:
         with _no_collection():  # taken now: mapping may settle a name the gathering missed
             settled = pickle.dumps(settled_now, protocol=pickle.HIGHEST_PROTOCOL)
@@ -316,8 +315,8 @@ def graph_blocks(
     for conflict in ids.conflicts:
         report.add_finding(Finding(None, "identity", conflict))
     same_entities = resume is not None and resume.state.entities == ids.entities
-    if resume is not None and same_entities:
-        duplicates = resume.state.duplicates  # the same entities: the same candidates
+    if same_entities:
+        duplicates = cast(Resume, resume).state.duplicates  # the same candidates
     else:
         duplicates = Report()
         report_duplicates(ids, decisions, duplicates)

@@ -199,6 +199,12 @@ def settled_as_before(
     return before, unknown
 
 
+def as_settled(gathered: Gathered, then: Mark) -> bool:
+    """Whether what `settled_as_before` returns is `settled` itself, unchanged: no conflict
+    was said again since `then` (a repeat changes nothing else)."""
+    return len(gathered[0].conflicts) == then.conflicts
+
+
 def gather(
     cat: Catalogue,
     inputs: list[tuple[Path, str]],
