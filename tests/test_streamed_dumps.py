@@ -196,3 +196,18 @@ def test_blocks_wait_in_memory_while_the_earlier_lines_are_kept(
         continued.stop()
     kept = [_derived_line(n) for n in range(50) if n != 3]
     assert (second / "icegraph.ttl").read_bytes() == GOOD + b"".join(kept) + added + DESCRIBED
+
+
+def test_a_failure_hashing_the_earlier_parts_fails_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # else the checksum would be of part of the file, published as the file's
+    def broken(path: Path, size: int, h: object) -> bool:
+        raise ValueError("hashing broke")
+
+    monkeypatch.setattr(dumps_module, "_hash_start", broken)
+    earlier = tmp_path / "icegraph.trig"
+    earlier.write_bytes(b"<a> <b> <c> .\n")
+    hashing = dumps_module._Hashing([("icegraph.trig", earlier, 5)])
+    with pytest.raises(ValueError, match="hashing broke"):
+        hashing.digests()

@@ -364,12 +364,9 @@ class _Hashing:
     def __init__(self, prefixes: list[tuple[str, Path, int]]) -> None:
         self.hashes = {name: hashlib.sha256() for name in self.NAMES}
         self.unread: set[str] = set()
-        self.earlier: threading.Thread | None = None
+        self.earlier: Beside | None = None
         if prefixes:
-            self.earlier = threading.Thread(
-                target=self._hash_earlier, args=(prefixes,), name="icegraph-hash-dumps",
-                daemon=True,
-            )  # fmt: skip
+            self.earlier = Beside("icegraph-hash-dumps", lambda: self._hash_earlier(prefixes))
             self.earlier.start()
         self.trig, self.ttl = (self.hashes[name] for name in self.NAMES)
 
@@ -379,9 +376,10 @@ class _Hashing:
                 self.unread.add(name)
 
     def _earlier_done(self) -> None:
-        if self.earlier is not None:
-            self.earlier.join()
-            self.earlier = None
+        # a failure other than an unreadable file (a digest of part of a file) fails the build
+        earlier, self.earlier = self.earlier, None
+        if earlier is not None:
+            earlier.finish()
 
     def add(self, block: bytes, lines: bytes) -> None:
         """What was just written to the TriG and the Turtle dump."""
