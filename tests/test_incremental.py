@@ -21,7 +21,7 @@ from icegraph.mapping.terms import TYPE
 from icegraph.namespaces import ID, IG
 from icegraph.pipeline import build
 from icegraph.produce import STATE_FILE, Block, _subtract, _together
-from icegraph.publish import metadata
+from icegraph.publish import dumps, metadata
 from icegraph.publish.metadata import Typed
 from tests.conftest import flows_table, only_flows, row, rows
 
@@ -315,6 +315,47 @@ def test_earlier_dumps_not_as_recorded_make_a_full_build(data_copy: Path, tmp_pa
     assert "cannot be continued" in result.report.build["why"]
     assert "shorter than its build recorded" in result.report.build["why"]
     same_streamed_dumps(out, build(data_copy, tmp_path / "full", stream_dumps=True).out_dir)
+
+
+def _checksums_hold(out: Path) -> None:
+    checked = subprocess.run(
+        ["sha256sum", "-c", "checksums.sha256"], cwd=out / "current", capture_output=True
+    )
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_continued_dumps_are_hashed_on_from_the_states_their_build_kept(
+    data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The earlier dumps' first parts are copied, not read again to be hashed: their
+    checksums go on from the sha256 states the earlier build kept. A dump rewritten since
+    its build (one byte changed, the same length) is hashed again from its file: a
+    checksum from a kept state would then not be the new file's."""
+    out = tmp_path / "build"
+    build(data_copy, out, stream_dumps=True)
+    manifest = json.loads((out / "current" / "state" / "manifest.json").read_text("utf-8"))
+    if manifest["dumps_states"] == [None, None, None]:
+        pytest.skip("OpenSSL's SHA256 functions are not reachable here")
+
+    def never(*_args: object) -> bool:
+        raise AssertionError("an earlier dump was hashed again")
+
+    (data_copy / "raw" / "900_added.txt").write_text(ADDED, encoding="utf-8")
+    with monkeypatch.context() as patched:
+        patched.setattr(dumps, "_hash_start", never)
+        assert build(data_copy, out, stream_dumps=True).report.build["mode"] == "incremental"
+    _checksums_hold(out)
+
+    trig = out / "current" / "icegraph.trig"
+    text = trig.read_bytes()
+    at = text.index(b'"') + 1  # a literal's first character, well inside the first part
+    assert at < manifest["dumps_prefix"][0]
+    changed = bytes([text[at] ^ 0x20]) if chr(text[at]).isalpha() else b"x"
+    trig.write_bytes(text[:at] + changed + text[at + 1 :])
+    (data_copy / "raw" / "901_added.txt").write_text(MORE, encoding="utf-8")
+    assert build(data_copy, out, stream_dumps=True).report.build["mode"] == "incremental"
+    assert (out / "current" / "icegraph.trig").read_bytes()[at : at + 1] == changed
+    _checksums_hold(out)
 
 
 def test_an_added_file_that_renames_an_earlier_entity_rebuilds_in_full(

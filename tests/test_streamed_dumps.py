@@ -12,7 +12,7 @@ from pyoxigraph import RdfFormat
 
 from icegraph.errors import Incompatible
 from icegraph.publish import dumps as dumps_module
-from icegraph.publish.dumps import StreamedDumps
+from icegraph.publish.dumps import Seed, StreamedDumps
 
 GOOD = (
     b'<https://w3id.org/icegraph/id/system/a> <http://www.w3.org/2000/01/rdf-schema#label> "A" .\n'
@@ -52,10 +52,17 @@ def _derived_line(n: int) -> bytes:
     return b'<https://w3id.org/icegraph/id/flow/f%d> <%s> "%d" .\n' % (n, LABEL, n)
 
 
-def test_checksums_are_worked_out_as_the_dumps_are_written(tmp_path: Path):
+NO_STATES: list[str | None] = [None, None, None]
+
+
+@pytest.mark.parametrize("states_kept", [True, False])
+def test_checksums_are_worked_out_as_the_dumps_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, states_kept: bool
+):
     """Each dump's sha256, hashed block by block as it is written (the JSON-LD in its own
     process), is the file's: for a build's own dumps and for dumps continued from an
-    earlier build's first parts, which are copied and hashed from the earlier files."""
+    earlier build's first parts, which are copied, and hashed on from the state the
+    earlier build kept after them, or, without it, from the earlier files."""
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
     second.mkdir()
@@ -71,14 +78,21 @@ def test_checksums_are_worked_out_as_the_dumps_are_written(tmp_path: Path):
         dumps(b"%s {\n%s}\n" % (DERIVED, derived), derived)
         dumps.wait()
         found = dumps.checksums()
-        prefix, where = dumps.prefix, dumps.derived
+        prefix, where, states = dumps.prefix, dumps.derived, dumps.prefix_states
     finally:
         dumps.stop()
     names = ["icegraph.trig", "icegraph.ttl", "icegraph.jsonld"]
     assert found == {name: _sha256(first / name) for name in names}
     assert prefix is not None and where is not None
+    if states_kept:
+        assert all(state is not None for state in states)
+        # the earlier files are copied, never read to be hashed (the JSON-LD writer's
+        # own process is not patched: its checksum below shows it went on from its state)
+        monkeypatch.setattr(dumps_module, "_hash_start", _never_hashed)
+    else:
+        states = NO_STATES
 
-    continued = StreamedDumps(second, (first, prefix), where)
+    continued = StreamedDumps(second, Seed(first, prefix, states), where)
     try:
         continued.drop(_derived_line(1))  # the earlier derived graph but one line
         added = _derived_line(7)
@@ -92,6 +106,10 @@ def test_checksums_are_worked_out_as_the_dumps_are_written(tmp_path: Path):
     assert ttl.startswith(many) and _derived_line(7) in ttl and _derived_line(1) not in ttl
     parsed = pyoxigraph.parse(path=str(second / "icegraph.jsonld"), format=RdfFormat.JSON_LD)
     assert len(list(parsed)) == 20_000 + 1 + 3
+
+
+def _never_hashed(*_args: object) -> bool:
+    raise AssertionError("an earlier dump was hashed again despite its kept state")
 
 
 def _earlier_build(folder: Path, derived_lines: int) -> tuple[list[int], list[int]]:
@@ -125,7 +143,7 @@ def test_blocks_after_a_drop_follow_the_kept_lines(
     prefix, where = _earlier_build(tmp_path / "first", 5_000)
     second = tmp_path / "second"
     second.mkdir()
-    continued = StreamedDumps(second, (tmp_path / "first", prefix), where)
+    continued = StreamedDumps(second, Seed(tmp_path / "first", prefix, NO_STATES), where)
     try:
         continued.drop(_derived_line(3) + _derived_line(4_000))
         added = [_derived_line(n) for n in (7_001, 7_002)]
@@ -155,7 +173,7 @@ def test_an_earlier_derived_graph_cut_short_cannot_be_continued(tmp_path: Path):
     ttl.write_bytes(ttl.read_bytes()[: where[0] + 10])
     second = tmp_path / "second"
     second.mkdir()
-    continued = StreamedDumps(second, (tmp_path / "first", prefix), where)
+    continued = StreamedDumps(second, Seed(tmp_path / "first", prefix, NO_STATES), where)
     try:
         continued.drop(_derived_line(1))
         with pytest.raises(Incompatible, match="shorter than its build recorded"):
@@ -181,7 +199,7 @@ def test_blocks_wait_in_memory_while_the_earlier_lines_are_kept(
     monkeypatch.setattr(dumps_module._Keeping, "__call__", gated)
     second = tmp_path / "second"
     second.mkdir()
-    continued = StreamedDumps(second, (tmp_path / "first", prefix), where)
+    continued = StreamedDumps(second, Seed(tmp_path / "first", prefix, NO_STATES), where)
     try:
         continued.drop(_derived_line(3))
         added = _derived_line(7_001)
@@ -208,6 +226,6 @@ def test_a_failure_hashing_the_earlier_parts_fails_the_build(
     monkeypatch.setattr(dumps_module, "_hash_start", broken)
     earlier = tmp_path / "icegraph.trig"
     earlier.write_bytes(b"<a> <b> <c> .\n")
-    hashing = dumps_module._Hashing([("icegraph.trig", earlier, 5)])
+    hashing = dumps_module._Hashing([("icegraph.trig", earlier, 5, None)])
     with pytest.raises(ValueError, match="hashing broke"):
         hashing.digests()

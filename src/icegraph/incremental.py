@@ -32,6 +32,7 @@ from icegraph import __version__, outdir
 from icegraph.digests import file_sha256
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.produce import DERIVED_FILE, STATE_FILE, checkpoint_dir
+from icegraph.publish.dumps import as_written
 
 STATE_DIR = "state"
 MANIFEST = "manifest.json"
@@ -61,6 +62,9 @@ class Plan:
     # the checkpoints this build keeps: the previous build's that still hold, and, when it
     # continues the previous build's last state, that state
     checkpoints: list[dict[str, Any]] = field(default_factory=list)
+    # the sha256 state after each dump's first part, where it was kept and the earlier
+    # dumps are as their build wrote them (publish/dumps.py: Seed)
+    dumps_states: list[str | None] | None = None
 
     @property
     def incremental(self) -> bool:
@@ -174,14 +178,16 @@ def plan(
     if why is not None:
         plan = _rewind(why, now, previous, old, inputs, kept, streamed)
         plan.dumps_derived = derived if plan.incremental else None
-        return plan
+        return _with_states(plan, manifest)
     prefix = manifest.get("dumps_prefix")
     if streamed and (prefix is None or len(prefix) != 3):
         return Plan("the earlier build's dumps cannot be continued", now)
+    states = manifest.get("dumps_states")
     if len(hashes) > len(old):  # the previous build's last state is this build's start
-        last = {"dir": checkpoint_dir(len(old)), "inputs": old, "dumps_prefix": prefix, "from": ""}
+        last = {"dir": checkpoint_dir(len(old)), "inputs": old, "dumps_prefix": prefix,
+                "dumps_states": states, "from": ""}  # fmt: skip
         kept = [*(c for c in kept if c["dir"] != last["dir"]), last]
-    return Plan(
+    plan = Plan(
         "only inputs were added" if len(hashes) > len(old) else "no input changed",
         now,
         previous,
@@ -190,7 +196,23 @@ def plan(
         prefix,
         derived,
         checkpoints=kept[-CHECKPOINTS:],
+        dumps_states=states,
     )
+    return _with_states(plan, manifest)
+
+
+def _with_states(plan: Plan, manifest: dict[str, Any]) -> Plan:
+    """`plan` without the hash states of the earlier dumps unless every dump is as its
+    build wrote it (same size and modification time): the states are of the bytes written
+    then, and a checksum from them would not be of a file changed since."""
+    states = plan.dumps_states
+    if (
+        plan.previous is None
+        or not (isinstance(states, list) and len(states) == 3)
+        or manifest.get("dumps_written") != as_written(plan.previous)
+    ):
+        plan.dumps_states = None
+    return plan
 
 
 # What each curated table reaches (docs/builds.md, "Curated tables"): each reaches into the
@@ -270,6 +292,7 @@ def _rewind(
         [name for name, _, _ in old[:n]],
         inputs[n:],
         start.get("dumps_prefix"),
+        dumps_states=start.get("dumps_states"),
         checkpoint=start["dir"],
         dropped=[name for name, _, _ in old[n:]],
         checkpoints=usable[-CHECKPOINTS:],
@@ -312,6 +335,7 @@ def write_manifest(
     dumps_prefix: list[int] | None,
     checkpoints: list[dict[str, Any]] | None = None,
     dumps_derived: list[int] | None = None,
+    dumps_states: list[str | None] | None = None,
 ) -> None:
     """The manifest that lets the next build continue this one; written last, so a state
     folder without it (the mapper stopped, the build failed) is never continued. The
@@ -322,6 +346,8 @@ def write_manifest(
         "fingerprints": how.fingerprints,
         "dumps_prefix": dumps_prefix,
         "dumps_derived": dumps_derived,
+        "dumps_states": dumps_states,
+        "dumps_written": as_written(staging),
         "checkpoints": checkpoints or [],
     }
     path = staging / STATE_DIR / MANIFEST

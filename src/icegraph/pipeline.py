@@ -29,7 +29,7 @@ from icegraph.mapping.link_quads import LINKS_GRAPH
 from icegraph.mapping.terms import value_of
 from icegraph.paths import ontology_dir, shapes_dir
 from icegraph.produce import Block, Incompatible, Progress, count_lines, load_mapped
-from icegraph.publish.dumps import StreamedDumps, write_context, write_readable
+from icegraph.publish.dumps import Seed, StreamedDumps, write_context, write_readable
 from icegraph.publish.jsonld import build_context
 from icegraph.publish.metadata import CHECKSUMS_FILE, METADATA_GRAPH, checksums_text, metadata_quads
 from icegraph.readers import reader_for
@@ -216,7 +216,7 @@ def _build_into(
                 dropped = _drop_rewound(store, how.dropped)
         if stream_dumps and how.previous is not None and how.dumps_prefix is not None:
             with clock("copy the earlier dumps' first parts"):
-                seed = (how.previous, how.dumps_prefix)
+                seed = Seed(how.previous, how.dumps_prefix, how.dumps_states or [None] * 3)
                 streamed = StreamedDumps(staging, seed, how.dumps_derived)
         elif stream_dumps:
             streamed = StreamedDumps(staging)
@@ -273,8 +273,9 @@ def _build_into(
             counting.save(state_dir)
             prefix = None if streamed is None else streamed.prefix
             derived = None if streamed is None else streamed.derived
+            states = None if streamed is None else streamed.prefix_states
             checkpoints += incremental.own_checkpoints(staging, how)
-            incremental.write_manifest(staging, how, prefix, checkpoints, derived)
+            incremental.write_manifest(staging, how, prefix, checkpoints, derived, states)
         (staging / "report.md").write_text(report.to_markdown(), encoding="utf-8")
         (staging / "report.json").write_text(report.dumps_json(), encoding="utf-8")
         if optimize:

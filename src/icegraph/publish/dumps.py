@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import filterfalse
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
@@ -26,6 +26,7 @@ from icegraph.mapping.contradictions import DERIVED_GRAPH
 from icegraph.namespaces import PREFIXES
 from icegraph.publish.jsonld import write_jsonld
 from icegraph.publish.metadata import METADATA_GRAPH
+from icegraph.resumable_sha256 import Sha256
 from icegraph.store import union_triples
 
 
@@ -72,6 +73,35 @@ _KEEP_CHUNK = 1 << 24  # bytes of the earlier derived graph read at a time
 _HELD_MAX = 1 << 26  # bytes of blocks held while the threads before them run
 
 
+@dataclass
+class Seed:
+    """What a continued build's dumps start from: the earlier build's `folder`, the length
+    of each dump's first part (TriG, Turtle, JSON-LD: the bytes before the graphs worked
+    out over the whole build) and, where it was kept and the file is as written, the
+    sha256 state after that part (resumable_sha256.py), so that it is not read again."""
+
+    folder: Path
+    prefix: list[int]
+    states: list[str | None]
+
+
+STREAMED = ("icegraph.trig", "icegraph.ttl", "icegraph.jsonld")
+
+
+def as_written(folder: Path) -> dict[str, list[int]]:
+    """Each streamed dump's size and modification time (ns) in `folder`: a build keeps them
+    with the hash states after its dumps' first parts, and a continued build trusts those
+    states only while the files are as written (a file rewritten since is hashed again)."""
+    found = {}
+    for name in STREAMED:
+        try:
+            info = (folder / name).stat()
+        except OSError:
+            continue
+        found[name] = [info.st_size, info.st_mtime_ns]
+    return found
+
+
 class _EarlierUnreadable(OSError):
     """An earlier build's dump is not as its build recorded it (shorter, or unreadable)."""
 
@@ -106,9 +136,10 @@ class StreamedDumps:
     Each dump has a `prefix`: the bytes before the graphs worked out over the whole build
     (derived, metadata). The JSON-LD is serialised in two parts split there (a JSON array
     each, joined into one), so its prefix is whole too. An incremental build starts its
-    dumps with the previous build's prefixes (`seed`: its folder and their lengths) and
-    writes only what follows. `derived` is where the derived graph lies in the Turtle dump
-    (start and end), and `earlier_derived` the same in the seed's: an incremental build
+    dumps with the previous build's prefixes (`seed`) and writes only what follows; the
+    sha256 state after each prefix (`prefix_states`) is kept for the next build. `derived`
+    is where the derived graph lies in the Turtle dump (start and end), and
+    `earlier_derived` the same in the seed's: an incremental build
     keeps the earlier derived graph's lines but those it removes (`drop`), and writes only
     what it adds, instead of the whole graph again.
     """
@@ -116,7 +147,7 @@ class StreamedDumps:
     def __init__(
         self,
         staging: Path,
-        seed: tuple[Path, list[int]] | None = None,
+        seed: Seed | None = None,
         earlier_derived: list[int] | None = None,
     ) -> None:
         import multiprocessing as mp
@@ -125,10 +156,11 @@ class StreamedDumps:
         ttl_path = staging / "icegraph.ttl"
         self.ttl = ttl_path.open("wb")
         self.prefix: list[int] | None = None  # TriG, Turtle, JSON-LD: bytes before derived
+        self.prefix_states: list[str | None] = [None, None, None]
         self.derived: list[int] | None = None
         self.earlier_derived = None
         if seed is not None and earlier_derived is not None:
-            self.earlier_derived = (seed[0] / "icegraph.ttl", earlier_derived)
+            self.earlier_derived = (seed.folder / "icegraph.ttl", earlier_derived)
         jsonld_seed = None
         # threads whose writes come before the held blocks; `keeper` stops the keeping
         self.copying: _Before | None = None
@@ -136,20 +168,20 @@ class StreamedDumps:
         self.keeper: _Keeping | None = None
         self.held: list[tuple[bytes, bytes]] = []
         self.held_bytes = 0
-        prefixes: list[tuple[str, Path, int]] = []
+        prefixes: list[tuple[str, Path, int, str | None]] = []
         start = 0  # where the Turtle's own part begins
         if seed is not None:
-            folder, (trig_bytes, ttl_bytes, jsonld_bytes) = seed
+            folder, (trig_bytes, ttl_bytes, jsonld_bytes) = seed.folder, seed.prefix
             # copied while the mapper starts and reads its state; the blocks wait in memory
             copies = [(folder / "icegraph.trig", self.trig, trig_bytes),
                       (folder / "icegraph.ttl", self.ttl, ttl_bytes)]  # fmt: skip
             self.copying = _Before("icegraph-copy-dumps", _copying(copies), folder)
             self.copying.start()
             start = ttl_bytes
-            jsonld_seed = (str(folder / "icegraph.jsonld"), jsonld_bytes)
+            jsonld_seed = (str(folder / "icegraph.jsonld"), jsonld_bytes, seed.states[2])
             prefixes = [
-                ("icegraph.trig", folder / "icegraph.trig", trig_bytes),
-                ("icegraph.ttl", folder / "icegraph.ttl", ttl_bytes),
+                ("icegraph.trig", folder / "icegraph.trig", trig_bytes, seed.states[0]),
+                ("icegraph.ttl", folder / "icegraph.ttl", ttl_bytes, seed.states[1]),
             ]
         self.hashing = _Hashing(prefixes)
         self.jsonld_sha256: str | None = None
@@ -200,14 +232,20 @@ class StreamedDumps:
 
     def _write(self, block: bytes, lines: bytes) -> None:
         if self.prefix is None and block.startswith(_WHOLE_BUILD):
-            self.prefix = [self.trig.tell(), self.ttl.tell()]
-            # before the first byte after it is written: the follower never reads past
-            self.boundary.value = self.prefix[1]
+            self._prefix_ends()
         if self.derived is None and block.startswith(_DESCRIPTION) and self.prefix is not None:
             self.derived = [self.prefix[1], self.ttl.tell()]
         self.trig.write(block)
         self.ttl.write(lines)
         self.hashing.add(block, lines)
+
+    def _prefix_ends(self) -> list[int]:
+        """The first part of each file ends here: where, and the hash's state there."""
+        self.prefix = [self.trig.tell(), self.ttl.tell()]
+        # before the first byte after it is written: the follower never reads past
+        self.boundary.value = self.prefix[1]
+        self.prefix_states[:2] = self.hashing.states()
+        return self.prefix
 
     def drop(self, removed: bytes) -> None:
         """The earlier build's derived graph, but for the lines in `removed` (the triples
@@ -227,11 +265,9 @@ class StreamedDumps:
         self._settle()
         for fh in (self.trig, self.ttl):
             if not fh.closed:
-                if self.prefix is None:
-                    self.prefix = [self.trig.tell(), self.ttl.tell()]
-                    self.boundary.value = self.prefix[1]
+                prefix = self.prefix or self._prefix_ends()
                 if self.derived is None:
-                    self.derived = [self.prefix[1], self.ttl.tell()]
+                    self.derived = [prefix[1], self.ttl.tell()]
                 fh.close()
         self.done.set()
 
@@ -244,7 +280,7 @@ class StreamedDumps:
         self.process.join()
         if status != "ok":
             raise RuntimeError(f"writing the JSON-LD dump failed: {payload}")
-        timings, jsonld_prefix, self.jsonld_sha256 = payload
+        timings, jsonld_prefix, self.jsonld_sha256, self.prefix_states[2] = payload
         if self.prefix is not None:
             self.prefix = [*self.prefix[:2], jsonld_prefix]
         return timings
@@ -355,18 +391,25 @@ class _Hashing:
     interpreter's lock and the loader parses in threads of its own, and handing the blocks
     to a thread of ours made the load wait on the lock (11 s longer at 100,000 records). A
     continued build's copied first parts are hashed from the earlier build's files by a
-    thread beside the mapping; the blocks after them wait in memory until it ends
-    (StreamedDumps.__call__). `digests` lacks a dump whose earlier part could not be read (it
-    is then hashed whole)."""
+    thread beside the mapping, unless the earlier build kept the hash's state after them;
+    the blocks after them wait in memory until it ends (StreamedDumps.__call__). `digests`
+    lacks a dump whose earlier part could not be read (it is then hashed whole)."""
 
     NAMES = ("icegraph.trig", "icegraph.ttl")
 
-    def __init__(self, prefixes: list[tuple[str, Path, int]]) -> None:
-        self.hashes = {name: hashlib.sha256() for name in self.NAMES}
+    def __init__(self, prefixes: list[tuple[str, Path, int, str | None]]) -> None:
+        self.hashes = {name: Sha256() for name in self.NAMES}
         self.unread: set[str] = set()
         self.earlier: Beside | None = None
-        if prefixes:
-            self.earlier = Beside("icegraph-hash-dumps", lambda: self._hash_earlier(prefixes))
+        todo = []
+        for name, path, size, state in prefixes:
+            resumed = Sha256.resumed(state, size)
+            if resumed is None:
+                todo.append((name, path, size))
+            else:
+                self.hashes[name] = resumed
+        if todo:
+            self.earlier = Beside("icegraph-hash-dumps", lambda: self._hash_earlier(todo))
             self.earlier.start()
         self.trig, self.ttl = (self.hashes[name] for name in self.NAMES)
 
@@ -388,12 +431,17 @@ class _Hashing:
         self.trig.update(block)
         self.ttl.update(lines)
 
+    def states(self) -> list[str | None]:
+        """The state of each hash (TriG, Turtle), for a build that continues from here."""
+        self._earlier_done()
+        return [None if n in self.unread else self.hashes[n].state() for n in self.NAMES]
+
     def digests(self) -> dict[str, str]:
         self._earlier_done()
         return {n: h.hexdigest() for n, h in self.hashes.items() if n not in self.unread}
 
 
-def _hash_start(path: Path, size: int, h: Any) -> bool:
+def _hash_start(path: Path, size: int, h: Sha256) -> bool:
     """`h` updated with the first `size` bytes of `path`; False when they cannot be read."""
     try:
         with path.open("rb") as fh:
@@ -458,24 +506,28 @@ def _follow_as_jsonld(
     conn: Connection,
     boundary: Any,
     start: int,
-    seed: tuple[str, int] | None,
+    seed: tuple[str, int, str | None] | None,
 ) -> None:
     """The Turtle from `start` to `boundary`, then from there to its end, as two JSON-LD
-    arrays joined into one, after the first `seed` bytes of an earlier JSON-LD dump."""
+    arrays joined into one, after the first `seed` bytes of an earlier JSON-LD dump (and
+    from the hash's state after them, when it was kept)."""
     # Without its parent, `done` is never set and the file never ends: it would follow for ever
     die_with_parent()
     try:
         started = time.perf_counter()
         part = out_path + ".part"
         # hashed as written: the file is only ever appended to
-        digest = hashlib.sha256()
+        digest = Sha256()
         with open(out_path, "w+b") as out:
             if seed is None:
                 out.write(b"[")
                 digest.update(b"[")
             else:
                 _copy_start(Path(seed[0]), out, seed[1])
-                if not _hash_start(Path(seed[0]), seed[1], digest):
+                resumed = Sha256.resumed(seed[2], seed[1])
+                if resumed is not None:
+                    digest = resumed
+                elif not _hash_start(Path(seed[0]), seed[1], digest):
                     raise OSError(f"{seed[0]} is shorter than its build recorded")
             for end in (boundary, None):
                 with io.BufferedReader(_Following(ttl_path, done, start, end), 1 << 20) as src:
@@ -489,20 +541,20 @@ def _follow_as_jsonld(
                     pyoxigraph.serialize(quads, part, RdfFormat.JSON_LD)
                 _append_array(out, part, digest)
                 if end is not None:
-                    prefix = out.tell()
+                    prefix, prefix_state = out.tell(), digest.state()
                     start = end.value
             out.write(b"]")
             digest.update(b"]")
         os.unlink(part)
         timings = {"dump JSON-LD (following the load)": round(time.perf_counter() - started, 3)}
-        conn.send(("ok", (timings, prefix, digest.hexdigest())))
+        conn.send(("ok", (timings, prefix, digest.hexdigest(), prefix_state)))
     except Exception as exc:  # reported to the parent, which raises it
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
 
 
-def _append_array(out: BinaryIO, part: str, digest: Any) -> None:
+def _append_array(out: BinaryIO, part: str, digest: Sha256) -> None:
     """The items of the JSON array in `part` onto `out`, an array left open ('[' and any
     items before, no ']'); `digest` is updated with the bytes written."""
     with open(part, "rb") as fh:
