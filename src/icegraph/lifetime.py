@@ -1,4 +1,4 @@
-"""Helper processes end with the process that started them.
+"""Helper processes: how they are started, and that they end with the process that started them.
 
 A build killed outright (a closed laptop's OOM killer, kill -9) runs no clean-up code, so a
 helper that waits for its parent's next word would wait for ever: the JSON-LD writer follows
@@ -15,8 +15,34 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterable
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkContext, SpawnContext
 
 _PR_SET_PDEATHSIG = 1
+
+# Forked, a helper starts at once with the modules its parent has already imported; a
+# spawned one imported them all again (a second or more for the mapper, half a second of
+# CPU for the JSON-LD writer) while the others shared the cores with it. A forked helper
+# uses nothing of its parent's but what it is given: the store and the dumps' files, whose
+# threads go on in the parent, are never touched in the child, which ends without flushing
+# or closing them (multiprocessing ends it with os._exit).
+FORKED = sys.platform.startswith("linux")
+
+
+def helper_context() -> ForkContext | SpawnContext:
+    if FORKED:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def as_spawned(parents: Iterable[Connection]) -> None:
+    """Call first in a forked helper, with the parent's ends of its pipes (empty when
+    spawned): they are closed (held here, a pipe would never see its other end close) and
+    SIGTERM is the default again, as in a spawned helper."""
+    for conn in parents:
+        conn.close()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def die_with_parent() -> None:

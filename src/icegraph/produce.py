@@ -15,9 +15,7 @@ import datetime
 import gc
 import io
 import itertools
-import multiprocessing as mp
 import pickle
-import signal
 import sys
 import time
 import traceback
@@ -34,7 +32,7 @@ from pyoxigraph import Store
 from icegraph.beside import Beside
 from icegraph.catalogue import Catalogue, load_catalogue
 from icegraph.errors import IcegraphError, Incompatible
-from icegraph.lifetime import die_with_parent
+from icegraph.lifetime import FORKED, as_spawned, die_with_parent, helper_context
 from icegraph.link.review import read_review
 from icegraph.mapping.catalogue_quads import (
     ENTITIES_GRAPH,
@@ -662,22 +660,10 @@ STATE_FILE = "mapping.pickle"  # the MapState, in the build's state folder
 DERIVED_FILE = "derived.pickle"  # the derived graph's findings, and which waited for the end
 
 
-# Forked, the mapper starts at once with the modules this process has already imported; a
-# spawned one imported them all again, a second or more while the dumps' copying and the
-# JSON-LD writer's start-up shared the cores with it. It uses nothing of its parent's but
-# its pipes: the store and the dumps' files, whose threads go on in the parent, are never
-# touched in the child, which ends without flushing or closing them (os._exit).
-_FORK = sys.platform.startswith("linux")
-
-
 def _mapper(parents: list[Connection], *args: Any) -> None:
-    """The mapper process's start: in a forked one, the parent's ends of its pipes are
-    closed first (with the write end of `last_conn` held here, the mapper would wait for
-    ever on a parent that closed its own) and SIGTERM is the default again, as in a
-    spawned one."""
-    for conn in parents:
-        conn.close()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """The mapper process's start (lifetime.as_spawned: with the write end of `last_conn`
+    held here, the mapper would wait for ever on a parent that closed its own)."""
+    as_spawned(parents)
     _produce(*args)
 
 
@@ -1040,13 +1026,13 @@ def load_mapped(
     teed and checked like the rest. Returns
     the mapper's report and, with `validate`, what the shapes found in the whole graph.
     """
-    ctx = mp.get_context("fork") if _FORK else mp.get_context("spawn")
+    ctx = helper_context()
     reader, writer = ctx.Pipe(duplex=False)
     last_in, last_out = ctx.Pipe(duplex=False)
     process = ctx.Process(
         target=_mapper,
         args=(
-            [reader, last_out] if _FORK else [],
+            [reader, last_out] if FORKED else [],
             str(data_dir),
             [(str(p), r) for p, r in inputs],
             writer,

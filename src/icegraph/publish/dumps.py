@@ -21,7 +21,7 @@ from pyoxigraph import RdfFormat, Store
 
 from icegraph.beside import Beside
 from icegraph.errors import Incompatible
-from icegraph.lifetime import die_with_parent
+from icegraph.lifetime import FORKED, as_spawned, die_with_parent, helper_context
 from icegraph.mapping.contradictions import DERIVED_GRAPH
 from icegraph.namespaces import PREFIXES
 from icegraph.publish.jsonld import write_jsonld
@@ -150,8 +150,6 @@ class StreamedDumps:
         seed: Seed | None = None,
         earlier_derived: list[int] | None = None,
     ) -> None:
-        import multiprocessing as mp
-
         self.trig = (staging / "icegraph.trig").open("wb")
         ttl_path = staging / "icegraph.ttl"
         self.ttl = ttl_path.open("wb")
@@ -161,37 +159,28 @@ class StreamedDumps:
         self.earlier_derived = None
         if seed is not None and earlier_derived is not None:
             self.earlier_derived = (seed.folder / "icegraph.ttl", earlier_derived)
-        jsonld_seed = None
         # threads whose writes come before the held blocks; `keeper` stops the keeping
         self.copying: _Before | None = None
         self.keeping: _Before | None = None
         self.keeper: _Keeping | None = None
         self.held: list[tuple[bytes, bytes]] = []
         self.held_bytes = 0
-        prefixes: list[tuple[str, Path, int, str | None]] = []
         start = 0  # where the Turtle's own part begins
+        jsonld_seed = None
         if seed is not None:
-            folder, (trig_bytes, ttl_bytes, jsonld_bytes) = seed.folder, seed.prefix
-            # copied while the mapper starts and reads its state; the blocks wait in memory
-            copies = [(folder / "icegraph.trig", self.trig, trig_bytes),
-                      (folder / "icegraph.ttl", self.ttl, ttl_bytes)]  # fmt: skip
-            self.copying = _Before("icegraph-copy-dumps", _copying(copies), folder)
-            self.copying.start()
-            start = ttl_bytes
-            jsonld_seed = (str(folder / "icegraph.jsonld"), jsonld_bytes, seed.states[2])
-            prefixes = [
-                ("icegraph.trig", folder / "icegraph.trig", trig_bytes, seed.states[0]),
-                ("icegraph.ttl", folder / "icegraph.ttl", ttl_bytes, seed.states[1]),
-            ]
-        self.hashing = _Hashing(prefixes)
+            start = seed.prefix[1]
+            jsonld_seed = (str(seed.folder / "icegraph.jsonld"), seed.prefix[2], seed.states[2])
         self.jsonld_sha256: str | None = None
-        ctx = mp.get_context("spawn")
+        # started before the threads below: forked, the writer must not be a copy of a
+        # process in which they run (a lock one of them holds would stay held in it)
+        ctx = helper_context()
         self.done = ctx.Event()
         self.boundary = ctx.Value("q", -1, lock=False)  # where the Turtle's prefix ends
         self.reader, writer = ctx.Pipe(duplex=False)
         self.process = ctx.Process(
-            target=_follow_as_jsonld,
+            target=_jsonld_writer,
             args=(
+                [self.reader] if FORKED else [],
                 str(ttl_path),
                 str(staging / "icegraph.jsonld"),
                 self.done,
@@ -204,6 +193,19 @@ class StreamedDumps:
         )
         self.process.start()
         writer.close()
+        prefixes: list[tuple[str, Path, int, str | None]] = []
+        if seed is not None:
+            folder, (trig_bytes, ttl_bytes, _) = seed.folder, seed.prefix
+            # copied while the mapper starts and reads its state; the blocks wait in memory
+            copies = [(folder / "icegraph.trig", self.trig, trig_bytes),
+                      (folder / "icegraph.ttl", self.ttl, ttl_bytes)]  # fmt: skip
+            self.copying = _Before("icegraph-copy-dumps", _copying(copies), folder)
+            self.copying.start()
+            prefixes = [
+                ("icegraph.trig", folder / "icegraph.trig", trig_bytes, seed.states[0]),
+                ("icegraph.ttl", folder / "icegraph.ttl", ttl_bytes, seed.states[1]),
+            ]
+        self.hashing = _Hashing(prefixes)
 
     def __call__(self, block: bytes, lines: bytes) -> None:
         # in order, after what the threads before it write: held in memory while they run,
@@ -497,6 +499,11 @@ class _Following(io.RawIOBase):
     def close(self) -> None:
         self.fh.close()
         super().close()
+
+
+def _jsonld_writer(parents: list[Connection], *args: Any) -> None:
+    as_spawned(parents)
+    _follow_as_jsonld(*args)
 
 
 def _follow_as_jsonld(
