@@ -168,8 +168,9 @@ class StreamedDumps:
         start = 0  # where the Turtle's own part begins
         jsonld_seed = None
         if seed is not None:
-            start = seed.prefix[1]
-            jsonld_seed = (str(seed.folder / "icegraph.jsonld"), seed.prefix[2], seed.states[2])
+            folder, (trig_bytes, ttl_bytes, jsonld_bytes) = seed.folder, seed.prefix
+            start = ttl_bytes
+            jsonld_seed = (str(folder / "icegraph.jsonld"), jsonld_bytes, seed.states[2])
         self.jsonld_sha256: str | None = None
         # started before the threads below: forked, the writer must not be a copy of a
         # process in which they run (a lock one of them holds would stay held in it)
@@ -195,7 +196,6 @@ class StreamedDumps:
         writer.close()
         prefixes: list[tuple[str, Path, int, str | None]] = []
         if seed is not None:
-            folder, (trig_bytes, ttl_bytes, _) = seed.folder, seed.prefix
             # copied while the mapper starts and reads its state; the blocks wait in memory
             copies = [(folder / "icegraph.trig", self.trig, trig_bytes),
                       (folder / "icegraph.ttl", self.ttl, ttl_bytes)]  # fmt: skip
