@@ -37,20 +37,24 @@ class _Context(ctypes.Structure):
 class Sha256:
     """`update` with bytes, then `hexdigest`; `state` says where it is, for `resumed`."""
 
-    def __init__(self) -> None:
-        self._lib = _libcrypto()
-        self._plain: Any = None
-        self._context = _Context()
-        if self._lib is None:
-            self._plain = hashlib.sha256()
-        else:
+    def __init__(self, lib: Any = None, context: _Context | None = None) -> None:
+        # `lib`: a libcrypto as `_libcrypto` sets it up (by default its own, hashlib where it
+        # has none); `context`: a state to go on from
+        self._lib = lib if lib is not None else _libcrypto()
+        self._plain: Any = hashlib.sha256() if self._lib is None else None
+        self._context = context if context is not None else _Context()
+        if self._lib is not None and context is None:
             self._lib.SHA256_Init(ctypes.byref(self._context))
 
     @classmethod
     def resumed(cls, state: str | None, length: int) -> Sha256 | None:
         """The hash after the `length` bytes whose `state` an earlier `state()` gave; None
         when it cannot be taken up here, or is not a state after that many bytes."""
-        if state is None or _libcrypto() is None:
+        return cls._resumed(_libcrypto(), state, length)
+
+    @classmethod
+    def _resumed(cls, lib: Any, state: str | None, length: int) -> Sha256 | None:
+        if state is None or lib is None:
             return None
         try:
             raw = bytes.fromhex(state)
@@ -62,9 +66,7 @@ class Sha256:
         bits = context.high_bits << 32 | context.low_bits
         if bits != 8 * length or context.num != length % 64 or context.md_len != 32:
             return None
-        hashed = cls()
-        hashed._context = context
-        return hashed
+        return cls(lib, context)
 
     def update(self, data: bytes) -> None:
         # ctypes lets go of the interpreter's lock for the call, as hashlib does
@@ -125,13 +127,10 @@ def _agrees_with_hashlib(lib: Any) -> bool:
     """Whether these functions, with a state saved and taken up midway, give hashlib's
     digest (a struct laid out otherwise would not)."""
     text = bytes(range(256)) * 3 + b"icegraph"
-    context = _Context()
-    if lib.SHA256_Init(ctypes.byref(context)) != 1:
+    first = Sha256(lib)
+    first.update(text[:101])
+    rest = Sha256._resumed(lib, first.state(), 101)
+    if rest is None:
         return False
-    lib.SHA256_Update(ctypes.byref(context), text[:101], 101)
-    context = _Context.from_buffer_copy(bytes(context))
-    lib.SHA256_Update(ctypes.byref(context), text[101:], len(text) - 101)
-    bits = context.high_bits << 32 | context.low_bits
-    out = ctypes.create_string_buffer(32)
-    lib.SHA256_Final(out, ctypes.byref(context))
-    return bits == 8 * len(text) and out.raw == hashlib.sha256(text).digest()
+    rest.update(text[101:])
+    return rest.hexdigest() == hashlib.sha256(text).hexdigest()

@@ -397,7 +397,7 @@ class _Hashing:
     the blocks after them wait in memory until it ends (StreamedDumps.__call__). `digests`
     lacks a dump whose earlier part could not be read (it is then hashed whole)."""
 
-    NAMES = ("icegraph.trig", "icegraph.ttl")
+    NAMES = STREAMED[:2]
 
     def __init__(self, prefixes: list[tuple[str, Path, int, str | None]]) -> None:
         self.hashes = {name: Sha256() for name in self.NAMES}
