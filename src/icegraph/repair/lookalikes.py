@@ -73,6 +73,8 @@ def foreign_letters(text: str) -> list[tuple[int, str]]:
 
 
 def fold(text: str) -> str:
+    if text.isascii():
+        return text  # no look-alike is ASCII; nearly every name is
     return "".join(CONFUSABLES.get(ch, ch) for ch in text)
 
 
