@@ -11,6 +11,7 @@ from icegraph.errors import CatalogueError, InputError
 from icegraph.readers.flows_table import read_flows
 from icegraph.repair.citations import strip_tags
 from icegraph.repair.flows import repair_flows
+from icegraph.repair.lookalikes import CONFUSABLES, fold
 from icegraph.report import Report
 from tests.conftest import DATA, FLOWS_FILE, flows_table, row
 
@@ -34,6 +35,14 @@ def test_cyrillic_lookalikes_fold_into_a_known_name(tmp_path: Path):
     assert (rep.field, rep.raw, rep.corrected) == ("destination", "ІСМ", "ICM")
     assert rep.location.column == len("ATS") + 2
     assert report.repairs_by_rule["lookalike-letters"] == 1
+
+
+def test_folding_passes_ascii_names_through_because_no_lookalike_is_ascii():
+    # fold() returns an ASCII name untouched without looking letters up: that is only
+    # right while every letter the table replaces lies outside ASCII
+    assert not [ch for ch in CONFUSABLES if ch.isascii()]
+    assert fold("ICM") == "ICM"
+    assert fold("I\u0421M") == "ICM"
 
 
 def test_lookalikes_that_fold_into_no_known_name_are_an_error(tmp_path: Path):
