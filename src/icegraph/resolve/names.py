@@ -21,10 +21,13 @@ _NOT_WORD = re.compile(r"[^\w]+")
 _UNITED_STATES = re.compile(r"\b(?:u s a|u s|usa|us|united states of america)\b(?=\s|$)")
 
 
-# Asked several times of every row's names. A million rows give about 128,000 different
-# ones: a cache smaller than that was missed 1.1 million times in 1.4 million in the names'
-# first pass alone, and again while mapping.
-@lru_cache(maxsize=1 << 18)
+# The functions below are asked several times of every row's names. A million rows give
+# about 128,000 different ones: caches of 65,536 were missed on most calls (name_key 1.1
+# million times in 1.4 million in the names' first pass alone, and again while mapping).
+_EVERY_NAME = 1 << 18
+
+
+@lru_cache(maxsize=_EVERY_NAME)
 def name_key(name: str) -> str:
     """The comparison key of one name: 'U.S. Customs & Border Protection' and
     'us customs and border protection' have the same key."""
@@ -36,7 +39,7 @@ def name_key(name: str) -> str:
     return text
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_EVERY_NAME)
 def name_parts(name: str) -> tuple[str, str | None]:
     """'Automated Targeting System (ATS)' → ('Automated Targeting System', 'ATS'); a name
     without a trailing parenthesis → (name, None). Only a short, one-word parenthesis counts
@@ -57,7 +60,7 @@ def name_keys(name: str) -> list[str]:
     return [k for k in dict.fromkeys(keys) if k]
 
 
-@lru_cache(maxsize=65536)  # asked of the same names on every record
+@lru_cache(maxsize=_EVERY_NAME)
 def ordered_keys(name: str) -> tuple[str, ...]:
     """A name's keys, most specific first. 'Automated Targeting System (ATS)' is first the
     whole, then the name, then the acronym; 'MOSAIC (Migrant Operational Support and
@@ -70,7 +73,7 @@ def ordered_keys(name: str) -> tuple[str, ...]:
     return tuple(k for k in dict.fromkeys(keys) if k)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_EVERY_NAME)
 def acronym_of(name: str) -> str | None:
     """The acronym a name carries in parentheses, when it looks like one ('ATS', 'FALCON-SA')."""
     _base, inner = name_parts(name)
